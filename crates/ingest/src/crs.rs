@@ -1,0 +1,137 @@
+//! Coordinate reference systems: everything is brought to RD New.
+//!
+//! All transforms go through GDAL/PROJ with the traditional GIS axis order
+//! (x = easting or longitude, y = northing or latitude), whatever the
+//! authority says.
+
+use gdal::spatial_ref::{AxisMappingStrategy, CoordTransform, SpatialRef};
+
+/// EPSG code of RD New, the Dutch national grid.
+pub const RD_NEW: u32 = 28992;
+/// EPSG code of WGS84 longitude/latitude.
+pub const WGS84: u32 = 4326;
+/// EPSG code of Web Mercator, the XYZ tile grid.
+pub const WEB_MERCATOR: u32 = 3857;
+
+/// The area of use of RD New (EPSG:28992), in RD metres: a coordinate
+/// outside it is not in the Netherlands.
+pub const RD_BOUNDS: [f64; 4] = [-7_000.0, 289_000.0, 300_000.0, 629_000.0];
+
+/// True when an RD New coordinate lies within the Netherlands' area of use.
+pub fn in_netherlands(x: f64, y: f64) -> bool {
+    x.is_finite()
+        && y.is_finite()
+        && (RD_BOUNDS[0]..=RD_BOUNDS[2]).contains(&x)
+        && (RD_BOUNDS[1]..=RD_BOUNDS[3]).contains(&y)
+}
+
+/// A spatial reference from an EPSG code, with x/y axis order.
+pub fn srs_from_epsg(code: u32) -> gdal::errors::Result<SpatialRef> {
+    let mut srs = SpatialRef::from_epsg(code)?;
+    srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    Ok(srs)
+}
+
+/// A spatial reference from any definition GDAL accepts (`EPSG:28992`,
+/// WKT, PROJ string), with x/y axis order.
+pub fn srs_from_definition(definition: &str) -> gdal::errors::Result<SpatialRef> {
+    let mut srs = SpatialRef::from_definition(definition)?;
+    srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+    Ok(srs)
+}
+
+/// A transform between two CRSs with x/y axis order on both sides.
+pub struct Transformer {
+    inner: CoordTransform,
+}
+
+impl Transformer {
+    /// From any spatial reference to another.
+    pub fn new(from: &SpatialRef, to: &SpatialRef) -> gdal::errors::Result<Self> {
+        let mut from = from.clone();
+        from.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+        let mut to = to.clone();
+        to.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
+        Ok(Transformer {
+            inner: CoordTransform::new(&from, &to)?,
+        })
+    }
+
+    /// Between two EPSG codes.
+    pub fn from_epsg(from: u32, to: u32) -> gdal::errors::Result<Self> {
+        Self::new(&srs_from_epsg(from)?, &srs_from_epsg(to)?)
+    }
+
+    /// Transforms the coordinates in place.
+    pub fn transform(&self, xs: &mut [f64], ys: &mut [f64]) -> gdal::errors::Result<()> {
+        self.inner.transform_coords(xs, ys, &mut [])
+    }
+
+    /// Transforms one point.
+    pub fn point(&self, x: f64, y: f64) -> gdal::errors::Result<[f64; 2]> {
+        let (mut xs, mut ys) = ([x], [y]);
+        self.transform(&mut xs, &mut ys)?;
+        Ok([xs[0], ys[0]])
+    }
+
+    /// Transforms every coordinate of a geometry.
+    pub fn geometry<G>(&self, geometry: &mut G) -> gdal::errors::Result<()>
+    where
+        G: geo::MapCoordsInPlace<f64> + geo::CoordsIter<Scalar = f64>,
+    {
+        let (mut xs, mut ys): (Vec<f64>, Vec<f64>) =
+            geometry.coords_iter().map(|c| (c.x, c.y)).unzip();
+        self.transform(&mut xs, &mut ys)?;
+        // Coordinates come back in the order `coords_iter` gave them.
+        let next = std::cell::Cell::new(0);
+        let (xs, ys) = (&xs, &ys);
+        geometry.map_coords_in_place(|_| {
+            let i = next.get();
+            next.set(i + 1);
+            geo::coord! { x: xs[i], y: ys[i] }
+        });
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The Onze Lieve Vrouwetoren in Amersfoort is the origin of RD New:
+    /// (155000, 463000) at 52.155173°N 5.387206°E (Bessel datum, shifted
+    /// to WGS84 by the 7-parameter transform: within a few metres).
+    #[test]
+    fn amersfoort_round_trip() {
+        let to_wgs = Transformer::from_epsg(RD_NEW, WGS84).unwrap();
+        let [lon, lat] = to_wgs.point(155_000.0, 463_000.0).unwrap();
+        assert!((lon - 5.387206).abs() < 1e-4, "lon {lon}");
+        assert!((lat - 52.155173).abs() < 1e-4, "lat {lat}");
+        let back = Transformer::from_epsg(WGS84, RD_NEW).unwrap();
+        let [x, y] = back.point(lon, lat).unwrap();
+        assert!((x - 155_000.0).abs() < 0.01 && (y - 463_000.0).abs() < 0.01);
+    }
+
+    #[test]
+    fn utm31_round_trip_over_the_netherlands() {
+        let rd_to_utm = Transformer::from_epsg(RD_NEW, 32631).unwrap();
+        let utm_to_rd = Transformer::from_epsg(32631, RD_NEW).unwrap();
+        for (x, y) in [
+            (20_000.0, 380_000.0),
+            (160_000.0, 390_000.0),
+            (250_000.0, 600_000.0),
+        ] {
+            let [e, n] = rd_to_utm.point(x, y).unwrap();
+            assert!(n > 5_500_000.0 && n < 6_000_000.0, "northing {n}");
+            let [x2, y2] = utm_to_rd.point(e, n).unwrap();
+            assert!((x2 - x).abs() < 1e-3 && (y2 - y).abs() < 1e-3);
+        }
+    }
+
+    #[test]
+    fn netherlands_bounds() {
+        assert!(in_netherlands(155_000.0, 463_000.0));
+        assert!(!in_netherlands(5.38, 52.15), "lon/lat mistaken for RD");
+        assert!(!in_netherlands(f64::NAN, 463_000.0));
+    }
+}

@@ -1,0 +1,66 @@
+//! `rioolmetingen`: daily loads of drug substances per treatment plant.
+
+use crate::error::FieldError;
+use crate::reader::{read_layer, Schema};
+use crate::{IngestError, IngestReport, LayerSource, Rwzi};
+use chrono::NaiveDate;
+
+/// One daily measurement at a treatment plant.
+#[derive(Debug, Clone)]
+pub struct Rioolmeting {
+    pub rwzi_code: String,
+    pub datum: NaiveDate,
+    /// Substance, lower case (e.g. `amfetamine`, `mdma`, `methamfetamine`).
+    pub stof: String,
+    /// Daily load in grams per day (vracht).
+    pub vracht_g_d: f64,
+    /// Enantiomeric fraction, 0..1, when measured.
+    pub enantiomeer_fractie: Option<f64>,
+}
+
+const SCHEMA: Schema = Schema {
+    layer: "rioolmetingen",
+    required: &["rwzi_code", "datum", "stof", "vracht_g_d"],
+    optional: &["enantiomeer_fractie"],
+    needs_geometry: false,
+};
+
+/// Reads the measurements; a code that names no plant in `rwzi` is rejected.
+pub fn read(
+    source: &LayerSource,
+    rwzi: &[Rwzi],
+    report: &mut IngestReport,
+) -> Result<Vec<Rioolmeting>, IngestError> {
+    let known: std::collections::HashSet<&str> =
+        rwzi.iter().map(|r| r.rwzi_code.as_str()).collect();
+    read_layer(&SCHEMA, source, report, |row| {
+        let code = row.required("rwzi_code")?;
+        if !known.contains(code) {
+            return Err(FieldError::field(
+                "rwzi_code",
+                format!("'{code}' is not a plant in the rwzi layer"),
+            ));
+        }
+        let vracht = row.f64("vracht_g_d")?;
+        if vracht < 0.0 {
+            return Err(FieldError::field(
+                "vracht_g_d",
+                format!("{vracht} g/d is negative"),
+            ));
+        }
+        let ef = row.opt_f64("enantiomeer_fractie")?;
+        if let Some(ef) = ef.filter(|ef| !(0.0..=1.0).contains(ef)) {
+            return Err(FieldError::field(
+                "enantiomeer_fractie",
+                format!("{ef} is not a fraction between 0 and 1"),
+            ));
+        }
+        Ok(Rioolmeting {
+            rwzi_code: code.to_string(),
+            datum: row.date("datum")?,
+            stof: row.required("stof")?.to_lowercase(),
+            vracht_g_d: vracht,
+            enantiomeer_fractie: ef,
+        })
+    })
+}

@@ -1,0 +1,49 @@
+//! `rwzi`: catchments of wastewater treatment plants.
+
+use crate::error::FieldError;
+use crate::reader::{read_layer, Schema};
+use crate::{IngestError, IngestReport, LayerSource};
+use geo::MultiPolygon;
+
+/// The catchment (verzorgingsgebied) of a wastewater treatment plant.
+#[derive(Debug, Clone)]
+pub struct Rwzi {
+    pub rwzi_code: String,
+    pub rwzi_naam: String,
+    /// Inhabitants connected.
+    pub inwoners: Option<u64>,
+    pub geometry: MultiPolygon,
+}
+
+const SCHEMA: Schema = Schema {
+    layer: "rwzi",
+    required: &["rwzi_code", "rwzi_naam"],
+    optional: &["inwoners"],
+    needs_geometry: true,
+};
+
+pub fn read(source: &LayerSource, report: &mut IngestReport) -> Result<Vec<Rwzi>, IngestError> {
+    let mut seen = std::collections::HashSet::new();
+    read_layer(&SCHEMA, source, report, |row| {
+        let code = row.required("rwzi_code")?;
+        if !seen.insert(code.to_string()) {
+            return Err(FieldError::field(
+                "rwzi_code",
+                format!("'{code}' appears twice"),
+            ));
+        }
+        let inwoners = row
+            .opt_i64("inwoners")?
+            .map(|n| {
+                u64::try_from(n)
+                    .map_err(|_| FieldError::field("inwoners", format!("{n} is negative")))
+            })
+            .transpose()?;
+        Ok(Rwzi {
+            rwzi_code: code.to_string(),
+            rwzi_naam: row.required("rwzi_naam")?.to_string(),
+            inwoners,
+            geometry: row.multipolygon()?,
+        })
+    })
+}

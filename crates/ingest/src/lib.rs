@@ -1,0 +1,116 @@
+//! Ingest stage of buitenzicht: reads the seven input layers through GDAL,
+//! brings every geometry to RD New (EPSG:28992), validates each record and
+//! puts every feature in an R-tree.
+//!
+//! Bad records are never dropped silently: each one becomes a [`Rejection`]
+//! naming file, row and field, and [`IngestReport`] counts them per layer.
+//!
+//! ```no_run
+//! use buitenzicht_ingest::{ingest, LayerSources};
+//! # fn main() -> Result<(), buitenzicht_ingest::IngestError> {
+//! let sources: LayerSources = unimplemented!();
+//! let (data, report) = ingest(&sources)?;
+//! println!("{report}");
+//! let hits = data.dumpingen_index.within_distance([150_000.0, 400_000.0], 1_000.0);
+//! # Ok(()) }
+//! ```
+
+pub mod config;
+pub mod crs;
+pub mod error;
+pub mod index;
+pub mod layers;
+mod reader;
+pub mod report;
+
+pub use config::{LayerSource, LayerSources};
+pub use error::{IngestError, Rejection};
+pub use index::{PointIndex, PolygonIndex};
+pub use layers::{Dumping, Gemeente, Kom, Leegstand, Pand, Rioolmeting, Rwzi, SatellietTegel};
+pub use report::{IngestReport, LayerReport};
+
+use geo::MultiPolygon;
+
+/// Every input layer, in RD New, with its R-tree.
+///
+/// Indexes hold positions into the matching `Vec`, so a query result is an
+/// index into e.g. [`Dataset::panden`].
+#[derive(Debug)]
+pub struct Dataset {
+    pub gemeenten: Vec<Gemeente>,
+    pub gemeenten_index: PolygonIndex,
+    pub bebouwde_kom: Vec<Kom>,
+    pub kom_index: PolygonIndex,
+    pub panden: Vec<Pand>,
+    /// Centroids of all buildings.
+    pub panden_index: PointIndex,
+    pub dumpingen: Vec<Dumping>,
+    pub dumpingen_index: PointIndex,
+    pub rwzi: Vec<Rwzi>,
+    pub rwzi_index: PolygonIndex,
+    pub rioolmetingen: Vec<Rioolmeting>,
+    pub satelliet: Vec<SatellietTegel>,
+    /// Footprints of the satellite tiles in RD New.
+    pub satelliet_index: PolygonIndex,
+}
+
+impl Dataset {
+    /// The municipality whose polygon contains `p` (RD New metres).
+    pub fn gemeente_at(&self, p: [f64; 2]) -> Option<&Gemeente> {
+        self.gemeenten_index
+            .containing(p)
+            .next()
+            .map(|i| &self.gemeenten[i])
+    }
+
+    /// True when `p` lies inside a built-up area (bebouwde kom).
+    pub fn is_built_up(&self, p: [f64; 2]) -> bool {
+        self.kom_index.containing(p).next().is_some()
+    }
+
+    /// The treatment-plant catchment that contains `p`.
+    pub fn rwzi_at(&self, p: [f64; 2]) -> Option<&Rwzi> {
+        self.rwzi_index.containing(p).next().map(|i| &self.rwzi[i])
+    }
+
+    /// The study area: the union of all municipality polygons, as a list.
+    pub fn study_area(&self) -> impl Iterator<Item = &MultiPolygon> {
+        self.gemeenten.iter().map(|g| &g.geometry)
+    }
+}
+
+/// Reads, validates and indexes every layer named in `sources`.
+///
+/// A file that cannot be opened or lacks a required column is an error; a
+/// bad record is a [`Rejection`] in the report and the record is left out.
+pub fn ingest(sources: &LayerSources) -> Result<(Dataset, IngestReport), IngestError> {
+    let mut report = IngestReport::default();
+    let gemeenten = layers::gemeenten::read(&sources.gemeenten, &mut report)?;
+    let bebouwde_kom = layers::bebouwde_kom::read(&sources.bebouwde_kom, &mut report)?;
+    let panden = layers::panden::read(&sources.panden, &mut report)?;
+    let dumpingen = layers::dumpingen::read(&sources.dumpingen, &mut report)?;
+    let rwzi = layers::rwzi::read(&sources.rwzi, &mut report)?;
+    let rioolmetingen = layers::rioolmetingen::read(&sources.rioolmetingen, &rwzi, &mut report)?;
+    let satelliet = layers::satelliet::read(&sources.satelliet, &mut report)?;
+
+    let data = Dataset {
+        gemeenten_index: PolygonIndex::new(gemeenten.iter().map(|g| g.geometry.clone())),
+        kom_index: PolygonIndex::new(bebouwde_kom.iter().map(|k| k.geometry.clone())),
+        panden_index: PointIndex::new(panden.iter().map(|p| p.centroid)),
+        dumpingen_index: PointIndex::new(dumpingen.iter().map(|d| d.location)),
+        rwzi_index: PolygonIndex::new(rwzi.iter().map(|r| r.geometry.clone())),
+        satelliet_index: PolygonIndex::new(
+            satelliet
+                .iter()
+                .map(|t| MultiPolygon::new(vec![t.footprint.clone()])),
+        ),
+        gemeenten,
+        bebouwde_kom,
+        panden,
+        dumpingen,
+        rwzi,
+        rioolmetingen,
+        satelliet,
+    };
+    Ok((data, report))
+}
