@@ -1,1 +1,191 @@
-fn main() {}
+//! `buitenzicht`: risk map of drug crime in the Dutch buitengebied.
+//!
+//! Subcommands follow the data: `ingest` checks the inputs, `run` ingests
+//! and scores and writes the products, `serve` serves the map, `fixtures`
+//! writes the synthetic demo region.
+
+mod config;
+
+use buitenzicht_ingest::{ingest, Dataset, IngestReport};
+use buitenzicht_score::export::{inspection_csv, inspection_geojson, write_atomic};
+use buitenzicht_score::geotiff::write_geotiff;
+use buitenzicht_score::{rank, score, InspectionList, RiskModel};
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand};
+use config::ProjectFile;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "buitenzicht", version, about = "Risicokaart drugscriminaliteit buitengebied")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Read and validate every layer; print the summary.
+    Ingest(Common),
+    /// Ingest, score and write the GeoTIFF and inspection lists.
+    Run {
+        #[command(flatten)]
+        common: Common,
+        /// Output folder.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+    },
+    /// Ingest, score and serve the map and API.
+    Serve {
+        #[command(flatten)]
+        common: Common,
+        /// Address to listen on (overrides the project file).
+        #[arg(long)]
+        addr: Option<String>,
+        /// Folder of the web map (overrides the project file).
+        #[arg(long)]
+        web: Option<PathBuf>,
+    },
+    /// Write the synthetic demo region.
+    Fixtures {
+        #[arg(long, default_value = "fixtures")]
+        out: PathBuf,
+        #[arg(long, default_value_t = 20_261_101)]
+        seed: u64,
+    },
+}
+
+#[derive(Args)]
+struct Common {
+    /// The project file.
+    #[arg(long, short, default_value = "buitenzicht.toml")]
+    config: PathBuf,
+    /// Score as of this date, YYYY-MM-DD (default: the project file's
+    /// `as_of`, else today).
+    #[arg(long)]
+    as_of: Option<NaiveDate>,
+    /// Fail when any record is rejected.
+    #[arg(long)]
+    strict: bool,
+}
+
+type BoxError = Box<dyn std::error::Error>;
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fout: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), BoxError> {
+    match cli.command {
+        Command::Ingest(common) => {
+            let project = ProjectFile::load(&common.config)?;
+            load(&project, common.strict)?;
+            Ok(())
+        }
+        Command::Run { common, out } => {
+            let project = ProjectFile::load(&common.config)?;
+            let (data, model, lists) = pipeline(&project, &common)?;
+            write_products(&out, &data, &model, &lists)
+        }
+        Command::Serve { common, addr, web } => {
+            let project = ProjectFile::load(&common.config)?;
+            let (data, model, lists) = pipeline(&project, &common)?;
+            let addr = addr
+                .or_else(|| project.serve.addr.clone())
+                .unwrap_or_else(|| "127.0.0.1:8080".into());
+            let web = web
+                .or_else(|| project.serve.web_dir.clone())
+                .unwrap_or_else(|| PathBuf::from("web"));
+            let state = buitenzicht_serve::AppState::new(project.name.clone(), data, model, lists, &project.serve)?;
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(async {
+                let listener = tokio::net::TcpListener::bind(&addr).await?;
+                eprintln!("kaart op http://{}/", listener.local_addr()?);
+                buitenzicht_serve::serve(state, listener, &web).await?;
+                Ok::<(), BoxError>(())
+            })
+        }
+        Command::Fixtures { out, seed } => {
+            std::fs::create_dir_all(&out)?;
+            let s = buitenzicht_synth::generate(&out, seed)?;
+            eprintln!(
+                "{}: {} gemeenten, {} kernen, {} panden ({} (vermoedelijk) leeg), {} dumpingen, {} RWZI's met {} metingen, {} satelliettegels",
+                out.display(),
+                s.gemeenten,
+                s.villages,
+                s.barns,
+                s.vacant_barns,
+                s.dumpings,
+                s.plants,
+                s.measurements,
+                s.satellite_tiles
+            );
+            Ok(())
+        }
+    }
+}
+
+/// Ingests and prints the summary; with `strict`, any rejection fails.
+fn load(project: &ProjectFile, strict: bool) -> Result<(Dataset, IngestReport), BoxError> {
+    let (data, report) = ingest(&project.layers)?;
+    eprint!("{report}");
+    if strict && report.total_rejected() > 0 {
+        return Err(format!("{} record(s) rejected and --strict is set", report.total_rejected()).into());
+    }
+    Ok((data, report))
+}
+
+fn pipeline(project: &ProjectFile, common: &Common) -> Result<(Dataset, RiskModel, Vec<InspectionList>), BoxError> {
+    let (data, _) = load(project, common.strict)?;
+    let as_of = common
+        .as_of
+        .or(project.as_of)
+        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    let started = std::time::Instant::now();
+    let model = score(&data, &project.scoring, as_of)?;
+    eprintln!(
+        "gescoord: {} × {} cellen van {} m, peildatum {as_of}, in {:.1} s",
+        model.spec.cols,
+        model.spec.rows,
+        model.spec.cell,
+        started.elapsed().as_secs_f64()
+    );
+    let lists = rank(&data, &model)?;
+    Ok((data, model, lists))
+}
+
+fn write_products(out: &Path, data: &Dataset, model: &RiskModel, lists: &[InspectionList]) -> Result<(), BoxError> {
+    let dir = out.join("inspecties");
+    std::fs::create_dir_all(&dir)?;
+    let tif = out.join("risico.tif");
+    write_geotiff(model, &tif)?;
+    eprintln!("{}", tif.display());
+    let to_wgs = buitenzicht_ingest::crs::Transformer::from_epsg(
+        buitenzicht_ingest::crs::RD_NEW,
+        buitenzicht_ingest::crs::WGS84,
+    )?;
+    let mut all_csv = String::new();
+    for list in lists {
+        let csv = inspection_csv(list);
+        if all_csv.is_empty() {
+            all_csv.push_str(&csv);
+        } else {
+            all_csv.extend(csv.lines().skip(1).map(|l| format!("{l}\n")));
+        }
+        write_atomic(&dir.join(format!("{}.csv", list.statcode)), csv.as_bytes())?;
+        let geojson = inspection_geojson(list, data, &to_wgs)?;
+        write_atomic(
+            &dir.join(format!("{}.geojson", list.statcode)),
+            serde_json::to_string(&geojson)?.as_bytes(),
+        )?;
+        eprintln!("{}: {} panden te inspecteren", list.statcode, list.inspecties.len());
+    }
+    write_atomic(&dir.join("alle.csv"), all_csv.as_bytes())?;
+    Ok(())
+}

@@ -1,0 +1,64 @@
+//! The project file (`buitenzicht.toml`): layer sources, scoring and serving
+//! settings. Command-line flags override what it says.
+
+use buitenzicht_ingest::LayerSources;
+use buitenzicht_score::ScoreConfig;
+use buitenzicht_serve::ServeConfig;
+use chrono::NaiveDate;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectFile {
+    /// Name shown on the map.
+    #[serde(default = "default_name")]
+    pub name: String,
+    /// Score as of this date (dumpings and sewage after it are ignored).
+    #[serde(default)]
+    pub as_of: Option<NaiveDate>,
+    pub layers: LayerSources,
+    #[serde(default)]
+    pub scoring: ScoreConfig,
+    #[serde(default)]
+    pub serve: ServeConfig,
+}
+
+fn default_name() -> String {
+    "buitenzicht".into()
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{}: cannot read the project file: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{}: {source}", path.display())]
+    Parse { path: PathBuf, source: toml::de::Error },
+    #[error("{}: {message}", path.display())]
+    Invalid { path: PathBuf, message: String },
+}
+
+impl ProjectFile {
+    /// Reads the project file; relative paths in it are relative to its folder.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut project: ProjectFile = toml::from_str(&text).map_err(|source| ConfigError::Parse {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        project.layers.resolve_paths(base);
+        project.serve.resolve_paths(base);
+        project
+            .scoring
+            .validate()
+            .map_err(|message| ConfigError::Invalid {
+                path: path.to_path_buf(),
+                message,
+            })?;
+        Ok(project)
+    }
+}

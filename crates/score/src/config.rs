@@ -1,0 +1,208 @@
+//! Scoring settings from the project file; every field has a default.
+
+use serde::{Deserialize, Serialize};
+
+/// All scoring settings.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScoreConfig {
+    /// Cell size in metres.
+    pub cell_size: f64,
+    pub weights: Weights,
+    pub leegstand: LeegstandConfig,
+    pub dumpingen: DumpingenConfig,
+    pub riool: RioolConfig,
+    pub satelliet: SatellietConfig,
+    /// Density indicators are divided by this quantile of their positive
+    /// values in the buitengebied, then capped at 1.
+    pub normalisation_quantile: f64,
+}
+
+impl Default for ScoreConfig {
+    fn default() -> Self {
+        ScoreConfig {
+            cell_size: 25.0,
+            weights: Weights::default(),
+            leegstand: LeegstandConfig::default(),
+            dumpingen: DumpingenConfig::default(),
+            riool: RioolConfig::default(),
+            satelliet: SatellietConfig::default(),
+            normalisation_quantile: 0.99,
+        }
+    }
+}
+
+impl ScoreConfig {
+    /// Checks the settings; the message names the offending key.
+    pub fn validate(&self) -> Result<(), String> {
+        let positive = [
+            ("scoring.cell_size", self.cell_size),
+            ("scoring.leegstand.bandwidth_m", self.leegstand.bandwidth_m),
+            ("scoring.leegstand.reference_area_m2", self.leegstand.reference_area_m2),
+            ("scoring.dumpingen.bandwidth_m", self.dumpingen.bandwidth_m),
+            ("scoring.dumpingen.half_life_days", self.dumpingen.half_life_days),
+            ("scoring.riool.half_life_days", self.riool.half_life_days),
+            ("scoring.riool.spike_factor", self.riool.spike_factor),
+        ];
+        for (key, v) in positive {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(format!("`{key}` must be a positive number, not {v}"));
+            }
+        }
+        let w = &self.weights;
+        for (key, v) in [
+            ("leegstand", w.leegstand),
+            ("dumpingen", w.dumpingen),
+            ("riool", w.riool),
+            ("satelliet", w.satelliet),
+        ] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(format!("`scoring.weights.{key}` must be zero or more, not {v}"));
+            }
+        }
+        if w.total() <= 0.0 {
+            return Err("`scoring.weights` must not all be zero".into());
+        }
+        if !(0.5..=1.0).contains(&self.normalisation_quantile) {
+            return Err("`scoring.normalisation_quantile` must lie between 0.5 and 1".into());
+        }
+        if self.satelliet.anomaly_high_c <= self.satelliet.anomaly_low_c {
+            return Err("`scoring.satelliet.anomaly_high_c` must exceed `anomaly_low_c`".into());
+        }
+        if self.riool.window_days < 7 || self.riool.min_history_days as i64 > self.riool.window_days {
+            return Err("`scoring.riool.window_days` must be at least 7 and at least `min_history_days`".into());
+        }
+        Ok(())
+    }
+}
+
+/// Weight of each indicator in the risk (they need not sum to 1).
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Weights {
+    pub leegstand: f64,
+    pub dumpingen: f64,
+    pub riool: f64,
+    pub satelliet: f64,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights {
+            leegstand: 0.30,
+            dumpingen: 0.35,
+            riool: 0.15,
+            satelliet: 0.20,
+        }
+    }
+}
+
+impl Weights {
+    pub fn total(&self) -> f64 {
+        self.leegstand + self.dumpingen + self.riool + self.satelliet
+    }
+}
+
+/// Vacant-barn density.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LeegstandConfig {
+    pub bandwidth_m: f64,
+    /// Certainty weight per vacancy status.
+    pub bevestigd: f64,
+    pub vermoedelijk: f64,
+    pub onbekend: f64,
+    /// Floor area that counts as weight 1; the area factor is
+    /// `oppervlakte / reference_area_m2`, clamped to [0.25, 3].
+    pub reference_area_m2: f64,
+}
+
+impl Default for LeegstandConfig {
+    fn default() -> Self {
+        LeegstandConfig {
+            bandwidth_m: 750.0,
+            bevestigd: 1.0,
+            vermoedelijk: 0.5,
+            onbekend: 0.0,
+            reference_area_m2: 1_000.0,
+        }
+    }
+}
+
+/// Dumping density with time decay.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DumpingenConfig {
+    pub bandwidth_m: f64,
+    /// A dumping this many days old counts half.
+    pub half_life_days: f64,
+    /// Older dumpings are left out.
+    pub max_age_days: i64,
+}
+
+impl Default for DumpingenConfig {
+    fn default() -> Self {
+        DumpingenConfig {
+            bandwidth_m: 1_000.0,
+            half_life_days: 365.0,
+            max_age_days: 3 * 365,
+        }
+    }
+}
+
+/// Sewage spike detection and catchment score.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RioolConfig {
+    /// Trailing window (days before the measurement) for the baseline.
+    pub window_days: i64,
+    /// Measurements needed in the window before a spike can be called.
+    pub min_history_days: usize,
+    /// A spike is a load above `spike_factor` × the baseline median ...
+    pub spike_factor: f64,
+    /// ... and above median + `mad_threshold` × 1.4826 × MAD.
+    pub mad_threshold: f64,
+    /// Spikes older than this do not count.
+    pub lookback_days: i64,
+    /// A spike this many days old counts half.
+    pub half_life_days: f64,
+    /// An MDMA enantiomeric fraction within this distance of 0.5 marks a
+    /// racemic (unconsumed, so likely dumped) spike ...
+    pub racemic_band: f64,
+    /// ... which then weighs this much more.
+    pub racemic_weight: f64,
+}
+
+impl Default for RioolConfig {
+    fn default() -> Self {
+        RioolConfig {
+            window_days: 28,
+            min_history_days: 14,
+            spike_factor: 3.0,
+            mad_threshold: 5.0,
+            lookback_days: 180,
+            half_life_days: 60.0,
+            racemic_band: 0.05,
+            racemic_weight: 1.5,
+        }
+    }
+}
+
+/// Satellite anomaly to indicator.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct SatellietConfig {
+    /// Anomalies at or below this (°C) score 0 ...
+    pub anomaly_low_c: f64,
+    /// ... at or above this score 1, linear in between.
+    pub anomaly_high_c: f64,
+}
+
+impl Default for SatellietConfig {
+    fn default() -> Self {
+        SatellietConfig {
+            anomaly_low_c: 1.0,
+            anomaly_high_c: 5.0,
+        }
+    }
+}

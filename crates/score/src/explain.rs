@@ -1,0 +1,287 @@
+//! Why a place scores what it scores: each indicator's contribution and the
+//! features behind it, in plain Dutch.
+
+use crate::indicator::Indicator;
+use crate::model::RiskModel;
+use buitenzicht_ingest::{Dataset, Leegstand};
+use chrono::NaiveDate;
+use serde::Serialize;
+
+/// What the explanation of a point says.
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    pub x: f64,
+    pub y: f64,
+    /// `buitengebied`, `bebouwde kom` or `buiten studiegebied`.
+    pub gebied: &'static str,
+    pub gemeente: Option<GemeenteRef>,
+    /// Risk 0..100, absent where none is computed.
+    pub risico: Option<f32>,
+    /// Indicators, largest contribution first.
+    pub indicatoren: Vec<IndicatorUitleg>,
+    /// One sentence per contributing indicator.
+    pub samenvatting: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GemeenteRef {
+    pub statcode: String,
+    pub statnaam: String,
+}
+
+/// One indicator at the point.
+#[derive(Debug, Clone, Serialize)]
+pub struct IndicatorUitleg {
+    pub key: &'static str,
+    pub label: &'static str,
+    /// Normalised value, 0..1.
+    pub waarde: f32,
+    /// Weight as a share of all weights.
+    pub gewicht: f64,
+    /// Risk points.
+    pub bijdrage: f32,
+    pub uitleg: String,
+    pub kenmerken: Vec<Kenmerk>,
+}
+
+/// A feature behind an indicator.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "soort", rename_all = "lowercase")]
+pub enum Kenmerk {
+    Pand {
+        identificatie: String,
+        leegstand: Leegstand,
+        oppervlakte_m2: f64,
+        afstand_m: f64,
+    },
+    Dumping {
+        incident_id: String,
+        datum: NaiveDate,
+        afstand_m: f64,
+        dumpingwijze: Option<String>,
+        volume_l: Option<f64>,
+        productietype: Option<String>,
+    },
+    Rioolpiek {
+        rwzi_code: String,
+        rwzi_naam: String,
+        stof: String,
+        datum: NaiveDate,
+        ratio: f64,
+        racemisch: bool,
+    },
+    Satelliet {
+        anomalie_c: f32,
+        tegels: Vec<String>,
+    },
+}
+
+/// Explains the score at (`x`, `y`) in RD New.
+pub fn explain(data: &Dataset, model: &RiskModel, x: f64, y: f64) -> Explanation {
+    let p = [x, y];
+    let gemeente = data.gemeente_at(p).map(|g| GemeenteRef {
+        statcode: g.statcode.clone(),
+        statnaam: g.statnaam.clone(),
+    });
+    let gebied = if gemeente.is_none() {
+        "buiten studiegebied"
+    } else if data.is_built_up(p) {
+        "bebouwde kom"
+    } else {
+        "buitengebied"
+    };
+    let Some(cell) = model.cell_at(x, y) else {
+        return Explanation {
+            x,
+            y,
+            gebied,
+            gemeente,
+            risico: None,
+            indicatoren: Vec::new(),
+            samenvatting: vec![match gebied {
+                "bebouwde kom" => "Binnen de bebouwde kom wordt geen risico berekend.".into(),
+                _ => "Buiten het studiegebied wordt geen risico berekend.".into(),
+            }],
+        };
+    };
+    let w = &model.config.weights;
+    let mut indicatoren: Vec<IndicatorUitleg> = Indicator::ALL
+        .iter()
+        .map(|&ind| {
+            let (uitleg, kenmerken) = match ind {
+                Indicator::Leegstand => barns(data, model, p),
+                Indicator::Dumpingen => dumpings(data, model, p),
+                Indicator::Riool => sewage(data, model, p),
+                Indicator::Satelliet => satellite(data, model, cell.col, cell.row, p),
+            };
+            IndicatorUitleg {
+                key: ind.key(),
+                label: ind.label(),
+                waarde: cell.values[ind.index()],
+                gewicht: ind.weight(w) / w.total(),
+                bijdrage: cell.contributions[ind.index()],
+                uitleg,
+                kenmerken,
+            }
+        })
+        .collect();
+    indicatoren.sort_by(|a, b| b.bijdrage.total_cmp(&a.bijdrage));
+    let samenvatting = indicatoren
+        .iter()
+        .filter(|i| i.bijdrage >= 0.5)
+        .map(|i| format!("{} (+{:.1}): {}", i.label, i.bijdrage, i.uitleg))
+        .collect();
+    Explanation {
+        x,
+        y,
+        gebied,
+        gemeente,
+        risico: Some(cell.risk),
+        indicatoren,
+        samenvatting,
+    }
+}
+
+fn barns(data: &Dataset, model: &RiskModel, p: [f64; 2]) -> (String, Vec<Kenmerk>) {
+    let h = model.config.leegstand.bandwidth_m;
+    let kenmerken: Vec<Kenmerk> = data
+        .panden_index
+        .within_distance(p, h)
+        .into_iter()
+        .filter(|(i, _)| data.panden[*i].leegstand.is_candidate())
+        .map(|(i, d)| {
+            let pand = &data.panden[i];
+            Kenmerk::Pand {
+                identificatie: pand.identificatie.clone(),
+                leegstand: pand.leegstand,
+                oppervlakte_m2: pand.oppervlakte,
+                afstand_m: d.round(),
+            }
+        })
+        .collect();
+    let uitleg = match kenmerken.first() {
+        None => format!("geen (vermoedelijk) leegstaande schuren binnen {h:.0} m"),
+        Some(Kenmerk::Pand {
+            leegstand,
+            oppervlakte_m2,
+            afstand_m,
+            ..
+        }) => {
+            let status = if *leegstand == Leegstand::Bevestigd { "leegstaande" } else { "vermoedelijk leegstaande" };
+            let more = kenmerken.len() - 1;
+            let rest = if more > 0 { format!("; nog {more} binnen {h:.0} m") } else { String::new() };
+            format!("{status} schuur van {oppervlakte_m2:.0} m² op {afstand_m:.0} m{rest}")
+        }
+        Some(_) => String::new(),
+    };
+    (uitleg, kenmerken)
+}
+
+fn dumpings(data: &Dataset, model: &RiskModel, p: [f64; 2]) -> (String, Vec<Kenmerk>) {
+    let c = &model.config.dumpingen;
+    let mut kenmerken: Vec<(NaiveDate, Kenmerk)> = data
+        .dumpingen_index
+        .within_distance(p, c.bandwidth_m)
+        .into_iter()
+        .filter_map(|(i, d)| {
+            let dump = &data.dumpingen[i];
+            let age = (model.as_of - dump.datum).num_days();
+            (0..=c.max_age_days).contains(&age).then(|| {
+                (
+                    dump.datum,
+                    Kenmerk::Dumping {
+                        incident_id: dump.incident_id.clone(),
+                        datum: dump.datum,
+                        afstand_m: d.round(),
+                        dumpingwijze: dump.dumpingwijze.clone(),
+                        volume_l: dump.volume_l,
+                        productietype: dump.productietype.clone(),
+                    },
+                )
+            })
+        })
+        .collect();
+    kenmerken.sort_by(|a, b| b.0.cmp(&a.0));
+    let last_year = kenmerken
+        .iter()
+        .filter(|(d, _)| (model.as_of - *d).num_days() <= 365)
+        .count();
+    let uitleg = match kenmerken.first() {
+        None => format!("geen dumpingen binnen {:.0} m", c.bandwidth_m),
+        Some((datum, Kenmerk::Dumping { afstand_m, .. })) => format!(
+            "{} dumping(en) binnen {:.0} m, waarvan {last_year} in het afgelopen jaar; meest recent {datum} op {afstand_m:.0} m",
+            kenmerken.len(),
+            c.bandwidth_m
+        ),
+        Some(_) => String::new(),
+    };
+    (uitleg, kenmerken.into_iter().map(|(_, k)| k).collect())
+}
+
+fn sewage(data: &Dataset, model: &RiskModel, p: [f64; 2]) -> (String, Vec<Kenmerk>) {
+    let Some(rwzi) = data.rwzi_at(p) else {
+        return ("niet in een bekend rioolwaterzuiveringsgebied".into(), Vec::new());
+    };
+    let c = &model.config.riool;
+    let kenmerken: Vec<Kenmerk> = model
+        .spikes
+        .iter()
+        .rev()
+        .filter(|s| s.rwzi_code == rwzi.rwzi_code && crate::sewage::spike_weight(s, c, model.as_of) > 0.0)
+        .map(|s| Kenmerk::Rioolpiek {
+            rwzi_code: s.rwzi_code.clone(),
+            rwzi_naam: rwzi.rwzi_naam.clone(),
+            stof: s.stof.clone(),
+            datum: s.datum,
+            ratio: (s.ratio * 10.0).round() / 10.0,
+            racemisch: s.racemisch,
+        })
+        .collect();
+    let uitleg = if kenmerken.is_empty() {
+        format!("geen pieken bij {} in de afgelopen {} dagen", rwzi.rwzi_naam, c.lookback_days)
+    } else {
+        let mut stoffen: Vec<&str> = model
+            .spikes
+            .iter()
+            .filter(|s| s.rwzi_code == rwzi.rwzi_code && crate::sewage::spike_weight(s, c, model.as_of) > 0.0)
+            .map(|s| s.stof.as_str())
+            .collect();
+        stoffen.sort();
+        stoffen.dedup();
+        let max = model
+            .spikes
+            .iter()
+            .filter(|s| s.rwzi_code == rwzi.rwzi_code && crate::sewage::spike_weight(s, c, model.as_of) > 0.0)
+            .map(|s| s.ratio)
+            .fold(0.0, f64::max);
+        format!(
+            "{} piek(en) ({}) bij {} in de afgelopen {} dagen, tot {:.0}× het eigen basisniveau",
+            kenmerken.len(),
+            stoffen.join(", "),
+            rwzi.rwzi_naam,
+            c.lookback_days,
+            max
+        )
+    };
+    (uitleg, kenmerken)
+}
+
+fn satellite(data: &Dataset, model: &RiskModel, col: usize, row: usize, p: [f64; 2]) -> (String, Vec<Kenmerk>) {
+    let v = model.satellite_anomaly[model.spec.index(col, row)];
+    let tegels: Vec<String> = data
+        .satelliet_index
+        .containing(p)
+        .map(|i| {
+            data.satelliet[i]
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        })
+        .collect();
+    if v.is_nan() {
+        return ("geen satellietwaarneming (geen dekking of bewolkt)".into(), Vec::new());
+    }
+    let uitleg = format!("temperatuuranomalie van {v:+.1} °C");
+    (uitleg, vec![Kenmerk::Satelliet { anomalie_c: v, tegels }])
+}

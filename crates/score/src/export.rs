@@ -1,0 +1,110 @@
+//! Files for people and other tools: inspection lists as CSV and as RFC 7946
+//! GeoJSON (WGS84 lon/lat, counter-clockwise outer rings, no `crs`).
+
+use crate::inspection::InspectionList;
+use crate::ScoreError;
+use buitenzicht_ingest::crs::Transformer;
+use buitenzicht_ingest::Dataset;
+use geo::orient::{Direction, Orient};
+use geo::{Geometry, MapCoords};
+use geojson::{Feature, FeatureCollection, JsonObject};
+use serde_json::json;
+use std::path::Path;
+
+/// An RD New geometry as RFC 7946 GeoJSON geometry: transformed to WGS84,
+/// outer rings counter-clockwise and holes clockwise, 7 decimals (~1 cm).
+pub fn rfc7946_geometry(geometry: &Geometry, to_wgs84: &Transformer) -> Result<geojson::Geometry, ScoreError> {
+    let mut g = geometry.clone();
+    to_wgs84.geometry(&mut g)?;
+    let g = match g {
+        Geometry::Polygon(p) => Geometry::Polygon(p.orient(Direction::Default)),
+        Geometry::MultiPolygon(mp) => Geometry::MultiPolygon(mp.orient(Direction::Default)),
+        other => other,
+    };
+    let g = g.map_coords(|c| geo::coord! { x: (c.x * 1e7).round() / 1e7, y: (c.y * 1e7).round() / 1e7 });
+    Ok(geojson::Geometry::from(&g))
+}
+
+/// The inspection list as a GeoJSON FeatureCollection of footprints.
+pub fn inspection_geojson(
+    list: &InspectionList,
+    data: &Dataset,
+    to_wgs84: &Transformer,
+) -> Result<FeatureCollection, ScoreError> {
+    let mut features = Vec::with_capacity(list.inspecties.len());
+    for item in &list.inspecties {
+        let pand = &data.panden[item.pand];
+        let mut properties = match serde_json::to_value(item) {
+            Ok(serde_json::Value::Object(map)) => map,
+            _ => JsonObject::new(),
+        };
+        properties.insert("statcode".into(), json!(list.statcode));
+        properties.insert("statnaam".into(), json!(list.statnaam));
+        properties.insert("signalen".into(), json!(reasons(item)));
+        features.push(Feature {
+            geometry: Some(rfc7946_geometry(&pand.geometry, to_wgs84)?),
+            properties: Some(properties),
+            ..Feature::default()
+        });
+    }
+    Ok(FeatureCollection::new(features))
+}
+
+/// The inspection list as CSV, one barn per line.
+pub fn inspection_csv(list: &InspectionList) -> String {
+    let mut out = String::from(
+        "statcode,rang,identificatie,leegstand,oppervlakte_m2,gebruiksdoel,bouwjaar,risico,\
+         bijdrage_leegstand,bijdrage_dumpingen,bijdrage_riool,bijdrage_satelliet,signalen,x_rd,y_rd,lon,lat\n",
+    );
+    for i in &list.inspecties {
+        let b = &i.bijdragen;
+        out.push_str(&format!(
+            "{},{},{},{},{:.0},{},{},{:.1},{:.1},{:.1},{:.1},{:.1},{},{:.1},{:.1},{:.7},{:.7}\n",
+            list.statcode,
+            i.rang,
+            csv_field(&i.identificatie),
+            i.leegstand.as_str(),
+            i.oppervlakte_m2,
+            csv_field(i.gebruiksdoel.as_deref().unwrap_or("")),
+            i.bouwjaar.map(|y| y.to_string()).unwrap_or_default(),
+            i.risico,
+            b.leegstand,
+            b.dumpingen,
+            b.riool,
+            b.satelliet,
+            csv_field(&reasons(i)),
+            i.x,
+            i.y,
+            i.lon,
+            i.lat,
+        ));
+    }
+    out
+}
+
+/// The top indicators as text, e.g. `dumpingen; leegstand`.
+fn reasons(i: &crate::Inspection) -> String {
+    i.belangrijkste.iter().map(|k| k.key()).collect::<Vec<_>>().join("; ")
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// Writes `bytes` through a temporary file and a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ScoreError> {
+    let io = |source| ScoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let tmp = path.with_extension(format!(
+        "{}.tmp",
+        path.extension().and_then(|e| e.to_str()).unwrap_or("")
+    ));
+    std::fs::write(&tmp, bytes).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)
+}

@@ -1,0 +1,149 @@
+//! Inspection lists: per municipality, the vacant and possibly vacant barns
+//! in the buitengebied, ranked by the risk at their footprint.
+
+use crate::indicator::Indicator;
+use crate::model::{CellScore, RiskModel};
+use buitenzicht_ingest::crs::{Transformer, RD_NEW, WGS84};
+use buitenzicht_ingest::{Dataset, Leegstand};
+use geo::{Contains, Geometry, Point};
+use serde::Serialize;
+
+/// Contributions below this many risk points are not named as a reason.
+const MIN_NAMED_CONTRIBUTION: f32 = 0.5;
+
+/// One barn to inspect.
+#[derive(Debug, Clone, Serialize)]
+pub struct Inspection {
+    pub rang: usize,
+    pub identificatie: String,
+    pub leegstand: Leegstand,
+    pub oppervlakte_m2: f64,
+    pub gebruiksdoel: Option<String>,
+    pub bouwjaar: Option<i32>,
+    /// Highest risk over the cells whose centre lies in the footprint.
+    pub risico: f32,
+    /// Risk points per indicator at that cell.
+    pub bijdragen: Contributions,
+    /// Indicators that contribute most, largest first.
+    pub belangrijkste: Vec<Indicator>,
+    pub x: f64,
+    pub y: f64,
+    pub lon: f64,
+    pub lat: f64,
+    /// Index into `Dataset::panden`.
+    #[serde(skip)]
+    pub pand: usize,
+}
+
+/// Contributions by indicator name.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Contributions {
+    pub leegstand: f32,
+    pub dumpingen: f32,
+    pub riool: f32,
+    pub satelliet: f32,
+}
+
+impl From<[f32; 4]> for Contributions {
+    fn from(c: [f32; 4]) -> Self {
+        Contributions {
+            leegstand: c[0],
+            dumpingen: c[1],
+            riool: c[2],
+            satelliet: c[3],
+        }
+    }
+}
+
+/// The ranked list of one municipality.
+#[derive(Debug, Clone, Serialize)]
+pub struct InspectionList {
+    pub statcode: String,
+    pub statnaam: String,
+    pub inspecties: Vec<Inspection>,
+}
+
+/// Ranks candidate barns per municipality, in `Dataset::gemeenten` order.
+/// Barns inside built-up areas have no risk and are not listed.
+pub fn rank(data: &Dataset, model: &RiskModel) -> Result<Vec<InspectionList>, gdal::errors::GdalError> {
+    let mut lists: Vec<InspectionList> = data
+        .gemeenten
+        .iter()
+        .map(|g| InspectionList {
+            statcode: g.statcode.clone(),
+            statnaam: g.statnaam.clone(),
+            inspecties: Vec::new(),
+        })
+        .collect();
+    for (i, pand) in data.panden.iter().enumerate() {
+        if !pand.leegstand.is_candidate() {
+            continue;
+        }
+        let c = pand.centroid;
+        let Some(g) = data.gemeenten_index.containing([c.x(), c.y()]).next() else {
+            continue;
+        };
+        let Some(cell) = footprint_score(model, &pand.geometry, c) else {
+            continue;
+        };
+        let mut order: Vec<Indicator> = Indicator::ALL.to_vec();
+        order.sort_by(|a, b| cell.contributions[b.index()].total_cmp(&cell.contributions[a.index()]));
+        order.retain(|ind| cell.contributions[ind.index()] >= MIN_NAMED_CONTRIBUTION);
+        lists[g].inspecties.push(Inspection {
+            rang: 0,
+            identificatie: pand.identificatie.clone(),
+            leegstand: pand.leegstand,
+            oppervlakte_m2: pand.oppervlakte,
+            gebruiksdoel: pand.gebruiksdoel.clone(),
+            bouwjaar: pand.bouwjaar,
+            risico: cell.risk,
+            bijdragen: cell.contributions.into(),
+            belangrijkste: order,
+            x: c.x(),
+            y: c.y(),
+            lon: 0.0,
+            lat: 0.0,
+            pand: i,
+        });
+    }
+    let to_wgs = Transformer::from_epsg(RD_NEW, WGS84)?;
+    for list in &mut lists {
+        list.inspecties.sort_by(|a, b| {
+            b.risico
+                .total_cmp(&a.risico)
+                .then_with(|| a.identificatie.cmp(&b.identificatie))
+        });
+        let (mut xs, mut ys): (Vec<f64>, Vec<f64>) = list.inspecties.iter().map(|i| (i.x, i.y)).unzip();
+        to_wgs.transform(&mut xs, &mut ys)?;
+        for (k, item) in list.inspecties.iter_mut().enumerate() {
+            item.rang = k + 1;
+            item.lon = xs[k];
+            item.lat = ys[k];
+        }
+    }
+    Ok(lists)
+}
+
+/// The highest-risk cell whose centre lies in the footprint, or the cell
+/// under the centroid for footprints smaller than a cell.
+fn footprint_score(model: &RiskModel, geometry: &Geometry, centroid: Point) -> Option<CellScore> {
+    use geo::BoundingRect;
+    let spec = &model.spec;
+    let mut best: Option<CellScore> = None;
+    if let Some(r) = geometry.bounding_rect() {
+        for row in spec.rows_between(r.min().y, r.max().y) {
+            for col in spec.cols_between(r.min().x, r.max().x) {
+                let [x, y] = spec.centre(col, row);
+                if !geometry.contains(&Point::new(x, y)) {
+                    continue;
+                }
+                if let Some(cell) = model.cell(col, row) {
+                    if best.is_none_or(|b| cell.risk > b.risk) {
+                        best = Some(cell);
+                    }
+                }
+            }
+        }
+    }
+    best.or_else(|| model.cell_at(centroid.x(), centroid.y()))
+}

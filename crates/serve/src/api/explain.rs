@@ -1,0 +1,55 @@
+//! `GET /api/explain?lon=&lat=`: the risk at a point and why.
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::extract::{Query, State};
+use axum::Json;
+use buitenzicht_ingest::crs::{Transformer, RD_NEW, WGS84};
+use serde::Deserialize;
+use serde_json::Value;
+use std::cell::RefCell;
+use std::sync::Arc;
+
+#[derive(Debug, Deserialize)]
+pub struct ExplainQuery {
+    pub lon: f64,
+    pub lat: f64,
+}
+
+thread_local! {
+    static WGS84_TO_RD: RefCell<Option<Transformer>> = const { RefCell::new(None) };
+}
+
+fn to_rd(lon: f64, lat: f64) -> Result<[f64; 2], gdal::errors::GdalError> {
+    WGS84_TO_RD.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(Transformer::from_epsg(WGS84, RD_NEW)?);
+        }
+        match slot.as_ref() {
+            Some(t) => t.point(lon, lat),
+            None => Ok([f64::NAN, f64::NAN]),
+        }
+    })
+}
+
+pub async fn explain(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<ExplainQuery>,
+) -> Result<Json<Value>, ApiError> {
+    if !(q.lon.is_finite() && q.lat.is_finite() && (-180.0..=180.0).contains(&q.lon) && (-85.0..=85.0).contains(&q.lat)) {
+        return Err(ApiError::BadRequest(format!(
+            "lon={} lat={} is not a WGS84 position (lon −180..180, lat −85..85)",
+            q.lon, q.lat
+        )));
+    }
+    let [x, y] = to_rd(q.lon, q.lat).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let explanation = buitenzicht_score::explain(&state.data, &state.model, x, y);
+    let mut value = serde_json::to_value(&explanation).map_err(|e| ApiError::Internal(e.to_string()))?;
+    if let Value::Object(map) = &mut value {
+        map.insert("lon".into(), q.lon.into());
+        map.insert("lat".into(), q.lat.into());
+        map.insert("peildatum".into(), state.model.as_of.to_string().into());
+    }
+    Ok(Json(value))
+}

@@ -1,0 +1,51 @@
+//! `GET /api/gemeenten` and `GET /api/gemeenten/{statcode}/inspecties`.
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::Json;
+use buitenzicht_ingest::crs::{Transformer, RD_NEW, WGS84};
+use geo::BoundingRect;
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// Municipalities with their bounds (WGS84) and number of barns to inspect.
+pub async fn list(State(state): State<Arc<AppState>>) -> Result<Json<Value>, ApiError> {
+    let to_wgs = Transformer::from_epsg(RD_NEW, WGS84).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut out = Vec::new();
+    for (g, list) in state.data.gemeenten.iter().zip(&state.inspections) {
+        let bbox = match g.geometry.bounding_rect() {
+            Some(r) => {
+                let mut xs = [r.min().x, r.max().x, r.max().x, r.min().x];
+                let mut ys = [r.min().y, r.min().y, r.max().y, r.max().y];
+                to_wgs.transform(&mut xs, &mut ys).map_err(|e| ApiError::Internal(e.to_string()))?;
+                let lo = |v: &[f64]| v.iter().cloned().fold(f64::MAX, f64::min);
+                let hi = |v: &[f64]| v.iter().cloned().fold(f64::MIN, f64::max);
+                json!([lo(&xs), lo(&ys), hi(&xs), hi(&ys)])
+            }
+            None => Value::Null,
+        };
+        out.push(json!({
+            "statcode": g.statcode,
+            "statnaam": g.statnaam,
+            "bbox": bbox,
+            "aantal_inspecties": list.inspecties.len(),
+        }));
+    }
+    Ok(Json(Value::Array(out)))
+}
+
+/// The ranked inspection list of one municipality.
+pub async fn inspections(
+    State(state): State<Arc<AppState>>,
+    Path(statcode): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let list = state
+        .inspection_list(&statcode)
+        .ok_or_else(|| ApiError::NotFound(format!("no municipality with statcode '{statcode}'")))?;
+    let mut value = serde_json::to_value(list).map_err(|e| ApiError::Internal(e.to_string()))?;
+    if let Value::Object(map) = &mut value {
+        map.insert("peildatum".into(), state.model.as_of.to_string().into());
+    }
+    Ok(Json(value))
+}

@@ -1,0 +1,5 @@
+//! JSON endpoints.
+
+pub mod explain;
+pub mod gemeenten;
+pub mod map;

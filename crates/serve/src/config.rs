@@ -1,0 +1,30 @@
+//! Serving settings from the project file.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServeConfig {
+    /// Address to listen on; `127.0.0.1:8080` when not set.
+    pub addr: Option<String>,
+    /// Folder of the web map (with its `node_modules`); `web` in the
+    /// working directory when not set.
+    pub web_dir: Option<PathBuf>,
+    /// Optional XYZ base-map URL template, e.g. a PDOK BRT tile service.
+    /// The map is complete without one.
+    pub basemap_url: Option<String>,
+    /// Attribution shown for the base map.
+    pub basemap_attribution: Option<String>,
+}
+
+impl ServeConfig {
+    /// Resolves a relative `web_dir` against the project file's folder.
+    pub fn resolve_paths(&mut self, base: &Path) {
+        if let Some(dir) = &self.web_dir {
+            if dir.is_relative() {
+                self.web_dir = Some(base.join(dir));
+            }
+        }
+    }
+}
