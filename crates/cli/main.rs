@@ -17,7 +17,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "buitenzicht", version, about = "Risicokaart drugscriminaliteit buitengebied")]
+#[command(
+    name = "buitenzicht",
+    version,
+    about = "Risicokaart drugscriminaliteit buitengebied"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -102,7 +106,13 @@ fn run(cli: Cli) -> Result<(), BoxError> {
             let web = web
                 .or_else(|| project.serve.web_dir.clone())
                 .unwrap_or_else(|| PathBuf::from("web"));
-            let state = buitenzicht_serve::AppState::new(project.name.clone(), data, model, lists, &project.serve)?;
+            let state = buitenzicht_serve::AppState::new(
+                project.name.clone(),
+                data,
+                model,
+                lists,
+                &project.serve,
+            )?;
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async {
                 let listener = tokio::net::TcpListener::bind(&addr).await?;
@@ -136,12 +146,19 @@ fn load(project: &ProjectFile, strict: bool) -> Result<(Dataset, IngestReport), 
     let (data, report) = ingest(&project.layers)?;
     eprint!("{report}");
     if strict && report.total_rejected() > 0 {
-        return Err(format!("{} record(s) rejected and --strict is set", report.total_rejected()).into());
+        return Err(format!(
+            "{} record(s) rejected and --strict is set",
+            report.total_rejected()
+        )
+        .into());
     }
     Ok((data, report))
 }
 
-fn pipeline(project: &ProjectFile, common: &Common) -> Result<(Dataset, RiskModel, Vec<InspectionList>), BoxError> {
+fn pipeline(
+    project: &ProjectFile,
+    common: &Common,
+) -> Result<(Dataset, RiskModel, Vec<InspectionList>), BoxError> {
     let (data, _) = load(project, common.strict)?;
     let as_of = common
         .as_of
@@ -160,7 +177,12 @@ fn pipeline(project: &ProjectFile, common: &Common) -> Result<(Dataset, RiskMode
     Ok((data, model, lists))
 }
 
-fn write_products(out: &Path, data: &Dataset, model: &RiskModel, lists: &[InspectionList]) -> Result<(), BoxError> {
+fn write_products(
+    out: &Path,
+    data: &Dataset,
+    model: &RiskModel,
+    lists: &[InspectionList],
+) -> Result<(), BoxError> {
     let dir = out.join("inspecties");
     std::fs::create_dir_all(&dir)?;
     let tif = out.join("risico.tif");
@@ -184,7 +206,11 @@ fn write_products(out: &Path, data: &Dataset, model: &RiskModel, lists: &[Inspec
             &dir.join(format!("{}.geojson", list.statcode)),
             serde_json::to_string(&geojson)?.as_bytes(),
         )?;
-        eprintln!("{}: {} panden te inspecteren", list.statcode, list.inspecties.len());
+        eprintln!(
+            "{}: {} panden te inspecteren",
+            list.statcode,
+            list.inspecties.len()
+        );
     }
     write_atomic(&dir.join("alle.csv"), all_csv.as_bytes())?;
     Ok(())

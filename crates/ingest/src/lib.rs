@@ -6,13 +6,13 @@
 //! naming file, row and field, and [`IngestReport`] counts them per layer.
 //!
 //! ```no_run
-//! use buitenzicht_ingest::{ingest, LayerSources};
-//! # fn main() -> Result<(), buitenzicht_ingest::IngestError> {
-//! let sources: LayerSources = unimplemented!();
-//! let (data, report) = ingest(&sources)?;
-//! println!("{report}");
-//! let hits = data.dumpingen_index.within_distance([150_000.0, 400_000.0], 1_000.0);
-//! # Ok(()) }
+//! use buitenzicht_ingest::{ingest, IngestError, LayerSources};
+//!
+//! fn dumpings_near_farm(sources: &LayerSources) -> Result<usize, IngestError> {
+//!     let (data, report) = ingest(sources)?;
+//!     eprint!("{report}");
+//!     Ok(data.dumpingen_index.within_distance([150_000.0, 400_000.0], 1_000.0).len())
+//! }
 //! ```
 
 pub mod config;

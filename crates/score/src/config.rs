@@ -38,9 +38,15 @@ impl ScoreConfig {
         let positive = [
             ("scoring.cell_size", self.cell_size),
             ("scoring.leegstand.bandwidth_m", self.leegstand.bandwidth_m),
-            ("scoring.leegstand.reference_area_m2", self.leegstand.reference_area_m2),
+            (
+                "scoring.leegstand.reference_area_m2",
+                self.leegstand.reference_area_m2,
+            ),
             ("scoring.dumpingen.bandwidth_m", self.dumpingen.bandwidth_m),
-            ("scoring.dumpingen.half_life_days", self.dumpingen.half_life_days),
+            (
+                "scoring.dumpingen.half_life_days",
+                self.dumpingen.half_life_days,
+            ),
             ("scoring.riool.half_life_days", self.riool.half_life_days),
             ("scoring.riool.spike_factor", self.riool.spike_factor),
         ];
@@ -57,7 +63,9 @@ impl ScoreConfig {
             ("satelliet", w.satelliet),
         ] {
             if !(v.is_finite() && v >= 0.0) {
-                return Err(format!("`scoring.weights.{key}` must be zero or more, not {v}"));
+                return Err(format!(
+                    "`scoring.weights.{key}` must be zero or more, not {v}"
+                ));
             }
         }
         if w.total() <= 0.0 {
@@ -69,8 +77,12 @@ impl ScoreConfig {
         if self.satelliet.anomaly_high_c <= self.satelliet.anomaly_low_c {
             return Err("`scoring.satelliet.anomaly_high_c` must exceed `anomaly_low_c`".into());
         }
-        if self.riool.window_days < 7 || self.riool.min_history_days as i64 > self.riool.window_days {
-            return Err("`scoring.riool.window_days` must be at least 7 and at least `min_history_days`".into());
+        if self.riool.window_days < 7 || self.riool.min_history_days as i64 > self.riool.window_days
+        {
+            return Err(
+                "`scoring.riool.window_days` must be at least 7 and at least `min_history_days`"
+                    .into(),
+            );
         }
         Ok(())
     }

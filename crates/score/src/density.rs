@@ -95,7 +95,10 @@ mod tests {
                     .map(|p| p.weight * quartic((x - p.x).hypot(y - p.y), h) * 1e6)
                     .sum();
                 let got = d[grid.index(col, row)] as f64;
-                assert!((got - want).abs() <= 1e-5 * want.max(1.0), "cell {col},{row}: {got} vs {want}");
+                assert!(
+                    (got - want).abs() <= 1e-5 * want.max(1.0),
+                    "cell {col},{row}: {got} vs {want}"
+                );
             }
         }
     }

@@ -17,7 +17,10 @@ pub enum ScoreError {
         source: gdal::errors::GdalError,
     },
     #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("GDAL: {0}")]
     Gdal(#[from] gdal::errors::GdalError),
 }

@@ -167,9 +167,17 @@ fn barns(data: &Dataset, model: &RiskModel, p: [f64; 2]) -> (String, Vec<Kenmerk
             afstand_m,
             ..
         }) => {
-            let status = if *leegstand == Leegstand::Bevestigd { "leegstaande" } else { "vermoedelijk leegstaande" };
+            let status = if *leegstand == Leegstand::Bevestigd {
+                "leegstaande"
+            } else {
+                "vermoedelijk leegstaande"
+            };
             let more = kenmerken.len() - 1;
-            let rest = if more > 0 { format!("; nog {more} binnen {h:.0} m") } else { String::new() };
+            let rest = if more > 0 {
+                format!("; nog {more} binnen {h:.0} m")
+            } else {
+                String::new()
+            };
             format!("{status} schuur van {oppervlakte_m2:.0} m² op {afstand_m:.0} m{rest}")
         }
         Some(_) => String::new(),
@@ -201,7 +209,7 @@ fn dumpings(data: &Dataset, model: &RiskModel, p: [f64; 2]) -> (String, Vec<Kenm
             })
         })
         .collect();
-    kenmerken.sort_by(|a, b| b.0.cmp(&a.0));
+    kenmerken.sort_by_key(|k| std::cmp::Reverse(k.0));
     let last_year = kenmerken
         .iter()
         .filter(|(d, _)| (model.as_of - *d).num_days() <= 365)
@@ -220,14 +228,23 @@ fn dumpings(data: &Dataset, model: &RiskModel, p: [f64; 2]) -> (String, Vec<Kenm
 
 fn sewage(data: &Dataset, model: &RiskModel, p: [f64; 2]) -> (String, Vec<Kenmerk>) {
     let Some(rwzi) = data.rwzi_at(p) else {
-        return ("niet in een bekend rioolwaterzuiveringsgebied".into(), Vec::new());
+        return (
+            "niet in een bekend rioolwaterzuiveringsgebied".into(),
+            Vec::new(),
+        );
     };
     let c = &model.config.riool;
-    let kenmerken: Vec<Kenmerk> = model
+    // Spikes of this plant that still count, newest first.
+    let recent: Vec<&crate::sewage::Spike> = model
         .spikes
         .iter()
         .rev()
-        .filter(|s| s.rwzi_code == rwzi.rwzi_code && crate::sewage::spike_weight(s, c, model.as_of) > 0.0)
+        .filter(|s| {
+            s.rwzi_code == rwzi.rwzi_code && crate::sewage::spike_weight(s, c, model.as_of) > 0.0
+        })
+        .collect();
+    let kenmerken: Vec<Kenmerk> = recent
+        .iter()
         .map(|s| Kenmerk::Rioolpiek {
             rwzi_code: s.rwzi_code.clone(),
             rwzi_naam: rwzi.rwzi_naam.clone(),
@@ -237,26 +254,19 @@ fn sewage(data: &Dataset, model: &RiskModel, p: [f64; 2]) -> (String, Vec<Kenmer
             racemisch: s.racemisch,
         })
         .collect();
-    let uitleg = if kenmerken.is_empty() {
-        format!("geen pieken bij {} in de afgelopen {} dagen", rwzi.rwzi_naam, c.lookback_days)
+    let uitleg = if recent.is_empty() {
+        format!(
+            "geen pieken bij {} in de afgelopen {} dagen",
+            rwzi.rwzi_naam, c.lookback_days
+        )
     } else {
-        let mut stoffen: Vec<&str> = model
-            .spikes
-            .iter()
-            .filter(|s| s.rwzi_code == rwzi.rwzi_code && crate::sewage::spike_weight(s, c, model.as_of) > 0.0)
-            .map(|s| s.stof.as_str())
-            .collect();
+        let mut stoffen: Vec<&str> = recent.iter().map(|s| s.stof.as_str()).collect();
         stoffen.sort();
         stoffen.dedup();
-        let max = model
-            .spikes
-            .iter()
-            .filter(|s| s.rwzi_code == rwzi.rwzi_code && crate::sewage::spike_weight(s, c, model.as_of) > 0.0)
-            .map(|s| s.ratio)
-            .fold(0.0, f64::max);
+        let max = recent.iter().map(|s| s.ratio).fold(0.0, f64::max);
         format!(
             "{} piek(en) ({}) bij {} in de afgelopen {} dagen, tot {:.0}× het eigen basisniveau",
-            kenmerken.len(),
+            recent.len(),
             stoffen.join(", "),
             rwzi.rwzi_naam,
             c.lookback_days,
@@ -266,7 +276,13 @@ fn sewage(data: &Dataset, model: &RiskModel, p: [f64; 2]) -> (String, Vec<Kenmer
     (uitleg, kenmerken)
 }
 
-fn satellite(data: &Dataset, model: &RiskModel, col: usize, row: usize, p: [f64; 2]) -> (String, Vec<Kenmerk>) {
+fn satellite(
+    data: &Dataset,
+    model: &RiskModel,
+    col: usize,
+    row: usize,
+    p: [f64; 2],
+) -> (String, Vec<Kenmerk>) {
     let v = model.satellite_anomaly[model.spec.index(col, row)];
     let tegels: Vec<String> = data
         .satelliet_index
@@ -280,8 +296,17 @@ fn satellite(data: &Dataset, model: &RiskModel, col: usize, row: usize, p: [f64;
         })
         .collect();
     if v.is_nan() {
-        return ("geen satellietwaarneming (geen dekking of bewolkt)".into(), Vec::new());
+        return (
+            "geen satellietwaarneming (geen dekking of bewolkt)".into(),
+            Vec::new(),
+        );
     }
     let uitleg = format!("temperatuuranomalie van {v:+.1} °C");
-    (uitleg, vec![Kenmerk::Satelliet { anomalie_c: v, tegels }])
+    (
+        uitleg,
+        vec![Kenmerk::Satelliet {
+            anomalie_c: v,
+            tegels,
+        }],
+    )
 }

@@ -13,7 +13,10 @@ use std::path::Path;
 
 /// An RD New geometry as RFC 7946 GeoJSON geometry: transformed to WGS84,
 /// outer rings counter-clockwise and holes clockwise, 7 decimals (~1 cm).
-pub fn rfc7946_geometry(geometry: &Geometry, to_wgs84: &Transformer) -> Result<geojson::Geometry, ScoreError> {
+pub fn rfc7946_geometry(
+    geometry: &Geometry,
+    to_wgs84: &Transformer,
+) -> Result<geojson::Geometry, ScoreError> {
     let mut g = geometry.clone();
     to_wgs84.geometry(&mut g)?;
     let g = match g {
@@ -21,7 +24,8 @@ pub fn rfc7946_geometry(geometry: &Geometry, to_wgs84: &Transformer) -> Result<g
         Geometry::MultiPolygon(mp) => Geometry::MultiPolygon(mp.orient(Direction::Default)),
         other => other,
     };
-    let g = g.map_coords(|c| geo::coord! { x: (c.x * 1e7).round() / 1e7, y: (c.y * 1e7).round() / 1e7 });
+    let g = g
+        .map_coords(|c| geo::coord! { x: (c.x * 1e7).round() / 1e7, y: (c.y * 1e7).round() / 1e7 });
     Ok(geojson::Geometry::from(&g))
 }
 
@@ -84,7 +88,11 @@ pub fn inspection_csv(list: &InspectionList) -> String {
 
 /// The top indicators as text, e.g. `dumpingen; leegstand`.
 fn reasons(i: &crate::Inspection) -> String {
-    i.belangrijkste.iter().map(|k| k.key()).collect::<Vec<_>>().join("; ")
+    i.belangrijkste
+        .iter()
+        .map(|k| k.key())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 fn csv_field(s: &str) -> String {

@@ -90,7 +90,11 @@ impl GridSpec {
     pub fn rows_between(&self, y_lo: f64, y_hi: f64) -> std::ops::Range<usize> {
         let first = ((self.y_max - y_hi) / self.cell - 0.5).ceil().max(0.0) as usize;
         let last = ((self.y_max - y_lo) / self.cell - 0.5).floor();
-        let end = if last < 0.0 { 0 } else { (last as usize + 1).min(self.rows) };
+        let end = if last < 0.0 {
+            0
+        } else {
+            (last as usize + 1).min(self.rows)
+        };
         first.min(end)..end
     }
 
@@ -98,7 +102,11 @@ impl GridSpec {
     pub fn cols_between(&self, x_lo: f64, x_hi: f64) -> std::ops::Range<usize> {
         let first = ((x_lo - self.x_min) / self.cell - 0.5).ceil().max(0.0) as usize;
         let last = ((x_hi - self.x_min) / self.cell - 0.5).floor();
-        let end = if last < 0.0 { 0 } else { (last as usize + 1).min(self.cols) };
+        let end = if last < 0.0 {
+            0
+        } else {
+            (last as usize + 1).min(self.cols)
+        };
         first.min(end)..end
     }
 }
@@ -124,7 +132,11 @@ mod tests {
         let rows = g.rows_between(100.0, 200.0);
         for r in 0..g.rows {
             let y = g.centre(0, r)[1];
-            assert_eq!(rows.contains(&r), (100.0..=200.0).contains(&y), "row {r} y {y}");
+            assert_eq!(
+                rows.contains(&r),
+                (100.0..=200.0).contains(&y),
+                "row {r} y {y}"
+            );
         }
         let cols = g.cols_between(-500.0, 37.5);
         assert_eq!(cols, 0..2);

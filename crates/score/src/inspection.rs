@@ -65,7 +65,10 @@ pub struct InspectionList {
 
 /// Ranks candidate barns per municipality, in `Dataset::gemeenten` order.
 /// Barns inside built-up areas have no risk and are not listed.
-pub fn rank(data: &Dataset, model: &RiskModel) -> Result<Vec<InspectionList>, gdal::errors::GdalError> {
+pub fn rank(
+    data: &Dataset,
+    model: &RiskModel,
+) -> Result<Vec<InspectionList>, gdal::errors::GdalError> {
     let mut lists: Vec<InspectionList> = data
         .gemeenten
         .iter()
@@ -87,7 +90,9 @@ pub fn rank(data: &Dataset, model: &RiskModel) -> Result<Vec<InspectionList>, gd
             continue;
         };
         let mut order: Vec<Indicator> = Indicator::ALL.to_vec();
-        order.sort_by(|a, b| cell.contributions[b.index()].total_cmp(&cell.contributions[a.index()]));
+        order.sort_by(|a, b| {
+            cell.contributions[b.index()].total_cmp(&cell.contributions[a.index()])
+        });
         order.retain(|ind| cell.contributions[ind.index()] >= MIN_NAMED_CONTRIBUTION);
         lists[g].inspecties.push(Inspection {
             rang: 0,
@@ -113,7 +118,8 @@ pub fn rank(data: &Dataset, model: &RiskModel) -> Result<Vec<InspectionList>, gd
                 .total_cmp(&a.risico)
                 .then_with(|| a.identificatie.cmp(&b.identificatie))
         });
-        let (mut xs, mut ys): (Vec<f64>, Vec<f64>) = list.inspecties.iter().map(|i| (i.x, i.y)).unzip();
+        let (mut xs, mut ys): (Vec<f64>, Vec<f64>) =
+            list.inspecties.iter().map(|i| (i.x, i.y)).unzip();
         to_wgs.transform(&mut xs, &mut ys)?;
         for (k, item) in list.inspecties.iter_mut().enumerate() {
             item.rang = k + 1;

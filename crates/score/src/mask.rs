@@ -27,7 +27,8 @@ pub fn polygon_ids<'a>(
         rasterize(&mut ds, &[1], &geometries, &burn, None)?;
     }
     let band = ds.rasterband(1)?;
-    let buffer = band.read_as::<u32>((0, 0), (spec.cols, spec.rows), (spec.cols, spec.rows), None)?;
+    let buffer =
+        band.read_as::<u32>((0, 0), (spec.cols, spec.rows), (spec.cols, spec.rows), None)?;
     Ok(buffer.into_shape_and_vec().1)
 }
 
@@ -39,8 +40,12 @@ mod tests {
     #[test]
     fn centre_rule_and_overlap() {
         let spec = GridSpec::covering([0.0, 0.0, 100.0, 100.0], 10.0);
-        let a = MultiPolygon::new(vec![polygon![(x: 0.0, y: 0.0), (x: 50.0, y: 0.0), (x: 50.0, y: 100.0), (x: 0.0, y: 100.0)]]);
-        let b = MultiPolygon::new(vec![polygon![(x: 40.0, y: 40.0), (x: 60.0, y: 40.0), (x: 60.0, y: 60.0), (x: 40.0, y: 60.0)]]);
+        let a = MultiPolygon::new(vec![
+            polygon![(x: 0.0, y: 0.0), (x: 50.0, y: 0.0), (x: 50.0, y: 100.0), (x: 0.0, y: 100.0)],
+        ]);
+        let b = MultiPolygon::new(vec![
+            polygon![(x: 40.0, y: 40.0), (x: 60.0, y: 40.0), (x: 60.0, y: 60.0), (x: 40.0, y: 60.0)],
+        ]);
         let ids = polygon_ids(&spec, [&a, &b]).unwrap();
         let at = |x: f64, y: f64| {
             let (c, r) = spec.cell_at(x, y).unwrap();
@@ -50,6 +55,7 @@ mod tests {
         assert_eq!(at(45.0, 45.0), 2);
         assert_eq!(at(55.0, 55.0), 2);
         assert_eq!(at(55.0, 5.0), 0);
-        assert_eq!(ids.iter().filter(|&&v| v == 1).count(), 50 - 4);
+        // `a` holds 5 × 10 cell centres; `b` takes the 2 of them at x = 45.
+        assert_eq!(ids.iter().filter(|&&v| v == 1).count(), 50 - 2);
     }
 }

@@ -86,7 +86,11 @@ impl RiskModel {
 }
 
 /// Scores `data` as of `as_of`.
-pub fn score(data: &Dataset, config: &ScoreConfig, as_of: NaiveDate) -> Result<RiskModel, ScoreError> {
+pub fn score(
+    data: &Dataset,
+    config: &ScoreConfig,
+    as_of: NaiveDate,
+) -> Result<RiskModel, ScoreError> {
     let bbox = data
         .gemeenten
         .iter()
@@ -98,11 +102,18 @@ pub fn score(data: &Dataset, config: &ScoreConfig, as_of: NaiveDate) -> Result<R
             )
         })
         .ok_or(ScoreError::NoStudyArea)?;
-    let spec = GridSpec::covering([bbox.min().x, bbox.min().y, bbox.max().x, bbox.max().y], config.cell_size);
+    let spec = GridSpec::covering(
+        [bbox.min().x, bbox.min().y, bbox.max().x, bbox.max().y],
+        config.cell_size,
+    );
 
     let gemeente = mask::polygon_ids(&spec, data.gemeenten.iter().map(|g| &g.geometry))?;
     let kom = mask::polygon_ids(&spec, data.bebouwde_kom.iter().map(|k| &k.geometry))?;
-    let buitengebied: Vec<bool> = gemeente.iter().zip(&kom).map(|(&g, &k)| g != 0 && k == 0).collect();
+    let buitengebied: Vec<bool> = gemeente
+        .iter()
+        .zip(&kom)
+        .map(|(&g, &k)| g != 0 && k == 0)
+        .collect();
 
     // Vacant barns: certainty × floor-area factor, quartic density.
     let lc = &config.leegstand;
@@ -150,14 +161,23 @@ pub fn score(data: &Dataset, config: &ScoreConfig, as_of: NaiveDate) -> Result<R
         .rwzi
         .iter()
         .map(|r| {
-            let own: Vec<&Spike> = spikes.iter().filter(|s| s.rwzi_code == r.rwzi_code).collect();
+            let own: Vec<&Spike> = spikes
+                .iter()
+                .filter(|s| s.rwzi_code == r.rwzi_code)
+                .collect();
             catchment_score(&own, &config.riool, as_of)
         })
         .collect();
     let rwzi_ids = mask::polygon_ids(&spec, data.rwzi.iter().map(|r| &r.geometry))?;
     let riool: Vec<f32> = rwzi_ids
         .par_iter()
-        .map(|&id| if id == 0 { 0.0 } else { catchment_scores[id as usize - 1] as f32 })
+        .map(|&id| {
+            if id == 0 {
+                0.0
+            } else {
+                catchment_scores[id as usize - 1] as f32
+            }
+        })
         .collect();
 
     // Satellite anomaly, linear between the low and high thresholds.
@@ -169,7 +189,8 @@ pub fn score(data: &Dataset, config: &ScoreConfig, as_of: NaiveDate) -> Result<R
             if v.is_nan() {
                 0.0
             } else {
-                ((v as f64 - sc.anomaly_low_c) / (sc.anomaly_high_c - sc.anomaly_low_c)).clamp(0.0, 1.0) as f32
+                ((v as f64 - sc.anomaly_low_c) / (sc.anomaly_high_c - sc.anomaly_low_c))
+                    .clamp(0.0, 1.0) as f32
             }
         })
         .collect();
@@ -183,10 +204,11 @@ pub fn score(data: &Dataset, config: &ScoreConfig, as_of: NaiveDate) -> Result<R
         }
     });
     for values in indicators.iter_mut() {
-        values
-            .par_iter_mut()
-            .zip(&risk)
-            .for_each(|(v, r)| if r.is_nan() { *v = f32::NAN });
+        values.par_iter_mut().zip(&risk).for_each(|(v, r)| {
+            if r.is_nan() {
+                *v = f32::NAN
+            }
+        });
     }
 
     let version = version_of(&risk, as_of);

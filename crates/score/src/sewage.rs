@@ -30,7 +30,11 @@ pub struct Spike {
 }
 
 /// All spikes up to and including `as_of`, oldest first per plant.
-pub fn detect_spikes(measurements: &[Rioolmeting], config: &RioolConfig, as_of: NaiveDate) -> Vec<Spike> {
+pub fn detect_spikes(
+    measurements: &[Rioolmeting],
+    config: &RioolConfig,
+    as_of: NaiveDate,
+) -> Vec<Spike> {
     let mut series: BTreeMap<(&str, &str), Vec<&Rioolmeting>> = BTreeMap::new();
     for m in measurements.iter().filter(|m| m.datum <= as_of) {
         series.entry((&m.rwzi_code, &m.stof)).or_default().push(m);
@@ -57,8 +61,7 @@ pub fn detect_spikes(measurements: &[Rioolmeting], config: &RioolConfig, as_of: 
             let above_noise = m.vracht_g_d > median + config.mad_threshold * 1.4826 * mad;
             if above_ratio && above_noise {
                 let racemisch = stof == "mdma"
-                    && m
-                        .enantiomeer_fractie
+                    && m.enantiomeer_fractie
                         .is_some_and(|ef| (ef - 0.5).abs() <= config.racemic_band);
                 spikes.push(Spike {
                     rwzi_code: code.to_string(),
@@ -66,7 +69,11 @@ pub fn detect_spikes(measurements: &[Rioolmeting], config: &RioolConfig, as_of: 
                     datum: m.datum,
                     vracht_g_d: m.vracht_g_d,
                     baseline_g_d: median,
-                    ratio: if median > 0.0 { m.vracht_g_d / median } else { f64::INFINITY },
+                    ratio: if median > 0.0 {
+                        m.vracht_g_d / median
+                    } else {
+                        f64::INFINITY
+                    },
                     racemisch,
                 });
             }
@@ -83,7 +90,12 @@ pub fn spike_weight(spike: &Spike, config: &RioolConfig, as_of: NaiveDate) -> f6
         return 0.0;
     }
     let decay = 0.5f64.powf(age as f64 / config.half_life_days);
-    decay * if spike.racemisch { config.racemic_weight } else { 1.0 }
+    decay
+        * if spike.racemisch {
+            config.racemic_weight
+        } else {
+            1.0
+        }
 }
 
 /// A catchment's indicator value, 0..1: `1 − exp(−S)` with S the summed
@@ -138,7 +150,10 @@ mod tests {
         let spikes = detect_spikes(&data, &RioolConfig::default(), as_of);
         assert_eq!(spikes.len(), 1, "{spikes:?}");
         assert_eq!(spikes[0].rwzi_code, "A");
-        assert_eq!(spikes[0].datum, NaiveDate::from_ymd_opt(2026, 2, 10).unwrap());
+        assert_eq!(
+            spikes[0].datum,
+            NaiveDate::from_ymd_opt(2026, 2, 10).unwrap()
+        );
         assert!(spikes[0].ratio > 8.0);
     }
 

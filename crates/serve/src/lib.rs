@@ -38,9 +38,15 @@ pub fn router(state: Arc<AppState>, web_dir: &Path) -> Router {
         .route("/tiles/risk/{z}/{x}/{file}", get(tiles_api::risk_tile))
         .route("/api/explain", get(api::explain::explain))
         .route("/api/gemeenten", get(api::gemeenten::list))
-        .route("/api/gemeenten/{statcode}/inspecties", get(api::gemeenten::inspections))
+        .route(
+            "/api/gemeenten/{statcode}/inspecties",
+            get(api::gemeenten::inspections),
+        )
         .route("/api/layers/gemeenten.geojson", get(api::map::gemeenten))
-        .route("/api/layers/bebouwde_kom.geojson", get(api::map::bebouwde_kom))
+        .route(
+            "/api/layers/bebouwde_kom.geojson",
+            get(api::map::bebouwde_kom),
+        )
         .route("/api/config", get(api::map::config))
         .route("/api/legend", get(api::map::legend))
         .nest_service("/vendor/leaflet", leaflet)
@@ -50,7 +56,11 @@ pub fn router(state: Arc<AppState>, web_dir: &Path) -> Router {
 }
 
 /// Serves `state` on `listener` until Ctrl-C.
-pub async fn serve(state: AppState, listener: tokio::net::TcpListener, web_dir: &Path) -> std::io::Result<()> {
+pub async fn serve(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    web_dir: &Path,
+) -> std::io::Result<()> {
     let app = router(Arc::new(state), web_dir);
     axum::serve(listener, app)
         .with_graceful_shutdown(async {

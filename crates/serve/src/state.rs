@@ -49,19 +49,29 @@ impl AppState {
         config: &crate::ServeConfig,
     ) -> Result<Self, StateError> {
         let to_wgs = Transformer::from_epsg(RD_NEW, WGS84)?;
-        let outline = |features: Vec<Feature>| serde_json::to_string(&FeatureCollection::new(features)).unwrap_or_default();
+        let outline = |features: Vec<Feature>| {
+            serde_json::to_string(&FeatureCollection::new(features)).unwrap_or_default()
+        };
         let mut gemeenten = Vec::new();
         for g in &data.gemeenten {
             gemeenten.push(Feature {
-                geometry: Some(rfc7946_geometry(&Geometry::MultiPolygon(g.geometry.clone()), &to_wgs)?),
-                properties: json!({"statcode": g.statcode, "statnaam": g.statnaam}).as_object().cloned(),
+                geometry: Some(rfc7946_geometry(
+                    &Geometry::MultiPolygon(g.geometry.clone()),
+                    &to_wgs,
+                )?),
+                properties: json!({"statcode": g.statcode, "statnaam": g.statnaam})
+                    .as_object()
+                    .cloned(),
                 ..Feature::default()
             });
         }
         let mut kom = Vec::new();
         for k in &data.bebouwde_kom {
             kom.push(Feature {
-                geometry: Some(rfc7946_geometry(&Geometry::MultiPolygon(k.geometry.clone()), &to_wgs)?),
+                geometry: Some(rfc7946_geometry(
+                    &Geometry::MultiPolygon(k.geometry.clone()),
+                    &to_wgs,
+                )?),
                 properties: json!({"naam": k.naam}).as_object().cloned(),
                 ..Feature::default()
             });

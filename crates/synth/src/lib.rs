@@ -14,7 +14,7 @@ mod partition;
 mod region;
 mod write;
 
-pub use region::{generate, Summary, AS_OF, HOTSPOT, HOTSPOT_BARN, REGION};
+pub use region::{generate, Summary, AS_OF, HOTSPOT, HOTSPOT_BARN, HOTSPOT_GEMEENTE, REGION};
 
 /// Errors writing the demo files.
 #[derive(Debug, thiserror::Error)]

@@ -17,7 +17,15 @@ pub struct Border {
 impl Border {
     /// `value(t) = base + amplitude · sin(2π t / wavelength + phase)`,
     /// sampled from `start` to `end`.
-    pub fn wavy(base: f64, amplitude: f64, wavelength: f64, phase: f64, start: f64, end: f64, step: f64) -> Self {
+    pub fn wavy(
+        base: f64,
+        amplitude: f64,
+        wavelength: f64,
+        phase: f64,
+        start: f64,
+        end: f64,
+        step: f64,
+    ) -> Self {
         let n = ((end - start) / step).ceil() as usize;
         let offsets = (0..=n)
             .map(|i| {
@@ -25,7 +33,11 @@ impl Border {
                 base + amplitude * (std::f64::consts::TAU * (t - start) / wavelength + phase).sin()
             })
             .collect();
-        Border { start, step, offsets }
+        Border {
+            start,
+            step,
+            offsets,
+        }
     }
 
     /// The border's value at `t`, interpolated linearly between samples.
@@ -65,15 +77,29 @@ pub fn cell(cols: &[Border], rows: &[Border], i: usize, j: usize) -> Polygon {
     let p11 = corner(right, top);
     let p01 = corner(left, top);
     let mut ring = vec![p00];
-    ring.extend(bottom.samples_between(p00.x, p10.x).map(|x| Coord { x, y: bottom.at(x) }));
+    ring.extend(
+        bottom
+            .samples_between(p00.x, p10.x)
+            .map(|x| Coord { x, y: bottom.at(x) }),
+    );
     ring.push(p10);
-    ring.extend(right.samples_between(p10.y, p11.y).map(|y| Coord { x: right.at(y), y }));
+    ring.extend(
+        right
+            .samples_between(p10.y, p11.y)
+            .map(|y| Coord { x: right.at(y), y }),
+    );
     ring.push(p11);
-    let mut top_pts: Vec<Coord> = top.samples_between(p01.x, p11.x).map(|x| Coord { x, y: top.at(x) }).collect();
+    let mut top_pts: Vec<Coord> = top
+        .samples_between(p01.x, p11.x)
+        .map(|x| Coord { x, y: top.at(x) })
+        .collect();
     top_pts.reverse();
     ring.extend(top_pts);
     ring.push(p01);
-    let mut left_pts: Vec<Coord> = left.samples_between(p00.y, p01.y).map(|y| Coord { x: left.at(y), y }).collect();
+    let mut left_pts: Vec<Coord> = left
+        .samples_between(p00.y, p01.y)
+        .map(|y| Coord { x: left.at(y), y })
+        .collect();
     left_pts.reverse();
     ring.extend(left_pts);
     ring.push(p00);
@@ -88,16 +114,39 @@ mod tests {
     #[test]
     fn cells_tile_the_region() {
         let cols: Vec<Border> = (0..4)
-            .map(|k| Border::wavy(k as f64 * 1_000.0, if k % 3 == 0 { 0.0 } else { 80.0 }, 700.0, k as f64, 0.0, 2_000.0, 50.0))
+            .map(|k| {
+                Border::wavy(
+                    k as f64 * 1_000.0,
+                    if k % 3 == 0 { 0.0 } else { 80.0 },
+                    700.0,
+                    k as f64,
+                    0.0,
+                    2_000.0,
+                    50.0,
+                )
+            })
             .collect();
         let rows: Vec<Border> = (0..3)
-            .map(|k| Border::wavy(k as f64 * 1_000.0, if k % 2 == 0 { 0.0 } else { 90.0 }, 900.0, 0.3, 0.0, 3_000.0, 50.0))
+            .map(|k| {
+                Border::wavy(
+                    k as f64 * 1_000.0,
+                    if k % 2 == 0 { 0.0 } else { 90.0 },
+                    900.0,
+                    0.3,
+                    0.0,
+                    3_000.0,
+                    50.0,
+                )
+            })
             .collect();
         let total: f64 = (0..3)
             .flat_map(|i| (0..2).map(move |j| (i, j)))
             .map(|(i, j)| cell(&cols, &rows, i, j).signed_area())
             .sum();
         assert!((total - 3_000.0 * 2_000.0).abs() < 1.0, "area {total}");
-        assert!(cell(&cols, &rows, 1, 1).signed_area() > 0.0, "counter-clockwise");
+        assert!(
+            cell(&cols, &rows, 1, 1).signed_area() > 0.0,
+            "counter-clockwise"
+        );
     }
 }

@@ -10,6 +10,7 @@ use geojson::JsonObject;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::json;
+use std::f64::consts::{PI, TAU};
 use std::path::Path;
 
 /// The region's extent in RD New: `[xmin, ymin, xmax, ymax]`.
@@ -17,7 +18,9 @@ pub const REGION: [f64; 4] = [150_000.0, 375_000.0, 180_000.0, 405_000.0];
 /// The planted hotspot, RD New.
 pub const HOTSPOT: [f64; 2] = [163_420.0, 388_610.0];
 /// BAG identifier of the vacant barn at the hotspot.
-pub const HOTSPOT_BARN: &str = "9901100000999999";
+pub const HOTSPOT_BARN: &str = "9902100000999999";
+/// The municipality that holds the hotspot.
+pub const HOTSPOT_GEMEENTE: &str = "GM9902";
 /// The date the demo data runs up to.
 pub const AS_OF: &str = "2026-11-01";
 
@@ -30,8 +33,20 @@ const MUNICIPALITIES: [(&str, &str); 6] = [
     ("GM9906", "Straten-Akkerhoven"),
 ];
 const VILLAGES: [&str; 14] = [
-    "Heikamp", "Beekdonk", "Vennebroek", "Loonsel", "Mierlaar", "Straten", "Akkerhoven", "Hoeve",
-    "Donkersloot", "Lieshout-Veld", "Ossendaal", "Geldrop-Heide", "Kerkebroek", "Zandhoeve",
+    "Heikamp",
+    "Beekdonk",
+    "Vennebroek",
+    "Loonsel",
+    "Mierlaar",
+    "Straten",
+    "Akkerhoven",
+    "Hoeve",
+    "Donkersloot",
+    "Lieshout-Veld",
+    "Ossendaal",
+    "Geldrop-Heide",
+    "Kerkebroek",
+    "Zandhoeve",
 ];
 const PLANTS: [(&str, &str, u64); 6] = [
     ("RWZI-01", "RWZI Beekdonk", 64_000),
@@ -81,8 +96,20 @@ pub fn generate(out: &Path, seed: u64) -> Result<Summary, SynthError> {
 
     // Municipalities: 3 columns × 2 rows with wavy borders.
     let edge = |base: f64, amp: f64, rng: &mut ChaCha8Rng, horizontal: bool| {
-        let (s, e) = if horizontal { (x0 - 2_000.0, x1 + 2_000.0) } else { (y0 - 2_000.0, y1 + 2_000.0) };
-        Border::wavy(base, amp, rng.random_range(5_000.0..9_000.0), rng.random_range(0.0..6.28), s, e, step)
+        let (s, e) = if horizontal {
+            (x0 - 2_000.0, x1 + 2_000.0)
+        } else {
+            (y0 - 2_000.0, y1 + 2_000.0)
+        };
+        Border::wavy(
+            base,
+            amp,
+            rng.random_range(5_000.0..9_000.0),
+            rng.random_range(0.0..TAU),
+            s,
+            e,
+            step,
+        )
     };
     let outer_left = edge(x0 + 500.0, 400.0, &mut rng, false);
     let outer_right = edge(x1 - 500.0, 400.0, &mut rng, false);
@@ -94,13 +121,21 @@ pub fn generate(out: &Path, seed: u64) -> Result<Summary, SynthError> {
         edge(x0 + 20_000.0, 700.0, &mut rng, false),
         outer_right.clone(),
     ];
-    let rows = vec![outer_bottom.clone(), edge(y0 + 15_000.0, 800.0, &mut rng, true), outer_top.clone()];
+    let rows = vec![
+        outer_bottom.clone(),
+        edge(y0 + 15_000.0, 800.0, &mut rng, true),
+        outer_top.clone(),
+    ];
     let gemeenten: Vec<Polygon> = (0..2)
         .flat_map(|j| (0..3).map(move |i| (i, j)))
         .map(|(i, j)| cell(&cols, &rows, i, j))
         .collect();
     // Catchments: 2 columns × 3 rows inside the same outline.
-    let ccols = vec![outer_left, edge(x0 + 14_000.0, 900.0, &mut rng, false), outer_right];
+    let ccols = vec![
+        outer_left,
+        edge(x0 + 14_000.0, 900.0, &mut rng, false),
+        outer_right,
+    ];
     let crows = vec![
         outer_bottom,
         edge(y0 + 10_000.0, 600.0, &mut rng, true),
@@ -169,8 +204,12 @@ impl Region {
         let mut centres: Vec<Coord> = Vec::new();
         while centres.len() < VILLAGES.len() {
             let c = Coord {
-                x: self.rng.random_range(REGION[0] + 2_000.0..REGION[2] - 2_000.0),
-                y: self.rng.random_range(REGION[1] + 2_000.0..REGION[3] - 2_000.0),
+                x: self
+                    .rng
+                    .random_range(REGION[0] + 2_000.0..REGION[2] - 2_000.0),
+                y: self
+                    .rng
+                    .random_range(REGION[1] + 2_000.0..REGION[3] - 2_000.0),
             };
             let far_from = |q: [f64; 2], d: f64| (c.x - q[0]).hypot(c.y - q[1]) > d;
             if far_from(HOTSPOT, 3_500.0) && centres.iter().all(|o| far_from([o.x, o.y], 3_800.0)) {
@@ -178,16 +217,28 @@ impl Region {
             }
         }
         for (k, c) in centres.iter().enumerate() {
-            let radius = if k == 0 { 1_500.0 } else { self.rng.random_range(350.0..1_100.0) };
-            let (p1, p2) = (self.rng.random_range(0.0..6.28), self.rng.random_range(0.0..6.28));
+            let radius = if k == 0 {
+                1_500.0
+            } else {
+                self.rng.random_range(350.0..1_100.0)
+            };
+            let (p1, p2) = (
+                self.rng.random_range(0.0..TAU),
+                self.rng.random_range(0.0..TAU),
+            );
             let ring: Vec<Coord> = (0..32)
                 .map(|i| {
                     let t = std::f64::consts::TAU * i as f64 / 32.0;
-                    let r = radius * (1.0 + 0.22 * (3.0 * t + p1).sin() + 0.08 * (5.0 * t + p2).sin());
-                    Coord { x: c.x + r * t.cos(), y: c.y + r * t.sin() }
+                    let r =
+                        radius * (1.0 + 0.22 * (3.0 * t + p1).sin() + 0.08 * (5.0 * t + p2).sin());
+                    Coord {
+                        x: c.x + r * t.cos(),
+                        y: c.y + r * t.sin(),
+                    }
                 })
                 .collect();
-            self.villages.push(Polygon::new(LineString::new(ring), vec![]));
+            self.villages
+                .push(Polygon::new(LineString::new(ring), vec![]));
         }
     }
 
@@ -196,7 +247,12 @@ impl Region {
             .gemeenten
             .iter()
             .zip(MUNICIPALITIES)
-            .map(|(g, (code, name))| (multipolygon(g.clone()), props(json!({"statcode": code, "statnaam": name}))))
+            .map(|(g, (code, name))| {
+                (
+                    multipolygon(g.clone()),
+                    props(json!({"statcode": code, "statnaam": name})),
+                )
+            })
             .collect();
         write::geojson_rd(&out.join("gemeenten.geojson"), gemeenten)?;
         let villages = self
@@ -219,8 +275,13 @@ impl Region {
                 path: "rwzi.geojson".into(),
                 source,
             })?;
-            let g = g.map_coords(|c| geo::coord! { x: (c.x * 1e7).round() / 1e7, y: (c.y * 1e7).round() / 1e7 });
-            catchments.push((g, props(json!({"rwzi_code": code, "rwzi_naam": name, "inwoners": inwoners}))));
+            let g = g.map_coords(
+                |c| geo::coord! { x: (c.x * 1e7).round() / 1e7, y: (c.y * 1e7).round() / 1e7 },
+            );
+            catchments.push((
+                g,
+                props(json!({"rwzi_code": code, "rwzi_naam": name, "inwoners": inwoners})),
+            ));
         }
         write::geojson_wgs84(&out.join("rwzi.geojson"), catchments)
     }
@@ -230,18 +291,35 @@ impl Region {
         let mut features = Vec::new();
         let mut sequence = [0u32; 6];
         let mut vacant = 0;
-        let mut add = |region: &mut Region, centre: Point, w: f64, l: f64, angle: f64, leegstand: &str, id: Option<&str>| {
-            let Some(g) = region.gemeente_index(centre) else { return };
+        let mut add = |region: &mut Region,
+                       centre: Point,
+                       w: f64,
+                       l: f64,
+                       angle: f64,
+                       leegstand: &str,
+                       id: Option<&str>| {
+            let Some(g) = region.gemeente_index(centre) else {
+                return;
+            };
             let (s, c) = angle.sin_cos();
             let ring: Vec<Coord> = [(-l, -w), (l, -w), (l, w), (-l, w), (-l, -w)]
                 .iter()
-                .map(|&(dx, dy)| Coord { x: centre.x() + 0.5 * (dx * c - dy * s), y: centre.y() + 0.5 * (dx * s + dy * c) })
+                .map(|&(dx, dy)| Coord {
+                    x: centre.x() + 0.5 * (dx * c - dy * s),
+                    y: centre.y() + 0.5 * (dx * s + dy * c),
+                })
                 .collect();
             sequence[g] += 1;
             let code = &MUNICIPALITIES[g].0[2..];
-            let identificatie = id.map(str::to_string).unwrap_or_else(|| format!("{code}10000{:07}", sequence[g]));
-            let doel = ["overige gebruiksfunctie", "overige gebruiksfunctie", "industriefunctie", "opslag"]
-                [region.rng.random_range(0..4)];
+            let identificatie = id
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("{code}10000{:07}", sequence[g]));
+            let doel = [
+                "overige gebruiksfunctie",
+                "overige gebruiksfunctie",
+                "industriefunctie",
+                "opslag",
+            ][region.rng.random_range(0..4)];
             if leegstand == "bevestigd" || leegstand == "vermoedelijk" {
                 vacant += 1;
             }
@@ -260,9 +338,30 @@ impl Region {
 
         // The hotspot barn and two probably vacant neighbours.
         let h = Point::new(HOTSPOT[0], HOTSPOT[1]);
+        debug_assert_eq!(
+            self.gemeente_index(h).map(|g| MUNICIPALITIES[g].0),
+            Some(HOTSPOT_GEMEENTE),
+            "the hotspot must lie in HOTSPOT_GEMEENTE"
+        );
         add(self, h, 26.0, 62.0, 0.4, "bevestigd", Some(HOTSPOT_BARN));
-        add(self, Point::new(h.x() + 260.0, h.y() - 180.0), 14.0, 30.0, 1.1, "vermoedelijk", None);
-        add(self, Point::new(h.x() - 380.0, h.y() + 240.0), 12.0, 24.0, 0.2, "vermoedelijk", None);
+        add(
+            self,
+            Point::new(h.x() + 260.0, h.y() - 180.0),
+            14.0,
+            30.0,
+            1.1,
+            "vermoedelijk",
+            None,
+        );
+        add(
+            self,
+            Point::new(h.x() - 380.0, h.y() + 240.0),
+            12.0,
+            24.0,
+            0.2,
+            "vermoedelijk",
+            None,
+        );
 
         for _ in 0..900 {
             let farm = self.rural_point(150.0);
@@ -274,7 +373,10 @@ impl Region {
                     farm.x() + self.rng.random_range(-70.0..70.0),
                     farm.y() + self.rng.random_range(-70.0..70.0),
                 );
-                let (w, l) = (self.rng.random_range(9.0..24.0), self.rng.random_range(15.0..55.0));
+                let (w, l) = (
+                    self.rng.random_range(9.0..24.0),
+                    self.rng.random_range(15.0..55.0),
+                );
                 let roll: f64 = self.rng.random();
                 let leegstand = match roll {
                     r if r < 0.04 => "bevestigd",
@@ -282,7 +384,7 @@ impl Region {
                     r if r < 0.20 => "onbekend",
                     _ => "nee",
                 };
-                let angle = self.rng.random_range(0.0..3.14);
+                let angle = self.rng.random_range(0.0..PI);
                 add(self, p, w, l, angle, leegstand, None);
             }
         }
@@ -293,7 +395,13 @@ impl Region {
 
     fn write_dumpings(&mut self, out: &Path) -> Result<usize, SynthError> {
         let as_of = as_of();
-        let wijzen = ["vaten", "jerrycans", "zakken", "lozing op land", "brandend voertuig"];
+        let wijzen = [
+            "vaten",
+            "jerrycans",
+            "zakken",
+            "lozing op land",
+            "brandend voertuig",
+        ];
         let typen = ["amfetamine", "MDMA", "methamfetamine", "onbekend"];
         let mut incidents: Vec<(NaiveDate, Point, &str, f64, &str)> = Vec::new();
         for _ in 0..42 {
@@ -306,10 +414,16 @@ impl Region {
         }
         // Five dumpings within 600 m of the hotspot in the last year.
         for days in [300, 210, 150, 75, 20] {
-            let a: f64 = self.rng.random_range(0.0..6.28);
+            let a: f64 = self.rng.random_range(0.0..TAU);
             let r: f64 = self.rng.random_range(100.0..600.0);
             let p = Point::new(HOTSPOT[0] + r * a.cos(), HOTSPOT[1] + r * a.sin());
-            incidents.push((as_of - Duration::days(days), p, "vaten", 600.0, "amfetamine"));
+            incidents.push((
+                as_of - Duration::days(days),
+                p,
+                "vaten",
+                600.0,
+                "amfetamine",
+            ));
         }
         incidents.sort_by_key(|i| i.0);
         let mut per_year = std::collections::BTreeMap::<i32, u32>::new();
@@ -331,7 +445,15 @@ impl Region {
             .collect();
         write::csv(
             &out.join("dumpingen.csv"),
-            &["incident_id", "datum", "x", "y", "dumpingwijze", "volume_l", "productietype"],
+            &[
+                "incident_id",
+                "datum",
+                "x",
+                "y",
+                "dumpingwijze",
+                "volume_l",
+                "productietype",
+            ],
             &rows,
         )?;
         Ok(rows.len())
@@ -343,7 +465,11 @@ impl Region {
         let as_of = as_of();
         let start = as_of - Duration::days(365);
         let hotspot = Point::new(HOTSPOT[0], HOTSPOT[1]);
-        let hot_plant = self.catchments.iter().position(|c| c.contains(&hotspot)).unwrap_or(0);
+        let hot_plant = self
+            .catchments
+            .iter()
+            .position(|c| c.contains(&hotspot))
+            .unwrap_or(0);
         // A racemic MDMA dump elsewhere, and one old amphetamine spike.
         let mdma_plant = (hot_plant + 3) % PLANTS.len();
         let old_spike_plant = (hot_plant + 1) % PLANTS.len();
@@ -377,7 +503,11 @@ impl Region {
                         load *= 12.0;
                         ef = 0.5;
                     }
-                    let ef = if stof == "mdma" { format!("{ef:.3}") } else { String::new() };
+                    let ef = if stof == "mdma" {
+                        format!("{ef:.3}")
+                    } else {
+                        String::new()
+                    };
                     rows.push(vec![
                         code.to_string(),
                         date.format("%Y-%m-%d").to_string(),
@@ -390,7 +520,13 @@ impl Region {
         }
         write::csv(
             &out.join("rioolmetingen.csv"),
-            &["rwzi_code", "datum", "stof", "vracht_g_d", "enantiomeer_fractie"],
+            &[
+                "rwzi_code",
+                "datum",
+                "stof",
+                "vracht_g_d",
+                "enantiomeer_fractie",
+            ],
             &rows,
         )?;
         Ok(rows.len())
@@ -414,9 +550,21 @@ impl Region {
         let mut xs = vec![REGION[0], REGION[2], REGION[2], REGION[0]];
         let mut ys = vec![REGION[1], REGION[1], REGION[3], REGION[3]];
         rd_to_utm.transform(&mut xs, &mut ys).map_err(gdal)?;
-        let snap = |v: f64, up: bool| if up { (v / SAT_PIXEL).ceil() * SAT_PIXEL } else { (v / SAT_PIXEL).floor() * SAT_PIXEL };
-        let (e0, e1) = (snap(xs.iter().cloned().fold(f64::MAX, f64::min), false), snap(xs.iter().cloned().fold(f64::MIN, f64::max), true));
-        let (n0, n1) = (snap(ys.iter().cloned().fold(f64::MAX, f64::min), false), snap(ys.iter().cloned().fold(f64::MIN, f64::max), true));
+        let snap = |v: f64, up: bool| {
+            if up {
+                (v / SAT_PIXEL).ceil() * SAT_PIXEL
+            } else {
+                (v / SAT_PIXEL).floor() * SAT_PIXEL
+            }
+        };
+        let (e0, e1) = (
+            snap(xs.iter().cloned().fold(f64::MAX, f64::min), false),
+            snap(xs.iter().cloned().fold(f64::MIN, f64::max), true),
+        );
+        let (n0, n1) = (
+            snap(ys.iter().cloned().fold(f64::MAX, f64::min), false),
+            snap(ys.iter().cloned().fold(f64::MIN, f64::max), true),
+        );
         let mid = snap((e0 + e1) / 2.0, false);
 
         let waves: Vec<(f64, f64, f64, f64)> = (0..4)
@@ -424,15 +572,20 @@ impl Region {
                 (
                     self.rng.random_range(0.2..0.45),
                     self.rng.random_range(3_000.0..9_000.0),
-                    self.rng.random_range(0.0..6.28),
-                    self.rng.random_range(0.0..3.14),
+                    self.rng.random_range(0.0..TAU),
+                    self.rng.random_range(0.0..PI),
                 )
             })
             .collect();
         let mut bumps = vec![(HOTSPOT[0], HOTSPOT[1], 6.5, 180.0)];
         for _ in 0..4 {
             let p = self.rural_point(0.0);
-            bumps.push((p.x(), p.y(), self.rng.random_range(1.5..3.0), self.rng.random_range(150.0..400.0)));
+            bumps.push((
+                p.x(),
+                p.y(),
+                self.rng.random_range(1.5..3.0),
+                self.rng.random_range(150.0..400.0),
+            ));
         }
         let cloud = self.rural_point(0.0);
         let (cloud, cloud_r) = if (cloud.x() - HOTSPOT[0]).hypot(cloud.y() - HOTSPOT[1]) > 4_000.0 {
@@ -441,7 +594,10 @@ impl Region {
             (Point::new(REGION[0], REGION[1]), 1_200.0)
         };
 
-        let tiles = [("S2_T31UFT_west.tif", e0, mid + 2_000.0), ("S2_T31UFT_oost.tif", mid - 2_000.0, e1)];
+        let tiles = [
+            ("S2_T31UFT_west.tif", e0, mid + 2_000.0),
+            ("S2_T31UFT_oost.tif", mid - 2_000.0, e1),
+        ];
         for (name, w, e) in tiles {
             let width = ((e - w) / SAT_PIXEL).round() as usize;
             let height = ((n1 - n0) / SAT_PIXEL).round() as usize;
@@ -463,7 +619,9 @@ impl Region {
                     }
                     let mut v: f64 = waves
                         .iter()
-                        .map(|&(a, l, p, d)| a * (std::f64::consts::TAU * (x * d.cos() + y * d.sin()) / l + p).sin())
+                        .map(|&(a, l, p, d)| {
+                            a * (std::f64::consts::TAU * (x * d.cos() + y * d.sin()) / l + p).sin()
+                        })
                         .sum();
                     for &(bx, by, amp, sigma) in &bumps {
                         let d2 = (x - bx).powi(2) + (y - by).powi(2);

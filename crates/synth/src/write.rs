@@ -26,7 +26,9 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), SynthError> {
 /// Rounds to centimetres, which keeps files small and stable.
 fn round_cm(geometry: &Geometry) -> Geometry {
     use geo::MapCoords;
-    geometry.map_coords(|c| geo::coord! { x: (c.x * 100.0).round() / 100.0, y: (c.y * 100.0).round() / 100.0 })
+    geometry.map_coords(
+        |c| geo::coord! { x: (c.x * 100.0).round() / 100.0, y: (c.y * 100.0).round() / 100.0 },
+    )
 }
 
 /// A GeoJSON FeatureCollection in RD New, with the legacy `crs` member
@@ -110,7 +112,8 @@ pub fn geotiff(
     let tmp = path.with_extension("tmp.tif");
     {
         let driver = DriverManager::get_driver_by_name("GTiff").map_err(gdal_error)?;
-        let options = RasterCreationOptions::from_iter(["COMPRESS=DEFLATE", "PREDICTOR=3", "TILED=YES"]);
+        let options =
+            RasterCreationOptions::from_iter(["COMPRESS=DEFLATE", "PREDICTOR=3", "TILED=YES"]);
         let mut ds = driver
             .create_with_band_type_with_options::<f32, _>(&tmp, width, height, 1, &options)
             .map_err(gdal_error)?;
@@ -121,7 +124,8 @@ pub fn geotiff(
         band.set_no_data_value(Some(nodata)).map_err(gdal_error)?;
         band.set_description(description).map_err(gdal_error)?;
         let mut buffer = Buffer::new((width, height), values);
-        band.write((0, 0), (width, height), &mut buffer).map_err(gdal_error)?;
+        band.write((0, 0), (width, height), &mut buffer)
+            .map_err(gdal_error)?;
     }
     std::fs::rename(&tmp, path).map_err(io_error(path))
 }

@@ -37,7 +37,11 @@ pub async fn explain(
     State(state): State<Arc<AppState>>,
     Query(q): Query<ExplainQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    if !(q.lon.is_finite() && q.lat.is_finite() && (-180.0..=180.0).contains(&q.lon) && (-85.0..=85.0).contains(&q.lat)) {
+    if !(q.lon.is_finite()
+        && q.lat.is_finite()
+        && (-180.0..=180.0).contains(&q.lon)
+        && (-85.0..=85.0).contains(&q.lat))
+    {
         return Err(ApiError::BadRequest(format!(
             "lon={} lat={} is not a WGS84 position (lon −180..180, lat −85..85)",
             q.lon, q.lat
@@ -45,7 +49,8 @@ pub async fn explain(
     }
     let [x, y] = to_rd(q.lon, q.lat).map_err(|e| ApiError::Internal(e.to_string()))?;
     let explanation = buitenzicht_score::explain(&state.data, &state.model, x, y);
-    let mut value = serde_json::to_value(&explanation).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut value =
+        serde_json::to_value(&explanation).map_err(|e| ApiError::Internal(e.to_string()))?;
     if let Value::Object(map) = &mut value {
         map.insert("lon".into(), q.lon.into());
         map.insert("lat".into(), q.lat.into());

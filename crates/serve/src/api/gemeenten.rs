@@ -11,14 +11,17 @@ use std::sync::Arc;
 
 /// Municipalities with their bounds (WGS84) and number of barns to inspect.
 pub async fn list(State(state): State<Arc<AppState>>) -> Result<Json<Value>, ApiError> {
-    let to_wgs = Transformer::from_epsg(RD_NEW, WGS84).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let to_wgs =
+        Transformer::from_epsg(RD_NEW, WGS84).map_err(|e| ApiError::Internal(e.to_string()))?;
     let mut out = Vec::new();
     for (g, list) in state.data.gemeenten.iter().zip(&state.inspections) {
         let bbox = match g.geometry.bounding_rect() {
             Some(r) => {
                 let mut xs = [r.min().x, r.max().x, r.max().x, r.min().x];
                 let mut ys = [r.min().y, r.min().y, r.max().y, r.max().y];
-                to_wgs.transform(&mut xs, &mut ys).map_err(|e| ApiError::Internal(e.to_string()))?;
+                to_wgs
+                    .transform(&mut xs, &mut ys)
+                    .map_err(|e| ApiError::Internal(e.to_string()))?;
                 let lo = |v: &[f64]| v.iter().cloned().fold(f64::MAX, f64::min);
                 let hi = |v: &[f64]| v.iter().cloned().fold(f64::MIN, f64::max);
                 json!([lo(&xs), lo(&ys), hi(&xs), hi(&ys)])

@@ -48,7 +48,8 @@ mod tests {
     #[test]
     fn ramp_is_monotone_in_lightness_and_opacity() {
         let ramp = ColorRamp::default();
-        let lightness = |c: [u8; 4]| 0.2126 * c[0] as f64 + 0.7152 * c[1] as f64 + 0.0722 * c[2] as f64;
+        let lightness =
+            |c: [u8; 4]| 0.2126 * c[0] as f64 + 0.7152 * c[1] as f64 + 0.0722 * c[2] as f64;
         let mut prev = ramp.rgba(0.0);
         for r in 1..=100 {
             let c = ramp.rgba(r as f32);

@@ -95,8 +95,14 @@ impl PixelMap {
 
     /// RD coordinates of the centre of pixel (`col`, `row`).
     pub fn rd(&self, col: usize, row: usize) -> [f64; 2] {
-        let (i, fi) = (col / LATTICE_STEP, (col % LATTICE_STEP) as f64 / LATTICE_STEP as f64);
-        let (j, fj) = (row / LATTICE_STEP, (row % LATTICE_STEP) as f64 / LATTICE_STEP as f64);
+        let (i, fi) = (
+            col / LATTICE_STEP,
+            (col % LATTICE_STEP) as f64 / LATTICE_STEP as f64,
+        );
+        let (j, fj) = (
+            row / LATTICE_STEP,
+            (row % LATTICE_STEP) as f64 / LATTICE_STEP as f64,
+        );
         let k = j * self.n + i;
         let bilerp = |v: &[f64]| {
             let top = v[k] * (1.0 - fi) + v[k + 1] * fi;
@@ -109,7 +115,10 @@ impl PixelMap {
     /// The RD bounding box of the tile (from the lattice, which holds the
     /// edges' pixel centres).
     pub fn rd_bounds(&self) -> [f64; 4] {
-        let fold = |v: &[f64]| v.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+        let fold = |v: &[f64]| {
+            v.iter()
+                .fold((f64::MAX, f64::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)))
+        };
         let (x0, x1) = fold(&self.xs);
         let (y0, y1) = fold(&self.ys);
         [x0, y0, x1, y1]
@@ -121,7 +130,8 @@ pub fn tile_for_lonlat(lon: f64, lat: f64, z: u8) -> TileId {
     let n = (1u64 << z) as f64;
     let x = ((lon + 180.0) / 360.0 * n).floor();
     let lat_r = lat.to_radians();
-    let y = ((1.0 - (lat_r.tan() + 1.0 / lat_r.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor();
+    let y =
+        ((1.0 - (lat_r.tan() + 1.0 / lat_r.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor();
     TileId {
         z,
         x: x.clamp(0.0, n - 1.0) as u32,
@@ -146,7 +156,14 @@ mod tests {
     /// to z16.
     #[test]
     fn interpolation_error_below_eighth_pixel() {
-        let places = [(3.4, 51.3), (4.9, 52.4), (6.9, 53.4), (5.7, 50.8), (7.1, 52.2), (5.1, 51.6)];
+        let places = [
+            (3.4, 51.3),
+            (4.9, 52.4),
+            (6.9, 53.4),
+            (5.7, 50.8),
+            (7.1, 52.2),
+            (5.1, 51.6),
+        ];
         for z in 7..=16u8 {
             for &(lon, lat) in &places {
                 let tile = tile_for_lonlat(lon, lat, z);

@@ -48,12 +48,13 @@ pub fn render_tile(
 /// Encodes RGBA pixels of a tile as PNG with fast compression.
 pub fn encode_png(rgba: &[u8]) -> Result<Vec<u8>, image::ImageError> {
     let mut png = Vec::with_capacity(16 * 1024);
-    PngEncoder::new_with_quality(&mut png, CompressionType::Fast, FilterType::Adaptive).write_image(
-        rgba,
-        TILE_SIZE as u32,
-        TILE_SIZE as u32,
-        ExtendedColorType::Rgba8,
-    )?;
+    PngEncoder::new_with_quality(&mut png, CompressionType::Fast, FilterType::Adaptive)
+        .write_image(
+            rgba,
+            TILE_SIZE as u32,
+            TILE_SIZE as u32,
+            ExtendedColorType::Rgba8,
+        )?;
     Ok(png)
 }
 

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what buitenzicht needs on Debian/Ubuntu when it is missing:
+# GDAL (library, headers and command-line tools), pkg-config, Node's npm,
+# and the web map's npm packages. Rust itself comes from rustup.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+pkg-config --exists gdal 2>/dev/null || need+=(libgdal-dev)
+command -v gdalinfo >/dev/null 2>&1 || need+=(gdal-bin)
+command -v npm >/dev/null 2>&1 || need+=(npm)
+if ((${#need[@]})); then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "installing: ${need[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+  echo "cargo not found: install Rust (stable) with rustup first" >&2
+  exit 1
+fi
+
+# Leaflet for the web map, installed locally so the map works offline.
+if [ ! -f web/node_modules/leaflet/dist/leaflet.js ]; then
+  (cd web && npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -1,0 +1,180 @@
+//! `buitenzicht run` on the fixtures: the GeoTIFF, the inspection lists and
+//! the planted hotspot.
+
+mod common;
+
+use buitenzicht_synth::{HOTSPOT, HOTSPOT_BARN, HOTSPOT_GEMEENTE};
+use gdal::vector::LayerAccess;
+use gdal::{Dataset, Metadata};
+use geo::{Centroid, Orient};
+
+struct Raster {
+    gt: [f64; 6],
+    cols: usize,
+    bands: Vec<Vec<f32>>,
+}
+
+impl Raster {
+    fn at(&self, band: usize, x: f64, y: f64) -> f32 {
+        let c = ((x - self.gt[0]) / self.gt[1]).floor() as usize;
+        let r = ((y - self.gt[3]) / self.gt[5]).floor() as usize;
+        self.bands[band][r * self.cols + c]
+    }
+}
+
+#[test]
+fn run_writes_products_that_find_the_hotspot() {
+    let out = tempfile::tempdir().unwrap();
+    let config = common::fixtures().join("buitenzicht.toml");
+    let output = common::run(&[
+        "run",
+        "-c",
+        config.to_str().unwrap(),
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", common::stderr(&output));
+    let log = common::stderr(&output);
+    assert!(
+        log.contains("panden") && log.contains("afgewezen"),
+        "summary printed: {log}"
+    );
+
+    // The GeoTIFF: RD New, 25 m cells on multiples of 25 m, 5 named bands.
+    let ds = Dataset::open(out.path().join("risico.tif")).unwrap();
+    assert_eq!(ds.spatial_ref().unwrap().auth_code().unwrap(), 28992);
+    let gt = ds.geo_transform().unwrap();
+    assert_eq!((gt[1], gt[5]), (25.0, -25.0));
+    assert_eq!((gt[0] % 25.0, gt[3] % 25.0), (0.0, 0.0));
+    assert_eq!(ds.raster_count(), 5);
+    let (cols, rows) = ds.raster_size();
+    let mut bands = Vec::new();
+    for b in 1..=5 {
+        let band = ds.rasterband(b).unwrap();
+        assert_eq!(band.no_data_value(), Some(-9999.0));
+        let desc = band.description().unwrap();
+        assert!(
+            desc.starts_with(if b == 1 { "risico" } else { "bijdrage" }),
+            "band {b}: {desc}"
+        );
+        bands.push(band.read_band_as::<f32>().unwrap().into_shape_and_vec().1);
+    }
+    let raster = Raster { gt, cols, bands };
+    assert_eq!(ds.metadata_item("AS_OF", "").as_deref(), Some("2026-11-01"));
+
+    // Contributions add up to the risk; nodata agrees across bands.
+    for i in 0..cols * rows {
+        let risk = raster.bands[0][i];
+        let sum: f32 = (1..5).map(|b| raster.bands[b][i]).sum();
+        if risk == -9999.0 {
+            assert!((1..5).all(|b| raster.bands[b][i] == -9999.0));
+        } else {
+            assert!((0.0..=100.0).contains(&risk));
+            assert!((risk - sum).abs() < 1e-3, "cell {i}: {risk} vs {sum}");
+        }
+    }
+
+    // Built-up areas and the outside of the study area are nodata.
+    let layers = buitenzicht_ingest::ingest(
+        &toml::from_str::<Project>(&std::fs::read_to_string(&config).unwrap())
+            .unwrap()
+            .layers_in(&common::fixtures()),
+    )
+    .unwrap()
+    .0;
+    for kom in &layers.bebouwde_kom {
+        let c = kom.geometry.centroid().unwrap();
+        assert_eq!(
+            raster.at(0, c.x(), c.y()),
+            -9999.0,
+            "built-up {:?}",
+            kom.naam
+        );
+    }
+    assert_eq!(
+        raster.at(0, gt[0] + 10.0, gt[3] - 10.0),
+        -9999.0,
+        "corner outside the study area"
+    );
+
+    // The hotspot is among the top 0.1% of cells.
+    let hot = raster.at(0, HOTSPOT[0], HOTSPOT[1]);
+    let valid: Vec<f32> = raster.bands[0]
+        .iter()
+        .copied()
+        .filter(|&v| v != -9999.0)
+        .collect();
+    let higher = valid.iter().filter(|&&v| v > hot).count();
+    assert!(
+        (higher as f64) < 0.001 * valid.len() as f64,
+        "hotspot risk {hot}: {higher} of {} cells score higher",
+        valid.len()
+    );
+
+    // Its barn heads its municipality's inspection list, in CSV and GeoJSON.
+    let csv = std::fs::read_to_string(
+        out.path()
+            .join(format!("inspecties/{HOTSPOT_GEMEENTE}.csv")),
+    )
+    .unwrap();
+    let first = csv.lines().nth(1).unwrap();
+    assert!(
+        first.starts_with(&format!("{HOTSPOT_GEMEENTE},1,{HOTSPOT_BARN},bevestigd")),
+        "{first}"
+    );
+    assert!(first.contains("dumpingen"), "top indicators named: {first}");
+
+    let path = out
+        .path()
+        .join(format!("inspecties/{HOTSPOT_GEMEENTE}.geojson"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert!(json.get("crs").is_none(), "RFC 7946 has no crs member");
+    let fc: geojson::FeatureCollection = text
+        .parse::<geojson::GeoJson>()
+        .unwrap()
+        .try_into()
+        .unwrap();
+    assert_eq!(fc.features.len(), csv.lines().count() - 1);
+    let head = &fc.features[0];
+    assert_eq!(
+        head.properties.as_ref().unwrap()["identificatie"],
+        HOTSPOT_BARN
+    );
+    for f in &fc.features {
+        let g: geo::Geometry = f.geometry.clone().unwrap().try_into().unwrap();
+        let geo::Geometry::Polygon(p) = g else {
+            panic!("footprints are polygons")
+        };
+        assert_eq!(
+            p,
+            p.orient(geo::orient::Direction::Default),
+            "outer ring counter-clockwise"
+        );
+        for c in p.exterior().coords() {
+            assert!(
+                (3.0..7.5).contains(&c.x) && (50.5..54.0).contains(&c.y),
+                "lon/lat order and range: {c:?}"
+            );
+        }
+    }
+    // GDAL reads it as the same number of features.
+    let ogr = Dataset::open(&path).unwrap();
+    assert_eq!(
+        ogr.layer(0).unwrap().feature_count() as usize,
+        fc.features.len()
+    );
+}
+
+/// Just enough of the project file to find the layers.
+#[derive(serde::Deserialize)]
+struct Project {
+    layers: buitenzicht_ingest::LayerSources,
+}
+
+impl Project {
+    fn layers_in(mut self, base: &std::path::Path) -> buitenzicht_ingest::LayerSources {
+        self.layers.resolve_paths(base);
+        self.layers
+    }
+}

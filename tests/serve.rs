@@ -1,0 +1,228 @@
+//! `buitenzicht serve` on the fixtures, over real HTTP.
+
+mod common;
+
+use buitenzicht_synth::{HOTSPOT_BARN, HOTSPOT_GEMEENTE};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+
+/// The server process, killed when dropped.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start() -> Server {
+    let config = common::fixtures().join("buitenzicht.toml");
+    let web = common::repo().join("web");
+    let mut child = common::binary()
+        .args([
+            "serve",
+            "-c",
+            config.to_str().unwrap(),
+            "--addr",
+            "127.0.0.1:0",
+            "--web",
+            web.to_str().unwrap(),
+        ])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let base = loop {
+        let line = lines
+            .next()
+            .expect("server exited before listening")
+            .unwrap();
+        if let Some(url) = line.strip_prefix("kaart op ") {
+            break url.trim_end_matches('/').to_string();
+        }
+    };
+    // Keep draining stderr so the server never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    Server { child, base }
+}
+
+fn tile_for(lon: f64, lat: f64, z: u32) -> (u32, u32) {
+    let n = 2f64.powi(z as i32);
+    let x = ((lon + 180.0) / 360.0 * n).floor() as u32;
+    let l = lat.to_radians();
+    let y =
+        ((1.0 - (l.tan() + 1.0 / l.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor() as u32;
+    (x, y)
+}
+
+async fn png(client: &reqwest::Client, url: &str) -> image::RgbaImage {
+    let r = client.get(url).send().await.unwrap();
+    assert_eq!(r.status(), 200, "{url}");
+    assert_eq!(r.headers()["content-type"], "image/png");
+    let bytes = r.bytes().await.unwrap();
+    image::load_from_memory_with_format(&bytes, image::ImageFormat::Png)
+        .unwrap()
+        .to_rgba8()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serves_tiles_explanations_and_lists() {
+    let server = start();
+    let base = &server.base;
+    let client = reqwest::Client::new();
+    let get_json = |path: String| {
+        let client = client.clone();
+        async move {
+            let r = client.get(path).send().await.unwrap();
+            let status = r.status().as_u16();
+            (
+                status,
+                r.json::<serde_json::Value>().await.unwrap_or_default(),
+            )
+        }
+    };
+
+    // TileJSON 3.0.0.
+    let (status, tj) = get_json(format!("{base}/tiles/risk.json")).await;
+    assert_eq!(status, 200);
+    assert_eq!(tj["tilejson"], "3.0.0");
+    let template = tj["tiles"][0].as_str().unwrap();
+    assert!(
+        template.contains("/tiles/risk/{z}/{x}/{y}.png"),
+        "{template}"
+    );
+    let bounds: Vec<f64> = serde_json::from_value(tj["bounds"].clone()).unwrap();
+    assert!(bounds[0] < bounds[2] && bounds[1] < bounds[3]);
+
+    // A tile over the hotspot has colour; the hottest pixels are bright.
+    let [lon, lat] = common::hotspot_lonlat();
+    let (x, y) = tile_for(lon, lat, 14);
+    let hot = png(&client, &format!("{base}/tiles/risk/14/{x}/{y}.png")).await;
+    assert_eq!(hot.dimensions(), (256, 256));
+    let coloured = hot.pixels().filter(|p| p[3] > 0).count();
+    assert!(coloured > 10_000, "{coloured} opaque pixels");
+    let bright = hot
+        .pixels()
+        .filter(|p| p[3] > 0 && p[0] > 200 && p[1] > 150)
+        .count();
+    assert!(
+        bright > 50,
+        "{bright} high-risk (yellow) pixels near the hotspot"
+    );
+
+    // A tile far away (Groningen) is a valid, fully transparent tile.
+    let (x, y) = tile_for(6.57, 53.22, 14);
+    let far = png(&client, &format!("{base}/tiles/risk/14/{x}/{y}.png")).await;
+    assert_eq!(far.dimensions(), (256, 256));
+    assert!(far.pixels().all(|p| p[3] == 0));
+
+    // Nonsense tile addresses are 400, never a panic.
+    for bad in [
+        "3/8/0.png",
+        "3/0/9.png",
+        "40/0/0.png",
+        "a/b/c.png",
+        "3/0/0.jpg",
+        "-1/0/0.png",
+    ] {
+        let r = client
+            .get(format!("{base}/tiles/risk/{bad}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{bad}");
+    }
+
+    // Explanation over the hotspot names the features behind it.
+    let (status, e) = get_json(format!("{base}/api/explain?lon={lon}&lat={lat}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(e["gebied"], "buitengebied");
+    assert_eq!(e["gemeente"]["statcode"], HOTSPOT_GEMEENTE);
+    assert!(e["risico"].as_f64().unwrap() > 80.0, "{}", e["risico"]);
+    let indicators = e["indicatoren"].as_array().unwrap();
+    let by_key = |k: &str| indicators.iter().find(|i| i["key"] == k).unwrap();
+    let features = |k: &str| by_key(k)["kenmerken"].as_array().unwrap().clone();
+    assert!(features("leegstand")
+        .iter()
+        .any(|f| f["identificatie"] == HOTSPOT_BARN));
+    let dumps = features("dumpingen");
+    assert!(
+        dumps.len() >= 5
+            && dumps
+                .iter()
+                .all(|d| d["soort"] == "dumping" && d["afstand_m"].as_f64().unwrap() <= 1000.0)
+    );
+    assert!(features("riool").iter().any(|s| s["stof"] == "amfetamine"));
+    assert!(features("satelliet")[0]["anomalie_c"].as_f64().unwrap() > 4.0);
+    let total: f64 = indicators
+        .iter()
+        .map(|i| i["bijdrage"].as_f64().unwrap())
+        .sum();
+    assert!(
+        (total - e["risico"].as_f64().unwrap()).abs() < 0.01,
+        "contributions add up"
+    );
+    assert!(!e["samenvatting"].as_array().unwrap().is_empty());
+
+    // Outside the study area: no risk, a reason.
+    let (status, e) = get_json(format!("{base}/api/explain?lon=6.57&lat=53.22")).await;
+    assert_eq!(status, 200);
+    assert!(e["risico"].is_null());
+    assert_eq!(e["gebied"], "buiten studiegebied");
+    for bad in [
+        "lon=abc&lat=51",
+        "lon=500&lat=51",
+        "lat=51",
+        "lon=5&lat=NaN",
+    ] {
+        let (status, e) = get_json(format!("{base}/api/explain?{bad}")).await;
+        assert_eq!(status, 400, "{bad}: {e}");
+    }
+
+    // Municipalities and the ranked list.
+    let (status, g) = get_json(format!("{base}/api/gemeenten")).await;
+    assert_eq!(status, 200);
+    assert_eq!(g.as_array().unwrap().len(), 6);
+    let (status, list) = get_json(format!(
+        "{base}/api/gemeenten/{HOTSPOT_GEMEENTE}/inspecties"
+    ))
+    .await;
+    assert_eq!(status, 200);
+    let items = list["inspecties"].as_array().unwrap();
+    assert_eq!(items[0]["identificatie"], HOTSPOT_BARN);
+    assert_eq!(items[0]["rang"], 1);
+    let risks: Vec<f64> = items
+        .iter()
+        .map(|i| i["risico"].as_f64().unwrap())
+        .collect();
+    assert!(risks.windows(2).all(|w| w[0] >= w[1]), "ranked by risk");
+    let (status, _) = get_json(format!("{base}/api/gemeenten/GM0000/inspecties")).await;
+    assert_eq!(status, 404);
+
+    // The web map and its Leaflet, served locally.
+    let page = client.get(format!("{base}/")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page
+        .text()
+        .await
+        .unwrap()
+        .contains("/vendor/leaflet/leaflet.js"));
+    let leaflet = client
+        .get(format!("{base}/vendor/leaflet/leaflet.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        leaflet.status(),
+        200,
+        "run `npm ci` in web/ (scripts/setup.sh does)"
+    );
+    let (status, outlines) = get_json(format!("{base}/api/layers/gemeenten.geojson")).await;
+    assert_eq!(status, 200);
+    assert_eq!(outlines["features"].as_array().unwrap().len(), 6);
+}
