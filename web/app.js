@@ -5,6 +5,7 @@
 const kaart = L.map("kaart", { zoomSnap: 0.5, minZoom: 7, maxZoom: 18 });
 const el = (id) => document.getElementById(id);
 let klikMarker = null;
+let inspectieLaag = null;
 
 async function haal(url) {
   const r = await fetch(url);
@@ -96,6 +97,8 @@ async function inspecties(code) {
   const data = await haal(`/api/gemeenten/${encodeURIComponent(code)}/inspecties`);
   const ol = el("inspectielijst");
   ol.innerHTML = "";
+  if (inspectieLaag) inspectieLaag.remove();
+  inspectieLaag = L.layerGroup().addTo(kaart);
   el("inspecties-aantal").textContent = `${data.statnaam}: ${data.inspecties.length} panden`;
   for (const i of data.inspecties) {
     const li = document.createElement("li");
@@ -103,6 +106,11 @@ async function inspecties(code) {
       <span><strong>${tekst(i.identificatie)}</strong><br>
       <span class="klein">${tekst(i.leegstand)} · ${nl(i.oppervlakte_m2, 0)} m² · ${tekst(i.belangrijkste.join(", ") || "–")}</span></span>
       <span class="score">${nl(i.risico)}</span>`;
+    L.circleMarker([i.lat, i.lon], {
+      radius: i.rang <= 10 ? 6 : 4, color: "#0b5cad", weight: 2, fillColor: "#fff", fillOpacity: 0.9,
+    }).bindTooltip(`${i.rang}. ${tekst(i.identificatie)} – risico ${nl(i.risico)}`)
+      .on("click", () => li.click())
+      .addTo(inspectieLaag);
     li.addEventListener("click", () => {
       for (const x of ol.children) x.classList.remove("actief");
       li.classList.add("actief");
