@@ -20,7 +20,11 @@ impl Drop for Server {
 }
 
 fn start() -> Server {
-    let config = common::fixtures().join("buitenzicht.toml");
+    start_with(&common::fixtures())
+}
+
+fn start_with(fixtures: &std::path::Path) -> Server {
+    let config = fixtures.join("buitenzicht.toml");
     let web = common::repo().join("web");
     let mut child = common::binary()
         .args([
@@ -225,4 +229,213 @@ async fn serves_tiles_explanations_and_lists() {
     let (status, outlines) = get_json(format!("{base}/api/layers/gemeenten.geojson")).await;
     assert_eq!(status, 200);
     assert_eq!(outlines["features"].as_array().unwrap().len(), 6);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tiles_are_cacheable_per_model_version() {
+    let server = start();
+    let base = &server.base;
+    let client = reqwest::Client::new();
+    let (status, catalog) = {
+        let r = client
+            .get(format!("{base}/tiles/catalog.json"))
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json::<serde_json::Value>().await.unwrap())
+    };
+    assert_eq!(status, 200);
+    let ids: Vec<&str> = catalog["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        ["risk", "leegstand", "dumpingen", "riool", "satelliet"]
+    );
+    let version = catalog["version"].as_str().unwrap().to_string();
+
+    let [lon, lat] = common::hotspot_lonlat();
+    let (x, y) = tile_for(lon, lat, 13);
+    // Every layer's TileJSON points at its versioned tiles, and they render.
+    for id in &ids {
+        let tj: serde_json::Value = client
+            .get(format!("{base}/tiles/{id}.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(tj["tilejson"], "3.0.0");
+        let url = tj["tiles"][0]
+            .as_str()
+            .unwrap()
+            .replace("{z}", "13")
+            .replace("{x}", &x.to_string())
+            .replace("{y}", &y.to_string());
+        assert!(url.ends_with(&format!("?v={version}")), "{url}");
+        let img = png(&client, &url).await;
+        assert!(
+            img.pixels().any(|p| p[3] > 0),
+            "layer {id} has data near the hotspot"
+        );
+    }
+    assert_eq!(
+        client
+            .get(format!("{base}/tiles/geen.json"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        client
+            .get(format!("{base}/tiles/geen/1/0/0.png"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+
+    // Versioned URL: immutable; plain URL: short max-age. Both carry an ETag.
+    let versioned = client
+        .get(format!("{base}/tiles/risk/13/{x}/{y}.png?v={version}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        versioned.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    let etag = versioned.headers()["etag"].to_str().unwrap().to_string();
+    assert!(
+        etag.starts_with('"') && etag.ends_with('"'),
+        "strong ETag: {etag}"
+    );
+    let bytes = versioned.bytes().await.unwrap();
+    let plain = client
+        .get(format!("{base}/tiles/risk/13/{x}/{y}.png"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.headers()["cache-control"], "public, max-age=60");
+    assert_eq!(plain.headers()["etag"].to_str().unwrap(), etag);
+    assert_eq!(
+        plain.bytes().await.unwrap(),
+        bytes,
+        "cached bytes are served unchanged"
+    );
+
+    // Conditional GET and HEAD.
+    let again = client
+        .get(format!("{base}/tiles/risk/13/{x}/{y}.png"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+    assert!(again.bytes().await.unwrap().is_empty());
+    let other = client
+        .get(format!("{base}/tiles/risk/13/{x}/{y}.png"))
+        .header("if-none-match", "\"iets-anders\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 200);
+    let head = client
+        .head(format!("{base}/tiles/risk/13/{x}/{y}.png"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.headers()["content-type"], "image/png");
+    assert!(head.bytes().await.unwrap().is_empty());
+
+    // CORS for GET.
+    let cors = client
+        .get(format!("{base}/tiles/risk/13/{x}/{y}.png"))
+        .header("origin", "https://kaart.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cors.headers()["access-control-allow-origin"], "*");
+}
+
+/// After new input is rescored (SIGHUP), the version changes and no old tile
+/// is served, not even to a client that revalidates with the old ETag.
+#[tokio::test(flavor = "multi_thread")]
+async fn rescoring_invalidates_tiles() {
+    let dir = common::fixture_copy();
+    let server = start_with(dir.path());
+    let base = &server.base;
+    let client = reqwest::Client::new();
+    let config = |client: reqwest::Client| {
+        let base = base.clone();
+        async move {
+            let c: serde_json::Value = client
+                .get(format!("{base}/api/config"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            c["versie"].as_str().unwrap().to_string()
+        }
+    };
+    let before = config(client.clone()).await;
+    // A quiet place in Vennebroek, far from every planted signal.
+    let t = buitenzicht_ingest::crs::Transformer::from_epsg(28992, 4326).unwrap();
+    let [lon, lat] = t.point(176_000.0, 378_500.0).unwrap();
+    let (x, y) = tile_for(lon, lat, 14);
+    let url = format!("{base}/tiles/dumpingen/14/{x}/{y}.png");
+    let old = client.get(&url).send().await.unwrap();
+    let old_etag = old.headers()["etag"].to_str().unwrap().to_string();
+    let old_bytes = old.bytes().await.unwrap();
+
+    // Three fresh dumpings there, then ask the server to rescore.
+    let csv = dir.path().join("dumpingen.csv");
+    let mut text = std::fs::read_to_string(&csv).unwrap();
+    for (i, dx) in [0.0, 120.0, -150.0].iter().enumerate() {
+        text.push_str(&format!(
+            "DMP-2026-90{i},2026-10-30,{:.1},378500.0,vaten,500,amfetamine\n",
+            176_000.0 + dx
+        ));
+    }
+    std::fs::write(&csv, text).unwrap();
+    let pid = server.child.id().to_string();
+    assert!(std::process::Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let mut after = before.clone();
+    for _ in 0..120 {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        after = config(client.clone()).await;
+        if after != before {
+            break;
+        }
+    }
+    assert_ne!(after, before, "the model version changes after rescoring");
+
+    let new = client
+        .get(&url)
+        .header("if-none-match", &old_etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(new.status(), 200, "the old ETag no longer matches");
+    assert_ne!(new.headers()["etag"].to_str().unwrap(), old_etag);
+    assert_ne!(
+        new.bytes().await.unwrap(),
+        old_bytes,
+        "the tile shows the new dumpings"
+    );
 }

@@ -35,9 +35,17 @@ async function start() {
   if (cfg.basemap_url) {
     L.tileLayer(cfg.basemap_url, { attribution: cfg.basemap_attribution || "", maxZoom: 19 }).addTo(kaart);
   }
-  L.tileLayer(`/tiles/risk/{z}/{x}/{y}.png?v=${cfg.versie}`, {
-    opacity: 0.85, maxZoom: 18, attribution: "buitenzicht", bounds: [[s, w], [n, e]],
-  }).addTo(kaart);
+  // The risk and each indicator as switchable layers; the version in the
+  // URL lets the browser cache tiles until the model is rescored.
+  const lagen = {};
+  for (const laag of cfg.lagen) {
+    lagen[laag.naam] = L.tileLayer(`/tiles/${laag.id}/{z}/{x}/{y}.png?v=${cfg.versie}`, {
+      opacity: 0.85, maxZoom: 18, attribution: "buitenzicht", bounds: [[s, w], [n, e]],
+    });
+  }
+  const eerste = Object.values(lagen)[0];
+  eerste.addTo(kaart);
+  L.control.layers(lagen, null, { collapsed: false, position: "topright" }).addTo(kaart);
 
   const kom = await haal("/api/layers/bebouwde_kom.geojson");
   L.geoJSON(kom, {

@@ -10,11 +10,13 @@ use buitenzicht_ingest::{ingest, Dataset, IngestReport};
 use buitenzicht_score::export::{inspection_csv, inspection_geojson, write_atomic};
 use buitenzicht_score::geotiff::write_geotiff;
 use buitenzicht_score::{rank, score, InspectionList, RiskModel};
+use buitenzicht_serve::{AppState, Rescore, Snapshot};
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 use config::ProjectFile;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(
@@ -106,18 +108,19 @@ fn run(cli: Cli) -> Result<(), BoxError> {
             let web = web
                 .or_else(|| project.serve.web_dir.clone())
                 .unwrap_or_else(|| PathBuf::from("web"));
-            let state = buitenzicht_serve::AppState::new(
-                project.name.clone(),
-                data,
-                model,
-                lists,
-                &project.serve,
-            )?;
+            let snapshot = Snapshot::new(data, model, lists)?;
+            let state = AppState::new(project.name.clone(), snapshot, &project.serve)?;
+            // SIGHUP rescores the inputs as they are then.
+            let rescore: Rescore = Arc::new(move || {
+                let (data, model, lists) =
+                    pipeline(&project, &common).map_err(|e| e.to_string())?;
+                Snapshot::new(data, model, lists).map_err(|e| e.to_string())
+            });
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async {
                 let listener = tokio::net::TcpListener::bind(&addr).await?;
                 eprintln!("kaart op http://{}/", listener.local_addr()?);
-                buitenzicht_serve::serve(state, listener, &web).await?;
+                buitenzicht_serve::serve(state, listener, &web, Some(rescore)).await?;
                 Ok::<(), BoxError>(())
             })
         }

@@ -16,6 +16,8 @@ pub struct ServeConfig {
     pub basemap_url: Option<String>,
     /// Attribution shown for the base map.
     pub basemap_attribution: Option<String>,
+    /// Tile cache size in MiB (default 256).
+    pub tile_cache_mb: Option<u64>,
 }
 
 impl ServeConfig {

@@ -3,8 +3,9 @@
 //!
 //! | route | what |
 //! |---|---|
-//! | `GET /tiles/risk/{z}/{x}/{y}.png` | 256×256 Web Mercator tile |
-//! | `GET /tiles/risk.json` | TileJSON 3.0.0 |
+//! | `GET /tiles/{layer}/{z}/{x}/{y}.png` | 256×256 Web Mercator tile (`risk` or an indicator) |
+//! | `GET /tiles/{layer}.json` | TileJSON 3.0.0 |
+//! | `GET /tiles/catalog.json` | the tile layers |
 //! | `GET /api/explain?lon=&lat=` | risk at a point and why |
 //! | `GET /api/gemeenten` | municipalities with bounds |
 //! | `GET /api/gemeenten/{statcode}/inspecties` | ranked inspection list |
@@ -21,21 +22,23 @@ mod tiles_api;
 
 pub use config::ServeConfig;
 pub use error::ApiError;
-pub use state::{AppState, StateError};
+pub use state::{AppState, Snapshot, StateError};
 
+use axum::http::Method;
 use axum::routing::get;
 use axum::Router;
 use std::path::Path;
 use std::sync::Arc;
-use tower_http::cors::CorsLayer;
+use tower_http::cors::{Any, CorsLayer};
 use tower_http::services::ServeDir;
 
 /// The application's routes over `state`, with the web map from `web_dir`.
 pub fn router(state: Arc<AppState>, web_dir: &Path) -> Router {
     let leaflet = ServeDir::new(web_dir.join("node_modules/leaflet/dist"));
     Router::new()
-        .route("/tiles/risk.json", get(tiles_api::risk_tilejson))
-        .route("/tiles/risk/{z}/{x}/{file}", get(tiles_api::risk_tile))
+        .route("/tiles/catalog.json", get(tiles_api::catalog))
+        .route("/tiles/{file}", get(tiles_api::layer_tilejson))
+        .route("/tiles/{layer}/{z}/{x}/{file}", get(tiles_api::tile))
         .route("/api/explain", get(api::explain::explain))
         .route("/api/gemeenten", get(api::gemeenten::list))
         .route(
@@ -51,20 +54,55 @@ pub fn router(state: Arc<AppState>, web_dir: &Path) -> Router {
         .route("/api/legend", get(api::map::legend))
         .nest_service("/vendor/leaflet", leaflet)
         .fallback_service(ServeDir::new(web_dir))
-        .layer(CorsLayer::permissive())
+        .layer(
+            CorsLayer::new()
+                .allow_origin(Any)
+                .allow_methods([Method::GET, Method::HEAD]),
+        )
         .with_state(state)
 }
 
-/// Serves `state` on `listener` until Ctrl-C.
+/// Rescoring for a running server: builds a fresh snapshot from the inputs.
+pub type Rescore = Arc<dyn Fn() -> Result<Snapshot, String> + Send + Sync>;
+
+/// Serves `state` on `listener` until Ctrl-C. With `rescore`, a SIGHUP
+/// re-ingests and rescores the inputs and swaps the new model in.
 pub async fn serve(
     state: AppState,
     listener: tokio::net::TcpListener,
     web_dir: &Path,
+    rescore: Option<Rescore>,
 ) -> std::io::Result<()> {
-    let app = router(Arc::new(state), web_dir);
+    let state = Arc::new(state);
+    if let Some(rescore) = rescore {
+        tokio::spawn(reload_on_hangup(Arc::clone(&state), rescore));
+    }
+    let app = router(state, web_dir);
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await
 }
+
+#[cfg(unix)]
+async fn reload_on_hangup(state: Arc<AppState>, rescore: Rescore) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+        return;
+    };
+    while hangups.recv().await.is_some() {
+        let rescore = Arc::clone(&rescore);
+        match tokio::task::spawn_blocking(move || rescore()).await {
+            Ok(Ok(snapshot)) => {
+                eprintln!("nieuw model geladen: versie {}", snapshot.version);
+                state.replace(snapshot);
+            }
+            Ok(Err(e)) => eprintln!("herberekenen mislukt, het oude model blijft: {e}"),
+            Err(e) => eprintln!("herberekenen mislukt, het oude model blijft: {e}"),
+        }
+    }
+}
+
+#[cfg(not(unix))]
+async fn reload_on_hangup(_state: Arc<AppState>, _rescore: Rescore) {}

@@ -1,8 +1,10 @@
-//! What the server holds: the ingested data, the scored model and the
-//! products derived from them. Every handler reads through here, so checks
-//! on who may see what belong in this one place.
+//! What the server holds. A [`Snapshot`] is everything derived from one
+//! scoring run; the server swaps in a new one when the model is rescored,
+//! and the tile cache, keyed by model version, never serves an old tile.
+//! Every handler reads through [`AppState::current`], so checks on who may
+//! see what belong in this one place.
 
-use crate::tiles::ColorRamp;
+use crate::tiles::{ColorRamp, TileCache};
 use buitenzicht_ingest::crs::{Transformer, RD_NEW, WGS84};
 use buitenzicht_ingest::Dataset;
 use buitenzicht_score::export::rfc7946_geometry;
@@ -10,23 +12,23 @@ use buitenzicht_score::{InspectionList, RiskModel};
 use geo::Geometry;
 use geojson::{Feature, FeatureCollection};
 use serde_json::json;
+use std::sync::{Arc, RwLock};
 
-/// Shared, read-only server state.
-pub struct AppState {
-    pub name: String,
+/// Tile cache size when the project file does not set one.
+pub const DEFAULT_CACHE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// One scoring run and the products derived from it.
+pub struct Snapshot {
     pub data: Dataset,
     pub model: RiskModel,
     pub inspections: Vec<InspectionList>,
-    pub ramp: ColorRamp,
-    /// The transparent tile, encoded once.
-    pub empty_tile: Vec<u8>,
+    /// Model version as shared text (tile cache keys, URLs).
+    pub version: Arc<str>,
     /// Municipality and built-up outlines as RFC 7946 GeoJSON.
     pub gemeenten_geojson: String,
     pub kom_geojson: String,
     /// Study-area bounds in WGS84: `[west, south, east, north]`.
     pub bounds_wgs84: [f64; 4],
-    pub basemap_url: Option<String>,
-    pub basemap_attribution: Option<String>,
 }
 
 /// Errors building the state.
@@ -40,13 +42,11 @@ pub enum StateError {
     Png(#[from] image::ImageError),
 }
 
-impl AppState {
+impl Snapshot {
     pub fn new(
-        name: String,
         data: Dataset,
         model: RiskModel,
         inspections: Vec<InspectionList>,
-        config: &crate::ServeConfig,
     ) -> Result<Self, StateError> {
         let to_wgs = Transformer::from_epsg(RD_NEW, WGS84)?;
         let outline = |features: Vec<Feature>| {
@@ -80,29 +80,73 @@ impl AppState {
         let mut xs = [x0, x1, x1, x0];
         let mut ys = [y0, y0, y1, y1];
         to_wgs.transform(&mut xs, &mut ys)?;
-        let bounds_wgs84 = [
-            xs.iter().cloned().fold(f64::MAX, f64::min),
-            ys.iter().cloned().fold(f64::MAX, f64::min),
-            xs.iter().cloned().fold(f64::MIN, f64::max),
-            ys.iter().cloned().fold(f64::MIN, f64::max),
-        ];
-        Ok(AppState {
-            name,
+        let lo = |v: &[f64]| v.iter().cloned().fold(f64::MAX, f64::min);
+        let hi = |v: &[f64]| v.iter().cloned().fold(f64::MIN, f64::max);
+        Ok(Snapshot {
+            version: model.version.as_str().into(),
             gemeenten_geojson: outline(gemeenten),
             kom_geojson: outline(kom),
+            bounds_wgs84: [lo(&xs), lo(&ys), hi(&xs), hi(&ys)],
             data,
             model,
             inspections,
-            ramp: ColorRamp::default(),
-            empty_tile: crate::tiles::empty_tile()?,
-            bounds_wgs84,
-            basemap_url: config.basemap_url.clone(),
-            basemap_attribution: config.basemap_attribution.clone(),
         })
     }
 
     /// The inspection list of a municipality.
     pub fn inspection_list(&self, statcode: &str) -> Option<&InspectionList> {
         self.inspections.iter().find(|l| l.statcode == statcode)
+    }
+}
+
+/// Shared server state.
+pub struct AppState {
+    pub name: String,
+    snapshot: RwLock<Arc<Snapshot>>,
+    pub cache: TileCache,
+    pub ramp: ColorRamp,
+    /// The transparent tile, encoded once.
+    pub empty_tile: axum::body::Bytes,
+    pub basemap_url: Option<String>,
+    pub basemap_attribution: Option<String>,
+}
+
+impl AppState {
+    pub fn new(
+        name: String,
+        snapshot: Snapshot,
+        config: &crate::ServeConfig,
+    ) -> Result<Self, StateError> {
+        Ok(AppState {
+            name,
+            snapshot: RwLock::new(Arc::new(snapshot)),
+            cache: TileCache::new(
+                config
+                    .tile_cache_mb
+                    .map_or(DEFAULT_CACHE_BYTES, |mb| mb * 1024 * 1024),
+            ),
+            ramp: ColorRamp::default(),
+            empty_tile: crate::tiles::empty_tile()?.into(),
+            basemap_url: config.basemap_url.clone(),
+            basemap_attribution: config.basemap_attribution.clone(),
+        })
+    }
+
+    /// The snapshot requests are answered from.
+    pub fn current(&self) -> Arc<Snapshot> {
+        match self.snapshot.read() {
+            Ok(guard) => Arc::clone(&guard),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Swaps in a newly scored snapshot and drops the cached tiles.
+    pub fn replace(&self, snapshot: Snapshot) {
+        let fresh = Arc::new(snapshot);
+        match self.snapshot.write() {
+            Ok(mut guard) => *guard = fresh,
+            Err(poisoned) => *poisoned.into_inner() = fresh,
+        }
+        self.cache.clear();
     }
 }

@@ -1,64 +1,170 @@
-//! `GET /tiles/risk/{z}/{x}/{y}.png` and `GET /tiles/risk.json`.
+//! Tile endpoints: `GET|HEAD /tiles/{layer}/{z}/{x}/{y}.png`,
+//! `/tiles/{layer}.json` (TileJSON 3.0.0) and `/tiles/catalog.json`.
+//!
+//! HTTP behaviour: a strong `ETag` from the PNG bytes, `304 Not Modified`
+//! on a matching `If-None-Match`, and `Cache-Control` that is `immutable`
+//! for URLs carrying the current model version (`?v=`), short otherwise.
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::tiles::{render_tile, TileId};
-use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap};
+use crate::tiles::{render_tile, CachedTile, TileId, TileKey, TileLayer};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
 
-/// Parses `"{y}.png"`.
-fn parse_y(file: &str) -> Option<u32> {
-    file.strip_suffix(".png")?.parse().ok()
+/// Cache lifetime of a tile URL without the current version.
+const SHORT_MAX_AGE: &str = "public, max-age=60";
+/// Cache lifetime of a versioned tile URL: its content never changes.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+#[derive(Debug, Deserialize)]
+pub struct VersionQuery {
+    v: Option<String>,
 }
 
-pub async fn risk_tile(
+fn layer(id: &str) -> Result<TileLayer, ApiError> {
+    TileLayer::from_id(id).ok_or_else(|| {
+        let ids: Vec<&str> = TileLayer::ALL.iter().map(|l| l.id()).collect();
+        ApiError::NotFound(format!("no tile layer '{id}' (layers: {})", ids.join(", ")))
+    })
+}
+
+/// True when `If-None-Match` names `etag` (or is `*`).
+fn matches(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().trim_start_matches("W/"))
+        .any(|t| t == etag || t == "*")
+}
+
+pub async fn tile(
     State(state): State<Arc<AppState>>,
-    Path((z, x, file)): Path<(u32, u32, String)>,
+    Path((layer_id, z, x, file)): Path<(String, u32, u32, String)>,
+    Query(query): Query<VersionQuery>,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let tile = parse_y(&file)
+    let layer = layer(&layer_id)?;
+    let tile = file
+        .strip_suffix(".png")
+        .and_then(|y| y.parse().ok())
         .and_then(|y| TileId::new(z, x, y))
         .ok_or_else(|| ApiError::BadRequest(format!("{z}/{x}/{file} is not a tile address")))?;
-    // Rendering is CPU work: keep it off the async workers.
-    let rendered = tokio::task::spawn_blocking({
-        let state = Arc::clone(&state);
-        move || render_tile(&state.model.spec, &state.model.risk, &state.ramp, tile)
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?
-    .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let body = rendered.unwrap_or_else(|| state.empty_tile.clone());
+    let snapshot = state.current();
+    let version = Arc::clone(&snapshot.version);
+    let key = TileKey {
+        version: Arc::clone(&version),
+        layer,
+        tile,
+    };
+    let empty = state.empty_tile.clone();
+    let cached = state
+        .cache
+        .get_or_render(key, async {
+            let state = Arc::clone(&state);
+            // Rendering is CPU work: keep it off the async workers.
+            tokio::task::spawn_blocking(move || {
+                let rendered = render_tile(
+                    &snapshot.model.spec,
+                    layer.values(&snapshot.model),
+                    &state.ramp,
+                    tile,
+                )
+                .map_err(|e| e.to_string())?;
+                Ok::<_, String>(CachedTile::new(rendered.map_or(empty, Into::into)))
+            })
+            .await
+            .map_err(|e| e.to_string())?
+        })
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+
+    let cache_control = if query.v.as_deref() == Some(&*version) {
+        IMMUTABLE
+    } else {
+        SHORT_MAX_AGE
+    };
+    let etag =
+        HeaderValue::from_str(&cached.etag).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let common = [
+        (header::ETAG, etag),
+        (
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(cache_control),
+        ),
+    ];
+    if matches(&headers, &cached.etag) {
+        return Ok((StatusCode::NOT_MODIFIED, common).into_response());
+    }
     Ok((
-        [
-            (header::CONTENT_TYPE, "image/png".to_string()),
-            (header::CACHE_CONTROL, "public, max-age=300".to_string()),
-        ],
-        body,
+        common,
+        [(header::CONTENT_TYPE, HeaderValue::from_static("image/png"))],
+        cached.png,
     )
         .into_response())
 }
 
-/// TileJSON 3.0.0 for the risk layer.
-pub async fn risk_tilejson(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Json<Value> {
+fn base_url(headers: &HeaderMap) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("127.0.0.1:8080");
-    let [w, s, e, n] = state.bounds_wgs84;
-    Json(json!({
+    format!("http://{host}")
+}
+
+fn tilejson(state: &AppState, layer: TileLayer, base: &str) -> Value {
+    let snapshot = state.current();
+    let [w, s, e, n] = snapshot.bounds_wgs84;
+    json!({
         "tilejson": "3.0.0",
-        "name": format!("{} – risico", state.name),
-        "description": "Risico op drugscriminaliteit in het buitengebied (0–100), per cel van het RD-raster",
+        "name": format!("{} – {}", state.name, layer.name()),
+        "description": match layer {
+            TileLayer::Risk => "Risico op drugscriminaliteit in het buitengebied (0–100)".to_string(),
+            TileLayer::Indicator(i) => format!("Indicator {} (0–1, als 0–100 op dezelfde kleurschaal)", i.label()),
+        },
         "version": "1.0.0",
         "attribution": "buitenzicht",
         "scheme": "xyz",
-        "tiles": [format!("http://{host}/tiles/risk/{{z}}/{{x}}/{{y}}.png?v={}", state.model.version)],
+        "tiles": [format!("{base}/tiles/{}/{{z}}/{{x}}/{{y}}.png?v={}", layer.id(), snapshot.version)],
         "minzoom": 0,
         "maxzoom": crate::tiles::mercator::MAX_ZOOM,
         "bounds": [w, s, e, n],
         "center": [(w + e) / 2.0, (s + n) / 2.0, 11],
-    }))
+    })
+}
+
+/// `GET /tiles/{layer}.json`.
+pub async fn layer_tilejson(
+    State(state): State<Arc<AppState>>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let id = file
+        .strip_suffix(".json")
+        .ok_or_else(|| ApiError::NotFound(format!("no such resource '/tiles/{file}'")))?;
+    Ok(Json(tilejson(&state, layer(id)?, &base_url(&headers))))
+}
+
+/// `GET /tiles/catalog.json`: every layer with its TileJSON.
+pub async fn catalog(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Json<Value> {
+    let base = base_url(&headers);
+    let layers: Vec<Value> = TileLayer::ALL
+        .iter()
+        .map(|&l| {
+            json!({
+                "id": l.id(),
+                "name": l.name(),
+                "tilejson": format!("{base}/tiles/{}.json", l.id()),
+                "content_type": "image/png",
+                "tiles": tilejson(&state, l, &base)["tiles"].clone(),
+            })
+        })
+        .collect();
+    Json(json!({ "version": &*state.current().version, "layers": layers }))
 }

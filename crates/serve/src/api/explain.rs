@@ -48,13 +48,14 @@ pub async fn explain(
         )));
     }
     let [x, y] = to_rd(q.lon, q.lat).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let explanation = buitenzicht_score::explain(&state.data, &state.model, x, y);
+    let snapshot = state.current();
+    let explanation = buitenzicht_score::explain(&snapshot.data, &snapshot.model, x, y);
     let mut value =
         serde_json::to_value(&explanation).map_err(|e| ApiError::Internal(e.to_string()))?;
     if let Value::Object(map) = &mut value {
         map.insert("lon".into(), q.lon.into());
         map.insert("lat".into(), q.lat.into());
-        map.insert("peildatum".into(), state.model.as_of.to_string().into());
+        map.insert("peildatum".into(), snapshot.model.as_of.to_string().into());
     }
     Ok(Json(value))
 }

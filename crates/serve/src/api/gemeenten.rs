@@ -13,8 +13,9 @@ use std::sync::Arc;
 pub async fn list(State(state): State<Arc<AppState>>) -> Result<Json<Value>, ApiError> {
     let to_wgs =
         Transformer::from_epsg(RD_NEW, WGS84).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let snapshot = state.current();
     let mut out = Vec::new();
-    for (g, list) in state.data.gemeenten.iter().zip(&state.inspections) {
+    for (g, list) in snapshot.data.gemeenten.iter().zip(&snapshot.inspections) {
         let bbox = match g.geometry.bounding_rect() {
             Some(r) => {
                 let mut xs = [r.min().x, r.max().x, r.max().x, r.min().x];
@@ -43,12 +44,13 @@ pub async fn inspections(
     State(state): State<Arc<AppState>>,
     Path(statcode): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let list = state
+    let snapshot = state.current();
+    let list = snapshot
         .inspection_list(&statcode)
         .ok_or_else(|| ApiError::NotFound(format!("no municipality with statcode '{statcode}'")))?;
     let mut value = serde_json::to_value(list).map_err(|e| ApiError::Internal(e.to_string()))?;
     if let Value::Object(map) = &mut value {
-        map.insert("peildatum".into(), state.model.as_of.to_string().into());
+        map.insert("peildatum".into(), snapshot.model.as_of.to_string().into());
     }
     Ok(Json(value))
 }

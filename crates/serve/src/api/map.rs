@@ -10,12 +10,14 @@ use std::sync::Arc;
 
 /// `GET /api/config`: name, bounds, base map and model version.
 pub async fn config(State(state): State<Arc<AppState>>) -> Json<Value> {
+    let snapshot = state.current();
     Json(json!({
         "naam": state.name,
-        "bounds": state.bounds_wgs84,
-        "peildatum": state.model.as_of.to_string(),
-        "versie": state.model.version,
-        "celgrootte_m": state.model.spec.cell,
+        "bounds": snapshot.bounds_wgs84,
+        "peildatum": snapshot.model.as_of.to_string(),
+        "versie": &*snapshot.version,
+        "celgrootte_m": snapshot.model.spec.cell,
+        "lagen": crate::tiles::TileLayer::ALL.iter().map(|l| json!({"id": l.id(), "naam": l.name()})).collect::<Vec<_>>(),
         "basemap_url": state.basemap_url,
         "basemap_attribution": state.basemap_attribution,
     }))
@@ -38,10 +40,10 @@ fn geojson(body: String) -> impl IntoResponse {
 
 /// `GET /api/layers/gemeenten.geojson`.
 pub async fn gemeenten(State(state): State<Arc<AppState>>) -> impl IntoResponse {
-    geojson(state.gemeenten_geojson.clone())
+    geojson(state.current().gemeenten_geojson.clone())
 }
 
 /// `GET /api/layers/bebouwde_kom.geojson`.
 pub async fn bebouwde_kom(State(state): State<Arc<AppState>>) -> impl IntoResponse {
-    geojson(state.kom_geojson.clone())
+    geojson(state.current().kom_geojson.clone())
 }

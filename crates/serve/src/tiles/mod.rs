@@ -1,9 +1,13 @@
-//! XYZ map tiles of the risk surface in Web Mercator.
+//! XYZ map tiles of the risk surface and its indicators in Web Mercator.
 
+pub mod cache;
 pub mod colormap;
+pub mod layer;
 pub mod mercator;
 pub mod render;
 
+pub use cache::{CachedTile, TileCache, TileKey};
 pub use colormap::ColorRamp;
+pub use layer::TileLayer;
 pub use mercator::TileId;
 pub use render::{empty_tile, render_tile, RenderError};

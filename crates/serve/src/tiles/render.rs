@@ -15,11 +15,12 @@ pub enum RenderError {
     Png(#[from] image::ImageError),
 }
 
-/// Renders `values` (NaN = nodata) on `spec` into the tile, nearest cell per
-/// pixel. Returns `None` when the tile does not touch the grid.
+/// Renders `values × factor` (NaN = nodata) on `spec` into the tile, sampled
+/// bilinearly between cell centres (nearest cell along nodata edges, so
+/// they stay crisp). Returns `None` when the tile does not touch the grid.
 pub fn render_tile(
     spec: &GridSpec,
-    values: &[f32],
+    (values, factor): (&[f32], f32),
     ramp: &ColorRamp,
     tile: TileId,
 ) -> Result<Option<Vec<u8>>, RenderError> {
@@ -35,14 +36,39 @@ pub fn render_tile(
     for row in 0..TILE_SIZE {
         for col in 0..TILE_SIZE {
             let [x, y] = map.rd(col, row);
-            if let Some((c, r)) = spec.cell_at(x, y) {
-                let px = ramp.rgba(values[spec.index(c, r)]);
+            if let Some(v) = sample(spec, values, x, y) {
                 let o = (row * TILE_SIZE + col) * 4;
-                rgba[o..o + 4].copy_from_slice(&px);
+                rgba[o..o + 4].copy_from_slice(&ramp.rgba(v * factor));
             }
         }
     }
     Ok(Some(encode_png(&rgba)?))
+}
+
+/// The value at (`x`, `y`): bilinear between the four surrounding cell
+/// centres when all hold data, else the value of the cell under the point.
+pub fn sample(spec: &GridSpec, values: &[f32], x: f64, y: f64) -> Option<f32> {
+    let (c, r) = spec.cell_at(x, y)?;
+    let fx = (x - spec.x_min) / spec.cell - 0.5;
+    let fy = (spec.y_max - y) / spec.cell - 0.5;
+    let (c0, r0) = (fx.floor(), fy.floor());
+    if c0 >= 0.0 && r0 >= 0.0 && (c0 as usize) + 1 < spec.cols && (r0 as usize) + 1 < spec.rows {
+        let (c0, r0) = (c0 as usize, r0 as usize);
+        let i = spec.index(c0, r0);
+        let q = [
+            values[i],
+            values[i + 1],
+            values[i + spec.cols],
+            values[i + spec.cols + 1],
+        ];
+        if q.iter().all(|v| !v.is_nan()) {
+            let (tx, ty) = ((fx - c0 as f64) as f32, (fy - r0 as f64) as f32);
+            let top = q[0] + (q[1] - q[0]) * tx;
+            let bottom = q[2] + (q[3] - q[2]) * tx;
+            return Some(top + (bottom - top) * ty);
+        }
+    }
+    Some(values[spec.index(c, r)])
 }
 
 /// Encodes RGBA pixels of a tile as PNG with fast compression.
@@ -61,4 +87,22 @@ pub fn encode_png(rgba: &[u8]) -> Result<Vec<u8>, image::ImageError> {
 /// A fully transparent tile.
 pub fn empty_tile() -> Result<Vec<u8>, image::ImageError> {
     encode_png(&vec![0u8; TILE_SIZE * TILE_SIZE * 4])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bilinear_between_centres_nearest_at_nodata() {
+        let spec = GridSpec::covering([0.0, 0.0, 30.0, 20.0], 10.0);
+        // Row-major, north-up: row 0 is y 10..20.
+        let values = [0.0, 10.0, f32::NAN, 20.0, 30.0, 40.0];
+        // Midway between the centres of (0,0), (1,0), (0,1), (1,1).
+        assert_eq!(sample(&spec, &values, 10.0, 10.0), Some(15.0));
+        // Next to a nodata cell: the cell's own value.
+        assert_eq!(sample(&spec, &values, 19.0, 11.0), Some(10.0));
+        assert!(sample(&spec, &values, 25.0, 15.0).unwrap().is_nan());
+        assert_eq!(sample(&spec, &values, 35.0, 5.0), None);
+    }
 }
