@@ -208,6 +208,56 @@ async fn serves_tiles_explanations_and_lists() {
     let (status, _) = get_json(format!("{base}/api/gemeenten/GM0000/inspecties")).await;
     assert_eq!(status, 404);
 
+    // GeoJSON export: aggregated by default, inspection lists on request.
+    let r = client
+        .get(format!(
+            "{base}/api/export.geojson?gemeente={HOTSPOT_GEMEENTE}&cel=1000"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/geo+json");
+    let fc: serde_json::Value = r.json().await.unwrap();
+    let squares = fc["features"].as_array().unwrap();
+    assert!(!squares.is_empty());
+    assert!(squares
+        .iter()
+        .all(|f| f["properties"].get("identificatie").is_none()));
+    let [lon0, lat0] = [lon - 0.01, lat - 0.01];
+    let (status, fc) = get_json(format!(
+        "{base}/api/export.geojson?bbox={lon0},{lat0},{},{}&cel=250",
+        lon + 0.01,
+        lat + 0.01
+    ))
+    .await;
+    assert_eq!(status, 200);
+    let n = fc["features"].as_array().unwrap().len();
+    assert!(
+        (20..=120).contains(&n),
+        "{n} squares of 250 m in a ~1.4 × 2.2 km box"
+    );
+    let (status, fc) = get_json(format!(
+        "{base}/api/export.geojson?gemeente={HOTSPOT_GEMEENTE}&inhoud=inspecties"
+    ))
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        fc["features"][0]["properties"]["identificatie"],
+        HOTSPOT_BARN
+    );
+    for (bad, code) in [
+        ("cel=300", 400),
+        ("bbox=1,2,3", 400),
+        ("bbox=6,53,5,52", 400),
+        ("inhoud=alles", 400),
+        ("inhoud=inspecties", 400),
+        ("gemeente=GM0000", 404),
+    ] {
+        let (status, e) = get_json(format!("{base}/api/export.geojson?{bad}")).await;
+        assert_eq!(status, code, "{bad}: {e}");
+    }
+
     // The web map and its Leaflet, served locally.
     let page = client.get(format!("{base}/")).send().await.unwrap();
     assert_eq!(page.status(), 200);

@@ -8,8 +8,11 @@ mod config;
 
 use buitenzicht_ingest::{ingest, Dataset, IngestReport};
 use buitenzicht_score::export::{inspection_csv, inspection_geojson, write_atomic};
-use buitenzicht_score::geotiff::write_geotiff;
+use buitenzicht_score::geotiff::{write_gemeente_geotiff, write_geotiff};
 use buitenzicht_score::{rank, score, InspectionList, RiskModel};
+use buitenzicht_serve::api::export::{build_export, ExportRequest};
+use buitenzicht_serve::tiles::pyramid::{write_pyramid, ArchiveFormat};
+use buitenzicht_serve::tiles::{ColorRamp, TileLayer};
 use buitenzicht_serve::{AppState, Rescore, Snapshot};
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
@@ -52,12 +55,64 @@ enum Command {
         #[arg(long)]
         web: Option<PathBuf>,
     },
+    /// Write a tile archive, a GeoJSON export or a municipality's GeoTIFF.
+    Export {
+        #[command(subcommand)]
+        what: Export,
+    },
     /// Write the synthetic demo region.
     Fixtures {
         #[arg(long, default_value = "fixtures")]
         out: PathBuf,
         #[arg(long, default_value_t = 20_261_101)]
         seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum Export {
+    /// A PMTiles or MBTiles archive of one tile layer.
+    Tiles {
+        #[command(flatten)]
+        common: Common,
+        /// `risk`, `leegstand`, `dumpingen`, `riool` or `satelliet`.
+        #[arg(long, default_value = "risk")]
+        layer: String,
+        #[arg(long, value_parser = ["pmtiles", "mbtiles"], default_value = "pmtiles")]
+        format: String,
+        #[arg(long, default_value_t = 8)]
+        minzoom: u8,
+        #[arg(long, default_value_t = 14)]
+        maxzoom: u8,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// GeoJSON (RFC 7946): risk per square, or a municipality's inspection list.
+    Geojson {
+        #[command(flatten)]
+        common: Common,
+        /// CBS code of a municipality, e.g. GM0001.
+        #[arg(long)]
+        gemeente: Option<String>,
+        /// west,south,east,north in WGS84 degrees.
+        #[arg(long)]
+        bbox: Option<String>,
+        /// Square size in metres: 250, 500 or 1000.
+        #[arg(long, default_value_t = 500)]
+        cel: u32,
+        #[arg(long, value_parser = ["aggregaat", "inspecties"], default_value = "aggregaat")]
+        inhoud: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// The risk GeoTIFF clipped to one municipality, with its QGIS style.
+    Geotiff {
+        #[command(flatten)]
+        common: Common,
+        #[arg(long)]
+        gemeente: String,
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -124,6 +179,7 @@ fn run(cli: Cli) -> Result<(), BoxError> {
                 Ok::<(), BoxError>(())
             })
         }
+        Command::Export { what } => export(what),
         Command::Fixtures { out, seed } => {
             std::fs::create_dir_all(&out)?;
             let s = buitenzicht_synth::generate(&out, seed)?;
@@ -139,6 +195,98 @@ fn run(cli: Cli) -> Result<(), BoxError> {
                 s.measurements,
                 s.satellite_tiles
             );
+            Ok(())
+        }
+    }
+}
+
+fn export(what: Export) -> Result<(), BoxError> {
+    match what {
+        Export::Tiles {
+            common,
+            layer,
+            format,
+            minzoom,
+            maxzoom,
+            out,
+        } => {
+            let layer =
+                TileLayer::from_id(&layer).ok_or_else(|| format!("unknown layer '{layer}'"))?;
+            let format = if format == "mbtiles" {
+                ArchiveFormat::Mbtiles
+            } else {
+                ArchiveFormat::Pmtiles
+            };
+            let project = ProjectFile::load(&common.config)?;
+            let (data, model, lists) = pipeline(&project, &common)?;
+            let snapshot = Snapshot::new(data, model, lists)?;
+            let metadata = serde_json::json!({
+                "name": format!("{} – {}", project.name, layer.name()),
+                "description": format!("buitenzicht {} per cel, peildatum {}", layer.name(), snapshot.model.as_of),
+                "version": &*snapshot.version,
+                "attribution": "buitenzicht",
+            });
+            let started = std::time::Instant::now();
+            let report = write_pyramid(
+                &snapshot.model,
+                layer,
+                snapshot.bounds_wgs84,
+                (minzoom, maxzoom),
+                format,
+                &out,
+                &metadata,
+            )?;
+            eprintln!(
+                "{}: {} tegels geschreven (van {}), {} bytes, in {:.2} s",
+                out.display(),
+                report.tiles_written,
+                report.tiles_considered,
+                report.bytes,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Export::Geojson {
+            common,
+            gemeente,
+            bbox,
+            cel,
+            inhoud,
+            out,
+        } => {
+            let project = ProjectFile::load(&common.config)?;
+            let (data, model, lists) = pipeline(&project, &common)?;
+            let snapshot = Snapshot::new(data, model, lists)?;
+            let request = ExportRequest {
+                gemeente,
+                bbox,
+                cel: Some(cel),
+                inhoud: Some(inhoud),
+            };
+            let collection = build_export(&snapshot, &request)?;
+            write_atomic(&out, serde_json::to_string(&collection)?.as_bytes())?;
+            eprintln!("{}: {} features", out.display(), collection.features.len());
+            Ok(())
+        }
+        Export::Geotiff {
+            common,
+            gemeente,
+            out,
+        } => {
+            let project = ProjectFile::load(&common.config)?;
+            let (data, model, _) = pipeline(&project, &common)?;
+            let id = data
+                .gemeenten
+                .iter()
+                .position(|g| g.statcode == gemeente)
+                .ok_or_else(|| format!("no municipality with statcode '{gemeente}'"))?;
+            write_gemeente_geotiff(&model, id as u32 + 1, &out)?
+                .ok_or_else(|| format!("{gemeente} has no cell on the grid"))?;
+            write_atomic(
+                &out.with_extension("qml"),
+                ColorRamp::default().qgis_style().as_bytes(),
+            )?;
+            eprintln!("{}", out.display());
             Ok(())
         }
     }
@@ -190,6 +338,11 @@ fn write_products(
     std::fs::create_dir_all(&dir)?;
     let tif = out.join("risico.tif");
     write_geotiff(model, &tif)?;
+    // QGIS applies a .qml of the same name when it opens the GeoTIFF.
+    write_atomic(
+        &tif.with_extension("qml"),
+        ColorRamp::default().qgis_style().as_bytes(),
+    )?;
     eprintln!("{}", tif.display());
     let to_wgs = buitenzicht_ingest::crs::Transformer::from_epsg(
         buitenzicht_ingest::crs::RD_NEW,

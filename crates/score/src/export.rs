@@ -54,6 +54,48 @@ pub fn inspection_geojson(
     Ok(FeatureCollection::new(features))
 }
 
+/// Aggregated squares as a GeoJSON FeatureCollection of square polygons.
+pub fn squares_geojson(
+    squares: &[crate::aggregate::Square],
+    model: &crate::RiskModel,
+    to_wgs84: &Transformer,
+) -> Result<FeatureCollection, ScoreError> {
+    let mut features = Vec::with_capacity(squares.len());
+    for sq in squares {
+        let rect = geo::Rect::new(
+            geo::coord! { x: sq.x_min, y: sq.y_min },
+            geo::coord! { x: sq.x_min + sq.grootte_m, y: sq.y_min + sq.grootte_m },
+        );
+        let mut properties = JsonObject::new();
+        properties.insert("vierkant".into(), json!(sq.vierkant));
+        properties.insert("grootte_m".into(), json!(sq.grootte_m));
+        properties.insert("cellen".into(), json!(sq.cellen));
+        properties.insert("risico_gem".into(), json!(round1(sq.risico_gem)));
+        properties.insert("risico_max".into(), json!(round1(sq.risico_max)));
+        properties.insert("klasse".into(), json!(sq.klasse));
+        for ind in crate::Indicator::ALL {
+            properties.insert(
+                format!("bijdrage_{}", ind.key()),
+                json!(round1(sq.bijdrage_gem[ind.index()])),
+            );
+        }
+        properties.insert("peildatum".into(), json!(model.as_of.to_string()));
+        features.push(Feature {
+            geometry: Some(rfc7946_geometry(
+                &Geometry::Polygon(rect.to_polygon()),
+                to_wgs84,
+            )?),
+            properties: Some(properties),
+            ..Feature::default()
+        });
+    }
+    Ok(FeatureCollection::new(features))
+}
+
+fn round1(v: f32) -> f64 {
+    (v as f64 * 10.0).round() / 10.0
+}
+
 /// The inspection list as CSV, one barn per line.
 pub fn inspection_csv(list: &InspectionList) -> String {
     let mut out = String::from(

@@ -24,10 +24,68 @@ pub fn band_names() -> Vec<String> {
         .collect()
 }
 
+/// A rectangle of grid cells: first column and row, and size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub col: usize,
+    pub row: usize,
+    pub cols: usize,
+    pub rows: usize,
+}
+
 /// Writes `model` to `path` as a tiled, DEFLATE-compressed float32 GeoTIFF
 /// in EPSG:28992. The file is written under a temporary name and renamed,
 /// so an existing file is replaced whole or not at all.
 pub fn write_geotiff(model: &RiskModel, path: &Path) -> Result<(), ScoreError> {
+    let whole = Window {
+        col: 0,
+        row: 0,
+        cols: model.spec.cols,
+        rows: model.spec.rows,
+    };
+    write_geotiff_window(model, path, whole, |_| true)
+}
+
+/// The cells of municipality `gemeente` (1-based, as in
+/// [`RiskModel::gemeente`]) clipped to its bounding box; other cells are
+/// nodata. `None` when the municipality has no cell.
+pub fn write_gemeente_geotiff(
+    model: &RiskModel,
+    gemeente: u32,
+    path: &Path,
+) -> Result<Option<Window>, ScoreError> {
+    let spec = &model.spec;
+    let (mut c0, mut r0, mut c1, mut r1) = (usize::MAX, usize::MAX, 0, 0);
+    for (i, _) in model
+        .gemeente
+        .iter()
+        .enumerate()
+        .filter(|(_, &g)| g == gemeente)
+    {
+        let (c, r) = (i % spec.cols, i / spec.cols);
+        (c0, r0, c1, r1) = (c0.min(c), r0.min(r), c1.max(c), r1.max(r));
+    }
+    if c0 == usize::MAX {
+        return Ok(None);
+    }
+    let window = Window {
+        col: c0,
+        row: r0,
+        cols: c1 - c0 + 1,
+        rows: r1 - r0 + 1,
+    };
+    write_geotiff_window(model, path, window, |i| model.gemeente[i] == gemeente)?;
+    Ok(Some(window))
+}
+
+/// Writes the cells of `window` for which `keep(index)` holds; the others
+/// are nodata.
+pub fn write_geotiff_window(
+    model: &RiskModel,
+    path: &Path,
+    window: Window,
+    keep: impl Fn(usize) -> bool + Sync,
+) -> Result<(), ScoreError> {
     let spec = &model.spec;
     let tmp = path.with_extension("tmp.tif");
     let file_error = |source| ScoreError::Write {
@@ -43,12 +101,20 @@ pub fn write_geotiff(model: &RiskModel, path: &Path) -> Result<(), ScoreError> {
             "BIGTIFF=IF_SAFER",
         ]);
         let mut ds = driver
-            .create_with_band_type_with_options::<f32, _>(&tmp, spec.cols, spec.rows, 5, &options)
+            .create_with_band_type_with_options::<f32, _>(
+                &tmp,
+                window.cols,
+                window.rows,
+                5,
+                &options,
+            )
             .map_err(file_error)?;
         ds.set_spatial_ref(&srs_from_epsg(RD_NEW)?)
             .map_err(file_error)?;
-        ds.set_geo_transform(&spec.geo_transform())
-            .map_err(file_error)?;
+        let mut gt = spec.geo_transform();
+        gt[0] += window.col as f64 * spec.cell;
+        gt[3] -= window.row as f64 * spec.cell;
+        ds.set_geo_transform(&gt).map_err(file_error)?;
         ds.set_metadata_item("AS_OF", &model.as_of.to_string(), "")
             .map_err(file_error)?;
         ds.set_metadata_item("MODEL_VERSION", &model.version, "")
@@ -57,33 +123,34 @@ pub fn write_geotiff(model: &RiskModel, path: &Path) -> Result<(), ScoreError> {
         ds.set_metadata_item("WEIGHTS", &weights, "")
             .map_err(file_error)?;
 
-        let names = band_names();
-        for (b, name) in names.iter().enumerate() {
-            let values: Vec<f32> = if b == 0 {
-                model
-                    .risk
-                    .par_iter()
-                    .map(|&r| if r.is_nan() { NODATA } else { r })
-                    .collect()
-            } else {
-                let ind = Indicator::ALL[b - 1];
-                model.indicators[ind.index()]
-                    .par_iter()
-                    .map(|&v| {
-                        if v.is_nan() {
-                            NODATA
-                        } else {
-                            model.contribution(ind, v)
-                        }
-                    })
-                    .collect()
+        for (b, name) in band_names().iter().enumerate() {
+            // Band 1 is the risk, bands 2-5 the indicators' contributions.
+            let value = |i: usize| -> f32 {
+                let v = match b {
+                    0 => model.risk[i],
+                    _ => {
+                        let ind = Indicator::ALL[b - 1];
+                        model.contribution(ind, model.indicators[ind.index()][i])
+                    }
+                };
+                if v.is_nan() || !keep(i) {
+                    NODATA
+                } else {
+                    v
+                }
             };
+            let values: Vec<f32> = (0..window.rows * window.cols)
+                .into_par_iter()
+                .map(|k| {
+                    value(spec.index(window.col + k % window.cols, window.row + k / window.cols))
+                })
+                .collect();
             let mut band = ds.rasterband(b + 1).map_err(file_error)?;
             band.set_no_data_value(Some(NODATA as f64))
                 .map_err(file_error)?;
             band.set_description(name).map_err(file_error)?;
-            let mut buffer = Buffer::new((spec.cols, spec.rows), values);
-            band.write((0, 0), (spec.cols, spec.rows), &mut buffer)
+            let mut buffer = Buffer::new((window.cols, window.rows), values);
+            band.write((0, 0), (window.cols, window.rows), &mut buffer)
                 .map_err(file_error)?;
         }
     }

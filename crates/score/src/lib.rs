@@ -11,6 +11,7 @@
 //!
 //! The risk is their weighted mean scaled to 0..100 ([`model`]).
 
+pub mod aggregate;
 pub mod config;
 pub mod density;
 pub mod error;

@@ -7,6 +7,7 @@
 //! | `GET /tiles/{layer}.json` | TileJSON 3.0.0 |
 //! | `GET /tiles/catalog.json` | the tile layers |
 //! | `GET /api/explain?lon=&lat=` | risk at a point and why |
+//! | `GET /api/export.geojson?gemeente=&bbox=&cel=&inhoud=` | GeoJSON export |
 //! | `GET /api/gemeenten` | municipalities with bounds |
 //! | `GET /api/gemeenten/{statcode}/inspecties` | ranked inspection list |
 //! | `GET /api/layers/{gemeenten,bebouwde_kom}.geojson` | outlines |
@@ -40,6 +41,7 @@ pub fn router(state: Arc<AppState>, web_dir: &Path) -> Router {
         .route("/tiles/{file}", get(tiles_api::layer_tilejson))
         .route("/tiles/{layer}/{z}/{x}/{file}", get(tiles_api::tile))
         .route("/api/explain", get(api::explain::explain))
+        .route("/api/export.geojson", get(api::export::export_geojson))
         .route("/api/gemeenten", get(api::gemeenten::list))
         .route(
             "/api/gemeenten/{statcode}/inspecties",

@@ -39,7 +39,7 @@ pub enum StateError {
     #[error("{0}")]
     Score(#[from] buitenzicht_score::ScoreError),
     #[error("{0}")]
-    Png(#[from] image::ImageError),
+    Png(#[from] png::EncodingError),
 }
 
 impl Snapshot {

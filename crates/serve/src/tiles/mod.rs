@@ -4,6 +4,7 @@ pub mod cache;
 pub mod colormap;
 pub mod layer;
 pub mod mercator;
+pub mod pyramid;
 pub mod render;
 
 pub use cache::{CachedTile, TileCache, TileKey};

@@ -1,10 +1,9 @@
 //! Renders a 256×256 PNG tile of a grid layer.
 
 use super::colormap::ColorRamp;
+use super::colormap::TRANSPARENT;
 use super::mercator::{PixelMap, TileId, TILE_SIZE};
 use buitenzicht_score::GridSpec;
-use image::codecs::png::{CompressionType, FilterType, PngEncoder};
-use image::{ExtendedColorType, ImageEncoder};
 
 /// Errors rendering a tile.
 #[derive(Debug, thiserror::Error)]
@@ -12,12 +11,12 @@ pub enum RenderError {
     #[error("transform to RD New failed: {0}")]
     Transform(#[from] gdal::errors::GdalError),
     #[error("PNG encoding failed: {0}")]
-    Png(#[from] image::ImageError),
+    Png(#[from] png::EncodingError),
 }
 
 /// Renders `values × factor` (NaN = nodata) on `spec` into the tile, sampled
 /// bilinearly between cell centres (nearest cell along nodata edges, so
-/// they stay crisp). Returns `None` when the tile does not touch the grid.
+/// they stay crisp). Returns `None` when no pixel has data.
 pub fn render_tile(
     spec: &GridSpec,
     (values, factor): (&[f32], f32),
@@ -32,17 +31,18 @@ pub fn render_tile(
     if x1 + slack < gx0 || x0 - slack > gx1 || y1 + slack < gy0 || y0 - slack > gy1 {
         return Ok(None);
     }
-    let mut rgba = vec![0u8; TILE_SIZE * TILE_SIZE * 4];
+    let mut pixels = vec![TRANSPARENT; TILE_SIZE * TILE_SIZE];
+    let mut any = false;
     for row in 0..TILE_SIZE {
         for col in 0..TILE_SIZE {
             let [x, y] = map.rd(col, row);
-            if let Some(v) = sample(spec, values, x, y) {
-                let o = (row * TILE_SIZE + col) * 4;
-                rgba[o..o + 4].copy_from_slice(&ramp.rgba(v * factor));
+            if let Some(v) = sample(spec, values, x, y).filter(|v| !v.is_nan()) {
+                pixels[row * TILE_SIZE + col] = ramp.index(v * factor);
+                any = true;
             }
         }
     }
-    Ok(Some(encode_png(&rgba)?))
+    Ok(any.then(|| encode_png(&pixels, ramp)).transpose()?)
 }
 
 /// The value at (`x`, `y`): bilinear between the four surrounding cell
@@ -71,22 +71,27 @@ pub fn sample(spec: &GridSpec, values: &[f32], x: f64, y: f64) -> Option<f32> {
     Some(values[spec.index(c, r)])
 }
 
-/// Encodes RGBA pixels of a tile as PNG with fast compression.
-pub fn encode_png(rgba: &[u8]) -> Result<Vec<u8>, image::ImageError> {
-    let mut png = Vec::with_capacity(16 * 1024);
-    PngEncoder::new_with_quality(&mut png, CompressionType::Fast, FilterType::Adaptive)
-        .write_image(
-            rgba,
-            TILE_SIZE as u32,
-            TILE_SIZE as u32,
-            ExtendedColorType::Rgba8,
-        )?;
-    Ok(png)
+/// Encodes palette indices of a tile as an 8-bit indexed PNG with the
+/// ramp's palette: a quarter of the bytes of RGBA to compress, and the
+/// picture is unchanged because every pixel is a ramp colour anyway.
+pub fn encode_png(pixels: &[u8], ramp: &ColorRamp) -> Result<Vec<u8>, png::EncodingError> {
+    let mut out = Vec::with_capacity(8 * 1024);
+    let (palette, alpha) = ramp.palette();
+    let mut encoder = png::Encoder::new(&mut out, TILE_SIZE as u32, TILE_SIZE as u32);
+    encoder.set_color(png::ColorType::Indexed);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder.set_palette(palette);
+    encoder.set_trns(alpha);
+    encoder.set_compression(png::Compression::Fast);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(pixels)?;
+    writer.finish()?;
+    Ok(out)
 }
 
 /// A fully transparent tile.
-pub fn empty_tile() -> Result<Vec<u8>, image::ImageError> {
-    encode_png(&vec![0u8; TILE_SIZE * TILE_SIZE * 4])
+pub fn empty_tile() -> Result<Vec<u8>, png::EncodingError> {
+    encode_png(&[TRANSPARENT; TILE_SIZE * TILE_SIZE], &ColorRamp::default())
 }
 
 #[cfg(test)]

@@ -1,0 +1,114 @@
+//! Risk aggregated to RD-aligned squares (250 m, 500 m, 1 km, like the CBS
+//! grid squares): what partners who may not see building-level data get.
+
+use crate::indicator::Indicator;
+use crate::model::RiskModel;
+use serde::Serialize;
+
+/// Risk classes, by the highest cell risk in the square.
+pub fn risk_class(max_risk: f32) -> &'static str {
+    match max_risk {
+        r if r >= 60.0 => "zeer hoog",
+        r if r >= 40.0 => "hoog",
+        r if r >= 20.0 => "verhoogd",
+        _ => "laag",
+    }
+}
+
+/// One square's statistics over its scored cells.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Square {
+    /// CBS-style code: size, then the lower-left corner in hectometres.
+    pub vierkant: String,
+    pub x_min: f64,
+    pub y_min: f64,
+    pub grootte_m: f64,
+    /// Scored (buitengebied) cells in the square.
+    pub cellen: u32,
+    pub risico_gem: f32,
+    pub risico_max: f32,
+    pub klasse: &'static str,
+    /// Mean contribution per indicator, in risk points.
+    pub bijdrage_gem: [f32; 4],
+}
+
+/// Errors of aggregation.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AggregateError {
+    #[error("square size {size} m is not a multiple of the {cell} m cell size")]
+    Size { size: f64, cell: f64 },
+}
+
+#[derive(Default, Clone, Copy)]
+struct Acc {
+    n: u32,
+    sum: f64,
+    max: f32,
+    contrib: [f64; 4],
+}
+
+/// Aggregates the scored cells inside `bbox` (RD New) to squares of
+/// `size` metres; with `gemeente` (1-based, as in [`RiskModel::gemeente`])
+/// only that municipality's cells count. Squares without scored cells are
+/// left out.
+pub fn aggregate(
+    model: &RiskModel,
+    size: f64,
+    bbox: Option<[f64; 4]>,
+    gemeente: Option<u32>,
+) -> Result<Vec<Square>, AggregateError> {
+    let spec = &model.spec;
+    let per = size / spec.cell;
+    if per < 1.0 || (per - per.round()).abs() > 1e-9 {
+        return Err(AggregateError::Size {
+            size,
+            cell: spec.cell,
+        });
+    }
+    let [bx0, by0, bx1, by1] = bbox.unwrap_or_else(|| spec.bbox());
+    let rows = spec.rows_between(by0, by1);
+    let cols = spec.cols_between(bx0, bx1);
+    let mut squares: std::collections::BTreeMap<(i64, i64), Acc> = Default::default();
+    for row in rows {
+        for col in cols.clone() {
+            let i = spec.index(col, row);
+            if gemeente.is_some_and(|g| model.gemeente[i] != g) {
+                continue;
+            }
+            let Some(cell) = model.cell(col, row) else {
+                continue;
+            };
+            let [x, y] = spec.centre(col, row);
+            let key = ((y / size).floor() as i64, (x / size).floor() as i64);
+            let acc = squares.entry(key).or_default();
+            acc.n += 1;
+            acc.sum += cell.risk as f64;
+            acc.max = acc.max.max(cell.risk);
+            for k in Indicator::ALL {
+                acc.contrib[k.index()] += cell.contributions[k.index()] as f64;
+            }
+        }
+    }
+    Ok(squares
+        .into_iter()
+        .map(|((sy, sx), acc)| {
+            let (x_min, y_min) = (sx as f64 * size, sy as f64 * size);
+            Square {
+                vierkant: format!(
+                    "{}m_E{:04}N{:04}",
+                    size,
+                    (x_min / 100.0) as i64,
+                    (y_min / 100.0) as i64
+                ),
+                x_min,
+                y_min,
+                grootte_m: size,
+                cellen: acc.n,
+                risico_gem: (acc.sum / acc.n as f64) as f32,
+                risico_max: acc.max,
+                klasse: risk_class(acc.max),
+                bijdrage_gem: acc.contrib.map(|c| (c / acc.n as f64) as f32),
+            }
+        })
+        .collect())
+}

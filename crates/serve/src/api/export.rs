@@ -1,0 +1,139 @@
+//! `GET /api/export.geojson`: GeoJSON for QGIS and partners.
+//!
+//! `inhoud=aggregaat` (the default) gives risk per RD-aligned square of
+//! `cel` metres (250, 500 or 1000); `inhoud=inspecties` gives a
+//! municipality's ranked barns. Scope with `gemeente=GM####` and/or
+//! `bbox=west,south,east,north` (WGS84).
+
+use crate::error::ApiError;
+use crate::state::{AppState, Snapshot};
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use buitenzicht_ingest::crs::{Transformer, RD_NEW, WGS84};
+use buitenzicht_score::aggregate::aggregate;
+use buitenzicht_score::export::{inspection_geojson, squares_geojson};
+use geojson::FeatureCollection;
+use serde::Deserialize;
+use std::sync::Arc;
+
+/// What to export.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ExportRequest {
+    /// CBS code of a municipality.
+    pub gemeente: Option<String>,
+    /// `west,south,east,north` in WGS84 degrees.
+    pub bbox: Option<String>,
+    /// Square size in metres: 250, 500 (default) or 1000.
+    pub cel: Option<u32>,
+    /// `aggregaat` (default) or `inspecties`.
+    pub inhoud: Option<String>,
+}
+
+fn parse_bbox(text: &str) -> Result<[f64; 4], ApiError> {
+    let bad = || {
+        ApiError::BadRequest(format!(
+            "bbox '{text}' is not west,south,east,north in WGS84 degrees"
+        ))
+    };
+    let v: Vec<f64> = text
+        .split(',')
+        .map(|p| p.trim().parse::<f64>().map_err(|_| bad()))
+        .collect::<Result<_, _>>()?;
+    let [w, s, e, n] = <[f64; 4]>::try_from(v).map_err(|_| bad())?;
+    let ok = [w, s, e, n].iter().all(|v| v.is_finite())
+        && (-180.0..=180.0).contains(&w)
+        && (-180.0..=180.0).contains(&e)
+        && (-85.0..=85.0).contains(&s)
+        && (-85.0..=85.0).contains(&n)
+        && w < e
+        && s < n;
+    ok.then_some([w, s, e, n]).ok_or_else(bad)
+}
+
+/// Builds the export for `request` from `snapshot`.
+pub fn build_export(
+    snapshot: &Snapshot,
+    request: &ExportRequest,
+) -> Result<FeatureCollection, ApiError> {
+    let internal = |e: &dyn std::fmt::Display| ApiError::Internal(e.to_string());
+    let to_wgs = Transformer::from_epsg(RD_NEW, WGS84).map_err(|e| internal(&e))?;
+    let gemeente = request
+        .gemeente
+        .as_deref()
+        .map(|code| {
+            snapshot
+                .data
+                .gemeenten
+                .iter()
+                .position(|g| g.statcode == code)
+                .ok_or_else(|| {
+                    ApiError::NotFound(format!("no municipality with statcode '{code}'"))
+                })
+        })
+        .transpose()?;
+    match request.inhoud.as_deref().unwrap_or("aggregaat") {
+        "inspecties" => {
+            let g = gemeente.ok_or_else(|| {
+                ApiError::BadRequest("inhoud=inspecties needs gemeente=GM####".into())
+            })?;
+            inspection_geojson(&snapshot.inspections[g], &snapshot.data, &to_wgs)
+                .map_err(|e| internal(&e))
+        }
+        "aggregaat" => {
+            let size = request.cel.unwrap_or(500);
+            if ![250, 500, 1000].contains(&size) {
+                return Err(ApiError::BadRequest(format!(
+                    "cel={size}: choose 250, 500 or 1000"
+                )));
+            }
+            let bbox_rd = match request.bbox.as_deref().map(parse_bbox).transpose()? {
+                None => None,
+                Some([w, s, e, n]) => {
+                    let to_rd = Transformer::from_epsg(WGS84, RD_NEW).map_err(|e| internal(&e))?;
+                    let mut xs = [w, e, e, w];
+                    let mut ys = [s, s, n, n];
+                    to_rd
+                        .transform(&mut xs, &mut ys)
+                        .map_err(|e| internal(&e))?;
+                    let lo = |v: &[f64]| v.iter().cloned().fold(f64::MAX, f64::min);
+                    let hi = |v: &[f64]| v.iter().cloned().fold(f64::MIN, f64::max);
+                    Some([lo(&xs), lo(&ys), hi(&xs), hi(&ys)])
+                }
+            };
+            let squares = aggregate(
+                &snapshot.model,
+                size as f64,
+                bbox_rd,
+                gemeente.map(|g| g as u32 + 1),
+            )
+            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+            squares_geojson(&squares, &snapshot.model, &to_wgs).map_err(|e| internal(&e))
+        }
+        other => Err(ApiError::BadRequest(format!(
+            "inhoud={other}: choose aggregaat or inspecties"
+        ))),
+    }
+}
+
+pub async fn export_geojson(
+    State(state): State<Arc<AppState>>,
+    Query(request): Query<ExportRequest>,
+) -> Result<Response, ApiError> {
+    let snapshot = state.current();
+    let collection = tokio::task::spawn_blocking(move || build_export(&snapshot, &request))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))??;
+    let body = serde_json::to_string(&collection).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/geo+json"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"buitenzicht.geojson\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
