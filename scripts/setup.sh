@@ -23,7 +23,7 @@ if ! command -v cargo >/dev/null 2>&1; then
   exit 1
 fi
 
-# Leaflet for the web map, installed locally so the map works offline.
-if [ ! -f web/node_modules/leaflet/dist/leaflet.js ]; then
+# Leaflet and PMTiles for the web map, installed locally so the map works offline.
+if [ ! -f web/node_modules/leaflet/dist/leaflet.js ] || [ ! -f web/node_modules/pmtiles/dist/pmtiles.js ]; then
   (cd web && npm ci --no-audit --no-fund --loglevel=error)
 fi

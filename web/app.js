@@ -43,7 +43,16 @@ async function start() {
       opacity: 0.85, maxZoom: 18, attribution: "buitenzicht", bounds: [[s, w], [n, e]],
     });
   }
-  const eerste = Object.values(lagen)[0];
+  // ?pmtiles=URL shows a tile archive written by `buitenzicht export tiles`
+  // (from this server or any static file server with range requests).
+  const archief = new URLSearchParams(location.search).get("pmtiles");
+  if (archief) {
+    const bron = new pmtiles.PMTiles(archief);
+    lagen[`Archief: ${archief.split("/").pop()}`] = pmtiles.leafletRasterLayer(bron, {
+      opacity: 0.85, maxZoom: 18, attribution: "buitenzicht",
+    });
+  }
+  const eerste = archief ? Object.values(lagen).pop() : Object.values(lagen)[0];
   eerste.addTo(kaart);
   L.control.layers(lagen, null, { collapsed: false, position: "topright" }).addTo(kaart);
 

@@ -36,6 +36,7 @@ use tower_http::services::ServeDir;
 /// The application's routes over `state`, with the web map from `web_dir`.
 pub fn router(state: Arc<AppState>, web_dir: &Path) -> Router {
     let leaflet = ServeDir::new(web_dir.join("node_modules/leaflet/dist"));
+    let pmtiles = ServeDir::new(web_dir.join("node_modules/pmtiles/dist"));
     Router::new()
         .route("/tiles/catalog.json", get(tiles_api::catalog))
         .route("/tiles/{file}", get(tiles_api::layer_tilejson))
@@ -55,6 +56,7 @@ pub fn router(state: Arc<AppState>, web_dir: &Path) -> Router {
         .route("/api/config", get(api::map::config))
         .route("/api/legend", get(api::map::legend))
         .nest_service("/vendor/leaflet", leaflet)
+        .nest_service("/vendor/pmtiles", pmtiles)
         .fallback_service(ServeDir::new(web_dir))
         .layer(
             CorsLayer::new()
