@@ -54,6 +54,9 @@ enum Command {
         /// Folder of the web map (overrides the project file).
         #[arg(long)]
         web: Option<PathBuf>,
+        /// Tile cache size in MiB (overrides the project file; 0 disables it).
+        #[arg(long)]
+        cache_mb: Option<u64>,
     },
     /// Write a tile archive, a GeoJSON export or a municipality's GeoTIFF.
     Export {
@@ -154,8 +157,16 @@ fn run(cli: Cli) -> Result<(), BoxError> {
             let (data, model, lists) = pipeline(&project, &common)?;
             write_products(&out, &data, &model, &lists)
         }
-        Command::Serve { common, addr, web } => {
-            let project = ProjectFile::load(&common.config)?;
+        Command::Serve {
+            common,
+            addr,
+            web,
+            cache_mb,
+        } => {
+            let mut project = ProjectFile::load(&common.config)?;
+            if cache_mb.is_some() {
+                project.serve.tile_cache_mb = cache_mb;
+            }
             let (data, model, lists) = pipeline(&project, &common)?;
             let addr = addr
                 .or_else(|| project.serve.addr.clone())

@@ -135,3 +135,103 @@ mod tests {
         assert!(!in_netherlands(f64::NAN, 463_000.0));
     }
 }
+
+/// A regular grid of points transformed exactly only on a coarse lattice
+/// (every `step` points) and bilinearly interpolated in between.
+///
+/// Between two smooth map projections the interpolation error over a few
+/// hundred metres is far below a millimetre, and it spares one PROJ call per
+/// point in raster loops.
+#[derive(Debug, Clone)]
+pub struct LatticeTransform {
+    xs: Vec<f64>,
+    ys: Vec<f64>,
+    /// Lattice points per row.
+    nx: usize,
+    step: usize,
+}
+
+impl LatticeTransform {
+    /// The points `(origin[0] + col·dx, origin[1] + row·dy)` for
+    /// `col < cols`, `row < rows`, transformed by `t`.
+    pub fn new(
+        t: &Transformer,
+        origin: [f64; 2],
+        (dx, dy): (f64, f64),
+        (cols, rows): (usize, usize),
+        step: usize,
+    ) -> gdal::errors::Result<Self> {
+        let step = step.max(1);
+        // Lattice points at 0, step, 2·step, … up to and past the last point.
+        let nx = cols.saturating_sub(1).div_ceil(step) + 1;
+        let ny = rows.saturating_sub(1).div_ceil(step) + 1;
+        let mut xs = Vec::with_capacity(nx * ny);
+        let mut ys = Vec::with_capacity(nx * ny);
+        for j in 0..ny {
+            for i in 0..nx {
+                xs.push(origin[0] + (i * step) as f64 * dx);
+                ys.push(origin[1] + (j * step) as f64 * dy);
+            }
+        }
+        t.transform(&mut xs, &mut ys)?;
+        Ok(LatticeTransform { xs, ys, nx, step })
+    }
+
+    /// Bounding box `[xmin, ymin, xmax, ymax]` of the lattice points.
+    pub fn bounds(&self) -> [f64; 4] {
+        let fold = |v: &[f64]| {
+            v.iter()
+                .fold((f64::MAX, f64::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)))
+        };
+        let (x0, x1) = fold(&self.xs);
+        let (y0, y1) = fold(&self.ys);
+        [x0, y0, x1, y1]
+    }
+
+    /// The transformed point (`col`, `row`).
+    pub fn at(&self, col: usize, row: usize) -> [f64; 2] {
+        let (i, fi) = (col / self.step, (col % self.step) as f64 / self.step as f64);
+        let (j, fj) = (row / self.step, (row % self.step) as f64 / self.step as f64);
+        let k = j * self.nx + i;
+        // At the last lattice column/row the fraction is 0, so the
+        // neighbour index is clamped without changing the result.
+        let right = if i + 1 < self.nx { 1 } else { 0 };
+        let down = if (j + 1) * self.nx < self.xs.len() {
+            self.nx
+        } else {
+            0
+        };
+        let bilerp = |v: &[f64]| {
+            let top = v[k] * (1.0 - fi) + v[k + right] * fi;
+            let bottom = v[k + down] * (1.0 - fi) + v[k + down + right] * fi;
+            top * (1.0 - fj) + bottom * fj
+        };
+        [bilerp(&self.xs), bilerp(&self.ys)]
+    }
+}
+
+#[cfg(test)]
+mod lattice_tests {
+    use super::*;
+
+    /// RD New → UTM 31N over 30 km in 25 m steps: the lattice agrees with
+    /// exact transforms to within a millimetre.
+    #[test]
+    fn lattice_matches_exact_transform() {
+        let t = Transformer::from_epsg(RD_NEW, 32631).unwrap();
+        let (cols, rows) = (1_200, 1_200);
+        let origin = [150_012.5, 404_987.5];
+        let lattice = LatticeTransform::new(&t, origin, (25.0, -25.0), (cols, rows), 16).unwrap();
+        let mut worst: f64 = 0.0;
+        for row in (0..rows).step_by(37) {
+            for col in (0..cols).step_by(23).chain([cols - 1]) {
+                let exact = t
+                    .point(origin[0] + col as f64 * 25.0, origin[1] - row as f64 * 25.0)
+                    .unwrap();
+                let [x, y] = lattice.at(col, row);
+                worst = worst.max((x - exact[0]).hypot(y - exact[1]));
+            }
+        }
+        assert!(worst < 1e-3, "worst error {worst} m");
+    }
+}

@@ -153,6 +153,15 @@ pub fn write_geotiff_window(
             band.write((0, 0), (window.cols, window.rows), &mut buffer)
                 .map_err(file_error)?;
         }
+        // Internal overviews: QGIS and tile servers read small scales fast.
+        let levels: Vec<i32> = (1..)
+            .map(|k| 1i32 << k)
+            .take_while(|&f| window.cols.max(window.rows) / f as usize >= 256)
+            .collect();
+        if !levels.is_empty() {
+            ds.build_overviews("AVERAGE", &levels, &[])
+                .map_err(file_error)?;
+        }
     }
     std::fs::rename(&tmp, path).map_err(|e| ScoreError::Io {
         path: path.to_path_buf(),

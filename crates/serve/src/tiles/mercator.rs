@@ -7,7 +7,7 @@
 //! conformal and smooth over the Netherlands, so the interpolation error is
 //! far below the 0.125-pixel tolerance of GDAL's warper (tested below).
 
-use buitenzicht_ingest::crs::{Transformer, RD_NEW, WEB_MERCATOR};
+use buitenzicht_ingest::crs::{LatticeTransform, Transformer, RD_NEW, WEB_MERCATOR};
 use std::cell::RefCell;
 
 /// Tile size in pixels.
@@ -51,77 +51,58 @@ thread_local! {
     static MERCATOR_TO_RD: RefCell<Option<Transformer>> = const { RefCell::new(None) };
 }
 
-/// Exact transform of Web Mercator points to RD New, with one GDAL
-/// transformer per thread (GDAL's transformers are not shareable).
-pub fn mercator_to_rd(xs: &mut [f64], ys: &mut [f64]) -> gdal::errors::Result<()> {
+/// Runs `f` with this thread's Web Mercator → RD New transformer (GDAL's
+/// transformers are not shareable between threads).
+fn with_mercator_to_rd<T>(
+    f: impl FnOnce(&Transformer) -> gdal::errors::Result<T>,
+) -> gdal::errors::Result<T> {
     MERCATOR_TO_RD.with(|cell| {
         let mut slot = cell.borrow_mut();
-        if slot.is_none() {
-            *slot = Some(Transformer::from_epsg(WEB_MERCATOR, RD_NEW)?);
-        }
-        match slot.as_ref() {
-            Some(t) => t.transform(xs, ys),
-            None => Ok(()),
-        }
+        let t = match slot.take() {
+            Some(t) => t,
+            None => Transformer::from_epsg(WEB_MERCATOR, RD_NEW)?,
+        };
+        let result = f(&t);
+        *slot = Some(t);
+        result
     })
 }
 
-/// RD New coordinates of every pixel centre of a tile, row by row.
+/// Exact transform of Web Mercator points to RD New.
+pub fn mercator_to_rd(xs: &mut [f64], ys: &mut [f64]) -> gdal::errors::Result<()> {
+    with_mercator_to_rd(|t| t.transform(xs, ys))
+}
+
+/// RD New coordinates of every pixel centre of a tile.
 pub struct PixelMap {
-    /// Lattice of exact RD coordinates, `(n × n)` points.
-    xs: Vec<f64>,
-    ys: Vec<f64>,
-    n: usize,
+    lattice: LatticeTransform,
 }
 
 impl PixelMap {
-    /// Transforms the lattice of `tile` exactly.
+    /// Transforms the tile's lattice exactly.
     pub fn new(tile: TileId) -> gdal::errors::Result<Self> {
         let [x0, _, x1, y1] = tile.mercator_bounds();
         let px = (x1 - x0) / TILE_SIZE as f64;
-        let n = TILE_SIZE / LATTICE_STEP + 1;
-        let mut xs = Vec::with_capacity(n * n);
-        let mut ys = Vec::with_capacity(n * n);
-        for j in 0..n {
-            for i in 0..n {
-                // Lattice point k sits at the centre of pixel k·STEP.
-                xs.push(x0 + ((i * LATTICE_STEP) as f64 + 0.5) * px);
-                ys.push(y1 - ((j * LATTICE_STEP) as f64 + 0.5) * px);
-            }
-        }
-        mercator_to_rd(&mut xs, &mut ys)?;
-        Ok(PixelMap { xs, ys, n })
+        let lattice = with_mercator_to_rd(|t| {
+            LatticeTransform::new(
+                t,
+                [x0 + 0.5 * px, y1 - 0.5 * px],
+                (px, -px),
+                (TILE_SIZE, TILE_SIZE),
+                LATTICE_STEP,
+            )
+        })?;
+        Ok(PixelMap { lattice })
     }
 
     /// RD coordinates of the centre of pixel (`col`, `row`).
     pub fn rd(&self, col: usize, row: usize) -> [f64; 2] {
-        let (i, fi) = (
-            col / LATTICE_STEP,
-            (col % LATTICE_STEP) as f64 / LATTICE_STEP as f64,
-        );
-        let (j, fj) = (
-            row / LATTICE_STEP,
-            (row % LATTICE_STEP) as f64 / LATTICE_STEP as f64,
-        );
-        let k = j * self.n + i;
-        let bilerp = |v: &[f64]| {
-            let top = v[k] * (1.0 - fi) + v[k + 1] * fi;
-            let bottom = v[k + self.n] * (1.0 - fi) + v[k + self.n + 1] * fi;
-            top * (1.0 - fj) + bottom * fj
-        };
-        [bilerp(&self.xs), bilerp(&self.ys)]
+        self.lattice.at(col, row)
     }
 
-    /// The RD bounding box of the tile (from the lattice, which holds the
-    /// edges' pixel centres).
+    /// The RD bounding box of the tile's pixel centres.
     pub fn rd_bounds(&self) -> [f64; 4] {
-        let fold = |v: &[f64]| {
-            v.iter()
-                .fold((f64::MAX, f64::MIN), |(lo, hi), &x| (lo.min(x), hi.max(x)))
-        };
-        let (x0, x1) = fold(&self.xs);
-        let (y0, y1) = fold(&self.ys);
-        [x0, y0, x1, y1]
+        self.lattice.bounds()
     }
 }
 
