@@ -188,6 +188,30 @@ impl LatticeTransform {
         [x0, y0, x1, y1]
     }
 
+    /// Points per step along a row: `step` of them between two lattice
+    /// columns.
+    pub fn step(&self) -> usize {
+        self.step
+    }
+
+    /// The lattice columns interpolated to row `row`, into `out` (cleared
+    /// first). Points between two of them are linear in the column, so a
+    /// raster loop can step through a row with additions only.
+    pub fn row_knots(&self, row: usize, out: &mut Vec<[f64; 2]>) {
+        out.clear();
+        let (j, fj) = (row / self.step, (row % self.step) as f64 / self.step as f64);
+        let k = j * self.nx;
+        let down = if (j + 1) * self.nx < self.xs.len() {
+            self.nx
+        } else {
+            0
+        };
+        for i in 0..self.nx {
+            let lerp = |v: &[f64]| v[k + i] * (1.0 - fj) + v[k + down + i] * fj;
+            out.push([lerp(&self.xs), lerp(&self.ys)]);
+        }
+    }
+
     /// The transformed point (`col`, `row`).
     pub fn at(&self, col: usize, row: usize) -> [f64; 2] {
         let (i, fi) = (col / self.step, (col % self.step) as f64 / self.step as f64);

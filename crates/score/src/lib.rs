@@ -12,6 +12,7 @@
 //! The risk is their weighted mean scaled to 0..100 ([`model`]).
 
 pub mod aggregate;
+pub mod backtest;
 pub mod config;
 pub mod density;
 pub mod error;

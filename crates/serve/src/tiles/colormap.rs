@@ -32,7 +32,8 @@ impl ColorRamp {
         if risk.is_nan() {
             return TRANSPARENT;
         }
-        (risk.clamp(0.0, 100.0) / 100.0 * (LEVELS - 1) as f32).round() as u8
+        // + 0.5 then truncation rounds the non-negative value.
+        (risk.clamp(0.0, 100.0) * ((LEVELS - 1) as f32 / 100.0) + 0.5) as u8
     }
 
     /// RGBA for a risk value; transparent for NaN (nodata).

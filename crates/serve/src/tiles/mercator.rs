@@ -100,6 +100,11 @@ impl PixelMap {
         self.lattice.at(col, row)
     }
 
+    /// The underlying lattice, for loops that step through rows.
+    pub fn lattice(&self) -> &LatticeTransform {
+        &self.lattice
+    }
+
     /// The RD bounding box of the tile's pixel centres.
     pub fn rd_bounds(&self) -> [f64; 4] {
         self.lattice.bounds()

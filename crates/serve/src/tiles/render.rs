@@ -33,27 +33,54 @@ pub fn render_tile(
     }
     let mut pixels = vec![TRANSPARENT; TILE_SIZE * TILE_SIZE];
     let mut any = false;
+    // Along a row, RD coordinates are linear between lattice knots: step
+    // through them with additions and sample the grid in cell units.
+    let lattice = map.lattice();
+    let step = lattice.step();
+    let inv_cell = 1.0 / spec.cell;
+    let mut knots = Vec::new();
     for row in 0..TILE_SIZE {
-        for col in 0..TILE_SIZE {
-            let [x, y] = map.rd(col, row);
-            if let Some(v) = sample(spec, values, x, y).filter(|v| !v.is_nan()) {
-                pixels[row * TILE_SIZE + col] = ramp.index(v * factor);
-                any = true;
+        lattice.row_knots(row, &mut knots);
+        let line = &mut pixels[row * TILE_SIZE..(row + 1) * TILE_SIZE];
+        for (k, segment) in line.chunks_mut(step).enumerate() {
+            let (a, b) = (knots[k], knots[(k + 1).min(knots.len() - 1)]);
+            let (dx, dy) = ((b[0] - a[0]) / step as f64, (b[1] - a[1]) / step as f64);
+            for (j, px) in segment.iter_mut().enumerate() {
+                let gx = (a[0] + dx * j as f64 - spec.x_min) * inv_cell;
+                let gy = (spec.y_max - (a[1] + dy * j as f64)) * inv_cell;
+                if let Some(v) = sample_cells(spec, values, gx, gy).filter(|v| !v.is_nan()) {
+                    *px = ramp.index(v * factor);
+                    any = true;
+                }
             }
         }
     }
     Ok(any.then(|| encode_png(&pixels, ramp)).transpose()?)
 }
 
-/// The value at (`x`, `y`): bilinear between the four surrounding cell
-/// centres when all hold data, else the value of the cell under the point.
+/// The value at (`x`, `y`) in RD New: bilinear between the four
+/// surrounding cell centres when all hold data, else the value of the cell
+/// under the point.
 pub fn sample(spec: &GridSpec, values: &[f32], x: f64, y: f64) -> Option<f32> {
-    let (c, r) = spec.cell_at(x, y)?;
-    let fx = (x - spec.x_min) / spec.cell - 0.5;
-    let fy = (spec.y_max - y) / spec.cell - 0.5;
-    let (c0, r0) = (fx.floor(), fy.floor());
-    if c0 >= 0.0 && r0 >= 0.0 && (c0 as usize) + 1 < spec.cols && (r0 as usize) + 1 < spec.rows {
-        let (c0, r0) = (c0 as usize, r0 as usize);
+    sample_cells(
+        spec,
+        values,
+        (x - spec.x_min) / spec.cell,
+        (spec.y_max - y) / spec.cell,
+    )
+}
+
+/// [`sample`] with the position in cell units from the grid's north-west
+/// corner (`gx` east, `gy` south).
+fn sample_cells(spec: &GridSpec, values: &[f32], gx: f64, gy: f64) -> Option<f32> {
+    if !(gx >= 0.0 && gy >= 0.0 && gx < spec.cols as f64 && gy < spec.rows as f64) {
+        return None;
+    }
+    let (c, r) = (gx as usize, gy as usize);
+    // Truncation is floor here (both ≥ 0), and much cheaper than `floor`.
+    let (fx, fy) = (gx - 0.5, gy - 0.5);
+    if fx >= 0.0 && fy >= 0.0 && (fx as usize) + 1 < spec.cols && (fy as usize) + 1 < spec.rows {
+        let (c0, r0) = (fx as usize, fy as usize);
         let i = spec.index(c0, r0);
         let q = [
             values[i],
