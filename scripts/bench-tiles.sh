@@ -104,7 +104,7 @@ echo "== pyramid z8–z14: buitenzicht export tiles vs gdal2tiles.py"
 start=$(date +%s.%N)
 $bin export tiles -c "$config" --minzoom 8 --maxzoom 14 --format pmtiles --out "$work/risico.pmtiles" 2> "$work/export.log"
 end=$(date +%s.%N)
-grep -o "tegels geschreven.*" "$work/export.log" | sed "s/^/buitenzicht pyramid only: /"
+grep -o "[0-9]* tegels geschreven.*" "$work/export.log" | sed "s/^/buitenzicht pyramid only: /"
 echo "buitenzicht incl. ingest+score: $(echo "$end - $start" | bc) s"
 # gdal2tiles wants 8-bit RGBA: colour the risk band first (also timed).
 # The same colour stops as the web map, from the server's legend.

@@ -7,6 +7,7 @@
 mod config;
 
 use buitenzicht_ingest::{ingest, Dataset, IngestReport};
+use buitenzicht_score::backtest::backtest;
 use buitenzicht_score::export::{inspection_csv, inspection_geojson, write_atomic};
 use buitenzicht_score::geotiff::{write_gemeente_geotiff, write_geotiff};
 use buitenzicht_score::{rank, score, InspectionList, RiskModel};
@@ -58,18 +59,40 @@ enum Command {
         #[arg(long)]
         cache_mb: Option<u64>,
     },
+    /// Print the sewage spikes found per treatment plant.
+    Sewage(Common),
+    /// Score with data up to one date and measure the dumpings after it
+    /// (hit rate, PAI, PEI*), against the kernel density of past dumpings.
+    Backtest {
+        #[command(flatten)]
+        common: Common,
+        /// Last day of the training data.
+        #[arg(long)]
+        train_until: NaiveDate,
+        /// Last day of the test period.
+        #[arg(long)]
+        test_until: NaiveDate,
+        /// Also write the report as JSON to this file.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
     /// Write a tile archive, a GeoJSON export or a municipality's GeoTIFF.
     Export {
         #[command(subcommand)]
         what: Export,
     },
-    /// Write the synthetic demo region.
+    /// Write the synthetic demo region (or, with --national, the
+    /// national-scale benchmark dataset).
     Fixtures {
         #[arg(long, default_value = "fixtures")]
         out: PathBuf,
         #[arg(long, default_value_t = 20_261_101)]
         seed: u64,
+        #[arg(long)]
+        national: bool,
     },
+    /// Time ingest, scoring and ranking of a project and report peak memory.
+    Bench(Common),
 }
 
 #[derive(Subcommand)]
@@ -191,7 +214,83 @@ fn run(cli: Cli) -> Result<(), BoxError> {
             })
         }
         Command::Export { what } => export(what),
-        Command::Fixtures { out, seed } => {
+        Command::Sewage(common) => {
+            let project = ProjectFile::load(&common.config)?;
+            let (data, _) = load(&project, common.strict)?;
+            print!(
+                "{}",
+                sewage_report(&data, &project, as_of(&project, &common))
+            );
+            Ok(())
+        }
+        Command::Backtest {
+            common,
+            train_until,
+            test_until,
+            json,
+        } => {
+            if test_until <= train_until {
+                return Err(format!(
+                    "--test-until {test_until} must come after --train-until {train_until}"
+                )
+                .into());
+            }
+            let project = ProjectFile::load(&common.config)?;
+            let (data, _) = load(&project, common.strict)?;
+            let report = backtest(&data, &project.scoring, train_until, test_until)?;
+            print!("{report}");
+            if let Some(path) = json {
+                write_atomic(&path, serde_json::to_string_pretty(&report)?.as_bytes())?;
+            }
+            Ok(())
+        }
+        Command::Fixtures {
+            out,
+            seed,
+            national: true,
+        } => {
+            std::fs::create_dir_all(&out)?;
+            let started = std::time::Instant::now();
+            buitenzicht_synth::national::generate_national(
+                &out,
+                buitenzicht_synth::national::NationalSize::full(),
+                seed,
+            )?;
+            eprintln!(
+                "{}: landelijke dataset in {:.1} s",
+                out.display(),
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Bench(common) => {
+            let project = ProjectFile::load(&common.config)?;
+            let t = std::time::Instant::now();
+            let (data, report) = ingest(&project.layers)?;
+            let ingest_s = t.elapsed().as_secs_f64();
+            let t = std::time::Instant::now();
+            let model = score(&data, &project.scoring, as_of(&project, &common))?;
+            let score_s = t.elapsed().as_secs_f64();
+            let t = std::time::Instant::now();
+            let lists = rank(&data, &model)?;
+            let rank_s = t.elapsed().as_secs_f64();
+            let records: u64 = report.layers.iter().map(|l| l.accepted).sum();
+            println!(
+                "cellen {} ({} × {} van {} m) | records {} | ingest {:.1} s | scoren {:.1} s | rangschikken {:.1} s ({} panden) | piekgeheugen {}",
+                model.spec.len(),
+                model.spec.cols,
+                model.spec.rows,
+                model.spec.cell,
+                records,
+                ingest_s,
+                score_s,
+                rank_s,
+                lists.iter().map(|l| l.inspecties.len()).sum::<usize>(),
+                peak_memory().unwrap_or_else(|| "onbekend".into())
+            );
+            Ok(())
+        }
+        Command::Fixtures { out, seed, .. } => {
             std::fs::create_dir_all(&out)?;
             let s = buitenzicht_synth::generate(&out, seed)?;
             eprintln!(
@@ -317,15 +416,75 @@ fn load(project: &ProjectFile, strict: bool) -> Result<(Dataset, IngestReport), 
     Ok((data, report))
 }
 
+/// Peak resident memory of this process (Linux `VmHWM`).
+fn peak_memory() -> Option<String> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(format!("{:.2} GB", kb / 1024.0 / 1024.0))
+}
+
+/// The scoring date: the flag, else the project file, else today.
+fn as_of(project: &ProjectFile, common: &Common) -> NaiveDate {
+    common
+        .as_of
+        .or(project.as_of)
+        .unwrap_or_else(|| chrono::Local::now().date_naive())
+}
+
+/// Spikes per plant as a readable table.
+fn sewage_report(data: &Dataset, project: &ProjectFile, as_of: NaiveDate) -> String {
+    use buitenzicht_score::sewage::{catchment_score, detect_spikes, spike_weight};
+    let config = &project.scoring.riool;
+    let spikes = detect_spikes(&data.rioolmetingen, config, as_of);
+    let mut out = format!(
+        "rioolwaterpieken t/m {as_of} (basis: mediaan van de {} dagen ervoor)\n",
+        config.window_days
+    );
+    for plant in &data.rwzi {
+        let own: Vec<_> = spikes
+            .iter()
+            .filter(|s| s.rwzi_code == plant.rwzi_code)
+            .collect();
+        out.push_str(&format!(
+            "{} {}: {} piek(en), score {:.2}\n",
+            plant.rwzi_code,
+            plant.rwzi_naam,
+            own.len(),
+            catchment_score(&own, config, as_of)
+        ));
+        for s in own {
+            out.push_str(&format!(
+                "  {}  {:<15} {:>9.1} g/d  basis {:>8.1}  ×{:<5.1} gewicht {:.2}{}\n",
+                s.datum,
+                s.stof,
+                s.vracht_g_d,
+                s.baseline_g_d,
+                s.ratio,
+                spike_weight(s, config, as_of),
+                if s.racemisch {
+                    "  racemisch (dumping?)"
+                } else {
+                    ""
+                }
+            ));
+        }
+    }
+    out
+}
+
 fn pipeline(
     project: &ProjectFile,
     common: &Common,
 ) -> Result<(Dataset, RiskModel, Vec<InspectionList>), BoxError> {
     let (data, _) = load(project, common.strict)?;
-    let as_of = common
-        .as_of
-        .or(project.as_of)
-        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    let as_of = as_of(project, common);
     let started = std::time::Instant::now();
     let model = score(&data, &project.scoring, as_of)?;
     eprintln!(

@@ -10,6 +10,7 @@
 //! dumpings nearby in the last year, a heat anomaly over it and amphetamine
 //! spikes at the plant whose catchment holds it. The tests look for it.
 
+pub mod national;
 mod partition;
 mod region;
 mod write;
