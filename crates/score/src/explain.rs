@@ -104,7 +104,6 @@ pub fn explain(data: &Dataset, model: &RiskModel, x: f64, y: f64) -> Explanation
             }],
         };
     };
-    let w = &model.config.weights;
     let mut indicatoren: Vec<IndicatorUitleg> = Indicator::ALL
         .iter()
         .map(|&ind| {
@@ -118,7 +117,7 @@ pub fn explain(data: &Dataset, model: &RiskModel, x: f64, y: f64) -> Explanation
                 key: ind.key(),
                 label: ind.label(),
                 waarde: cell.values[ind.index()],
-                gewicht: ind.weight(w) / w.total(),
+                gewicht: (model.full_contribution[ind.index()] / 100.0) as f64,
                 bijdrage: cell.contributions[ind.index()],
                 uitleg,
                 kenmerken,

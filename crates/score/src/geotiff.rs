@@ -128,10 +128,7 @@ pub fn write_geotiff_window(
             let value = |i: usize| -> f32 {
                 let v = match b {
                     0 => model.risk[i],
-                    _ => {
-                        let ind = Indicator::ALL[b - 1];
-                        model.contribution(ind, model.indicators[ind.index()][i])
-                    }
+                    _ => model.contributions[Indicator::ALL[b - 1].index()][i],
                 };
                 if v.is_nan() || !keep(i) {
                     NODATA

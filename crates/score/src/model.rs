@@ -1,8 +1,9 @@
 //! From ingested layers to the risk surface.
 //!
-//! Each indicator is normalised to 0..1; the risk is their weighted mean
-//! scaled to 0..100. A cell's contributions, `100 · wᵢ · nᵢ / Σw`, add up to
-//! its risk, so every score can be explained.
+//! Each indicator is normalised to 0..1; with hand-set weights the risk is
+//! their weighted mean scaled to 0..100. Whatever the weighting, the model
+//! keeps each indicator's contribution per cell, and they add up to the
+//! risk, so every score can be explained.
 
 use crate::config::ScoreConfig;
 use crate::density::{kernel_density, WeightedPoint};
@@ -16,16 +17,32 @@ use geo::BoundingRect;
 use rayon::prelude::*;
 use std::hash::{Hash, Hasher};
 
+/// How the indicators were weighed.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "soort", rename_all = "lowercase")]
+pub enum Weighting {
+    /// The weights of `[scoring.weights]`.
+    Handmatig,
+    /// A calibrated model (see [`crate::calibrate`]) fitted on the
+    /// dumpings up to `until`.
+    Gekalibreerd { until: NaiveDate },
+}
+
 /// The scored grid and what it was scored from.
 #[derive(Debug, Clone)]
 pub struct RiskModel {
     pub spec: GridSpec,
     pub as_of: NaiveDate,
     pub config: ScoreConfig,
+    pub weighting: Weighting,
     /// Risk 0..100 per cell; NaN in built-up areas and outside the study area.
     pub risk: Vec<f32>,
-    /// Normalised value 0..1 per indicator (in [`Indicator::ALL`] order).
-    pub indicators: [Vec<f32>; 4],
+    /// Risk points per indicator (in [`Indicator::ALL`] order); per cell
+    /// they add up to `risk`.
+    pub contributions: [Vec<f32>; 4],
+    /// The contribution at which an indicator is fully present (value 1):
+    /// `100 · w / Σw` with hand-set weights.
+    pub full_contribution: [f32; 4],
     /// What a density of 1.0 corresponds to (per km², before capping); 1
     /// for the indicators that are 0..1 by construction.
     pub scale: [f64; 4],
@@ -47,7 +64,7 @@ pub struct CellScore {
     pub col: usize,
     pub row: usize,
     pub risk: f32,
-    /// Normalised indicator values, 0..1.
+    /// Indicator values, 0..1: contribution / full contribution.
     pub values: [f32; 4],
     /// Risk points per indicator; they add up to `risk`.
     pub contributions: [f32; 4],
@@ -68,57 +85,148 @@ impl RiskModel {
         if risk.is_nan() {
             return None;
         }
-        let values = Indicator::ALL.map(|ind| self.indicators[ind.index()][i]);
+        let contributions = Indicator::ALL.map(|ind| self.contributions[ind.index()][i]);
         Some(CellScore {
             col,
             row,
             risk,
-            values,
-            contributions: Indicator::ALL.map(|ind| self.contribution(ind, values[ind.index()])),
+            values: Indicator::ALL.map(|ind| self.value(ind, contributions[ind.index()])),
+            contributions,
         })
     }
 
-    /// Risk points that an indicator value gives.
-    pub fn contribution(&self, indicator: Indicator, value: f32) -> f32 {
-        let w = &self.config.weights;
-        (100.0 * indicator.weight(w) * value as f64 / w.total()) as f32
+    /// An indicator's value 0..1 from its contribution.
+    pub fn value(&self, indicator: Indicator, contribution: f32) -> f32 {
+        let full = self.full_contribution[indicator.index()];
+        if full > 0.0 {
+            (contribution / full).min(1.0)
+        } else {
+            0.0
+        }
     }
 }
 
-/// Scores `data` as of `as_of`.
-pub fn score(
-    data: &Dataset,
-    config: &ScoreConfig,
-    as_of: NaiveDate,
-) -> Result<RiskModel, ScoreError> {
-    let bbox = data
-        .gemeenten
-        .iter()
-        .filter_map(|g| g.geometry.bounding_rect())
-        .reduce(|a, b| {
-            geo::Rect::new(
-                geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
-                geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
-            )
+/// What every way of weighing starts from: the grid, the masks and the
+/// signals that are not densities.
+pub(crate) struct Base {
+    pub spec: GridSpec,
+    pub gemeente: Vec<u32>,
+    /// Scored cells: inside a municipality and outside built-up areas.
+    pub buitengebied: Vec<bool>,
+    pub satellite_anomaly: Vec<f32>,
+    pub spikes: Vec<Spike>,
+    pub catchment_scores: Vec<f64>,
+    /// The sewage indicator per cell: its catchment's value.
+    pub riool: Vec<f32>,
+}
+
+impl Base {
+    pub fn new(data: &Dataset, config: &ScoreConfig, as_of: NaiveDate) -> Result<Self, ScoreError> {
+        let bbox = data
+            .gemeenten
+            .iter()
+            .filter_map(|g| g.geometry.bounding_rect())
+            .reduce(|a, b| {
+                geo::Rect::new(
+                    geo::coord! { x: a.min().x.min(b.min().x), y: a.min().y.min(b.min().y) },
+                    geo::coord! { x: a.max().x.max(b.max().x), y: a.max().y.max(b.max().y) },
+                )
+            })
+            .ok_or(ScoreError::NoStudyArea)?;
+        let spec = GridSpec::covering(
+            [bbox.min().x, bbox.min().y, bbox.max().x, bbox.max().y],
+            config.cell_size,
+        );
+        let gemeente = mask::polygon_ids(&spec, data.gemeenten.iter().map(|g| &g.geometry))?;
+        let buitengebied: Vec<bool> = {
+            let kom = mask::polygon_ids(&spec, data.bebouwde_kom.iter().map(|k| &k.geometry))?;
+            gemeente
+                .par_iter()
+                .zip(&kom)
+                .map(|(&g, &k)| g != 0 && k == 0)
+                .collect()
+        };
+        let spikes = detect_spikes(&data.rioolmetingen, &config.riool, as_of);
+        let catchment_scores: Vec<f64> = data
+            .rwzi
+            .iter()
+            .map(|r| {
+                let own: Vec<&Spike> = spikes
+                    .iter()
+                    .filter(|s| s.rwzi_code == r.rwzi_code)
+                    .collect();
+                catchment_score(&own, &config.riool, as_of)
+            })
+            .collect();
+        let riool: Vec<f32> = mask::polygon_ids(&spec, data.rwzi.iter().map(|r| &r.geometry))?
+            .par_iter()
+            .map(|&id| {
+                if id == 0 {
+                    0.0
+                } else {
+                    catchment_scores[id as usize - 1] as f32
+                }
+            })
+            .collect();
+        let satellite_anomaly = satellite::resample(&spec, &data.satelliet, &data.satelliet_index)?;
+        Ok(Base {
+            spec,
+            gemeente,
+            buitengebied,
+            satellite_anomaly,
+            spikes,
+            catchment_scores,
+            riool,
         })
-        .ok_or(ScoreError::NoStudyArea)?;
-    let spec = GridSpec::covering(
-        [bbox.min().x, bbox.min().y, bbox.max().x, bbox.max().y],
-        config.cell_size,
-    );
+    }
 
-    let gemeente = mask::polygon_ids(&spec, data.gemeenten.iter().map(|g| &g.geometry))?;
-    let kom = mask::polygon_ids(&spec, data.bebouwde_kom.iter().map(|k| &k.geometry))?;
-    let buitengebied: Vec<bool> = gemeente
-        .iter()
-        .zip(&kom)
-        .map(|(&g, &k)| g != 0 && k == 0)
-        .collect();
+    /// Turns per-indicator contributions into the model: the risk is their
+    /// sum, nodata outside the buitengebied.
+    pub fn into_model(
+        self,
+        config: &ScoreConfig,
+        as_of: NaiveDate,
+        weighting: Weighting,
+        mut contributions: [Vec<f32>; 4],
+        full_contribution: [f32; 4],
+        scale: [f64; 4],
+    ) -> RiskModel {
+        let buitengebied = &self.buitengebied;
+        let mut risk = vec![f32::NAN; self.spec.len()];
+        risk.par_iter_mut().enumerate().for_each(|(i, r)| {
+            if buitengebied[i] {
+                *r = (0..4).map(|k| contributions[k][i]).sum::<f32>();
+            }
+        });
+        for values in contributions.iter_mut() {
+            values.par_iter_mut().zip(&risk).for_each(|(v, r)| {
+                if r.is_nan() {
+                    *v = f32::NAN
+                }
+            });
+        }
+        RiskModel {
+            version: version_of(&risk, as_of),
+            spec: self.spec,
+            as_of,
+            config: config.clone(),
+            weighting,
+            risk,
+            contributions,
+            full_contribution,
+            scale,
+            gemeente: self.gemeente,
+            satellite_anomaly: self.satellite_anomaly,
+            spikes: self.spikes,
+            catchment_scores: self.catchment_scores,
+        }
+    }
+}
 
-    // Vacant barns: certainty × floor-area factor, quartic density.
+/// The weights of vacant barns: certainty × floor-area factor.
+pub(crate) fn barn_points(data: &Dataset, config: &ScoreConfig) -> Vec<WeightedPoint> {
     let lc = &config.leegstand;
-    let barns: Vec<WeightedPoint> = data
-        .panden
+    data.panden
         .iter()
         .filter_map(|p| {
             let certainty = match p.leegstand {
@@ -134,14 +242,18 @@ pub fn score(
                 weight: certainty * area,
             })
         })
-        .collect();
-    let mut leegstand = kernel_density(&spec, &barns, lc.bandwidth_m);
-    let leegstand_scale = normalise(&mut leegstand, &buitengebied, config.normalisation_quantile);
+        .collect()
+}
 
-    // Dumpings up to as_of, halving every half-life.
+/// Dumpings up to `as_of` and at most `max_age_days` old, halving every
+/// half-life.
+pub(crate) fn dumping_points(
+    data: &Dataset,
+    config: &ScoreConfig,
+    as_of: NaiveDate,
+) -> Vec<WeightedPoint> {
     let dc = &config.dumpingen;
-    let dumps: Vec<WeightedPoint> = data
-        .dumpingen
+    data.dumpingen
         .iter()
         .filter_map(|d| {
             let age = (as_of - d.datum).num_days();
@@ -151,39 +263,13 @@ pub fn score(
                 weight: 0.5f64.powf(age as f64 / dc.half_life_days),
             })
         })
-        .collect();
-    let mut dumpingen = kernel_density(&spec, &dumps, dc.bandwidth_m);
-    let dumpingen_scale = normalise(&mut dumpingen, &buitengebied, config.normalisation_quantile);
+        .collect()
+}
 
-    // Sewage: spikes per plant, one value per catchment.
-    let spikes = detect_spikes(&data.rioolmetingen, &config.riool, as_of);
-    let catchment_scores: Vec<f64> = data
-        .rwzi
-        .iter()
-        .map(|r| {
-            let own: Vec<&Spike> = spikes
-                .iter()
-                .filter(|s| s.rwzi_code == r.rwzi_code)
-                .collect();
-            catchment_score(&own, &config.riool, as_of)
-        })
-        .collect();
-    let rwzi_ids = mask::polygon_ids(&spec, data.rwzi.iter().map(|r| &r.geometry))?;
-    let riool: Vec<f32> = rwzi_ids
-        .par_iter()
-        .map(|&id| {
-            if id == 0 {
-                0.0
-            } else {
-                catchment_scores[id as usize - 1] as f32
-            }
-        })
-        .collect();
-
-    // Satellite anomaly, linear between the low and high thresholds.
-    let satellite_anomaly = satellite::resample(&spec, &data.satelliet, &data.satelliet_index)?;
+/// The satellite indicator: linear between the low and high thresholds.
+pub(crate) fn satellite_indicator(anomaly: &[f32], config: &ScoreConfig) -> Vec<f32> {
     let sc = &config.satelliet;
-    let satelliet: Vec<f32> = satellite_anomaly
+    anomaly
         .par_iter()
         .map(|&v| {
             if v.is_nan() {
@@ -193,43 +279,53 @@ pub fn score(
                     .clamp(0.0, 1.0) as f32
             }
         })
-        .collect();
+        .collect()
+}
 
-    let mut indicators = [leegstand, dumpingen, riool, satelliet];
-    let w = Indicator::ALL.map(|i| (i.weight(&config.weights) / config.weights.total()) as f32);
-    let mut risk = vec![f32::NAN; spec.len()];
-    risk.par_iter_mut().enumerate().for_each(|(i, r)| {
-        if buitengebied[i] {
-            *r = 100.0 * (0..4).map(|k| w[k] * indicators[k][i]).sum::<f32>();
-        }
-    });
-    for values in indicators.iter_mut() {
-        values.par_iter_mut().zip(&risk).for_each(|(v, r)| {
-            if r.is_nan() {
-                *v = f32::NAN
-            }
-        });
+/// Scores `data` as of `as_of` with the hand-set weights.
+pub fn score(
+    data: &Dataset,
+    config: &ScoreConfig,
+    as_of: NaiveDate,
+) -> Result<RiskModel, ScoreError> {
+    let base = Base::new(data, config, as_of)?;
+    let spec = base.spec;
+    let q = config.normalisation_quantile;
+
+    let mut leegstand = kernel_density(
+        &spec,
+        &barn_points(data, config),
+        config.leegstand.bandwidth_m,
+    );
+    let leegstand_scale = normalise(&mut leegstand, &base.buitengebied, q);
+    let mut dumpingen = kernel_density(
+        &spec,
+        &dumping_points(data, config, as_of),
+        config.dumpingen.bandwidth_m,
+    );
+    let dumpingen_scale = normalise(&mut dumpingen, &base.buitengebied, q);
+    let satelliet = satellite_indicator(&base.satellite_anomaly, config);
+
+    // Contribution of an indicator: 100 · w · n / Σw.
+    let full =
+        Indicator::ALL.map(|i| (100.0 * i.weight(&config.weights) / config.weights.total()) as f32);
+    let mut contributions = [leegstand, dumpingen, base.riool.clone(), satelliet];
+    for (k, values) in contributions.iter_mut().enumerate() {
+        values.par_iter_mut().for_each(|v| *v *= full[k]);
     }
-
-    let version = version_of(&risk, as_of);
-    Ok(RiskModel {
-        spec,
+    Ok(base.into_model(
+        config,
         as_of,
-        config: config.clone(),
-        risk,
-        indicators,
-        scale: [leegstand_scale, dumpingen_scale, 1.0, 1.0],
-        gemeente,
-        satellite_anomaly,
-        spikes,
-        catchment_scores,
-        version,
-    })
+        Weighting::Handmatig,
+        contributions,
+        full,
+        [leegstand_scale, dumpingen_scale, 1.0, 1.0],
+    ))
 }
 
 /// Divides by the `q`-quantile of the positive values inside `mask` and caps
 /// at 1; returns the divisor (0 when nothing is positive).
-fn normalise(values: &mut [f32], mask: &[bool], q: f64) -> f64 {
+pub(crate) fn normalise(values: &mut [f32], mask: &[bool], q: f64) -> f64 {
     let mut positive: Vec<f32> = values
         .iter()
         .zip(mask)

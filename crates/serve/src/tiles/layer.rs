@@ -45,7 +45,13 @@ impl TileLayer {
     pub fn values(self, model: &RiskModel) -> (&[f32], f32) {
         match self {
             TileLayer::Risk => (&model.risk, 1.0),
-            TileLayer::Indicator(i) => (&model.indicators[i.index()], 100.0),
+            TileLayer::Indicator(i) => {
+                let full = model.full_contribution[i.index()];
+                (
+                    &model.contributions[i.index()],
+                    if full > 0.0 { 100.0 / full } else { 0.0 },
+                )
+            }
         }
     }
 }
