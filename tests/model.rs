@@ -106,3 +106,93 @@ fn backtest_compares_the_model_with_the_baseline() {
     assert!(!bad.status.success());
     assert!(common::stderr(&bad).contains("must come after"));
 }
+
+#[test]
+fn calibrated_model_is_written_and_used_by_run() {
+    let dir = common::fixture_copy();
+    let model = dir.path().join("model.json");
+    let cfg = dir.path().join("buitenzicht.toml");
+    let out = common::run(&[
+        "calibrate",
+        "-c",
+        cfg.to_str().unwrap(),
+        "--until",
+        "2026-11-01",
+        "--out",
+        model.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let report = String::from_utf8(out.stdout).unwrap();
+    assert!(report.contains("RRV"), "{report}");
+    let fitted: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
+    // The outcome: the 26 dumpings of the year up to the date.
+    assert_eq!(fitted["events"], 26);
+    assert_eq!(fitted["predictors_as_of"], "2025-11-01");
+    let kept: Vec<&serde_json::Value> = fitted["variables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["beta"].as_f64().unwrap() > 0.0)
+        .collect();
+    assert!(!kept.is_empty());
+    for v in &kept {
+        let (beta, rrv) = (
+            v["beta"].as_f64().unwrap(),
+            v["relative_risk"].as_f64().unwrap(),
+        );
+        assert!((rrv - beta.exp()).abs() < 1e-9 * rrv);
+        assert!(v["cells"].as_u64().unwrap() > 0);
+    }
+
+    // `scoring.model` makes `run` score with it.
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(
+        &cfg,
+        text.replace("[scoring]\n", "[scoring]\nmodel = \"model.json\"\n"),
+    )
+    .unwrap();
+    let products = dir.path().join("out");
+    let out = common::run(&[
+        "run",
+        "-c",
+        cfg.to_str().unwrap(),
+        "--out",
+        products.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let ds = gdal::Dataset::open(products.join("risico.tif")).unwrap();
+    use gdal::Metadata;
+    assert!(ds
+        .metadata_item("WEIGHTS", "")
+        .unwrap()
+        .contains("gekalibreerd"));
+    let bands: Vec<Vec<f32>> = (1..=5)
+        .map(|b| {
+            ds.rasterband(b)
+                .unwrap()
+                .read_band_as::<f32>()
+                .unwrap()
+                .into_shape_and_vec()
+                .1
+        })
+        .collect();
+    for (i, &risk) in bands[0].iter().enumerate() {
+        if risk != -9999.0 {
+            let sum: f32 = bands[1..].iter().map(|b| b[i]).sum();
+            assert!(
+                (risk - sum).abs() < 1e-3 && risk <= 100.001,
+                "cell {i}: {risk} vs {sum}"
+            );
+        }
+    }
+    // The planted hotspot's barn is among the first three to inspect.
+    let csv = std::fs::read_to_string(products.join("inspecties/GM9902.csv")).unwrap();
+    assert!(
+        csv.lines()
+            .skip(1)
+            .take(3)
+            .any(|l| l.contains(buitenzicht_synth::HOTSPOT_BARN)),
+        "{csv}"
+    );
+}

@@ -59,6 +59,11 @@ impl ProjectFile {
         let base = path.parent().unwrap_or(Path::new("."));
         project.layers.resolve_paths(base);
         project.serve.resolve_paths(base);
+        if let Some(model) = &project.scoring.model {
+            if model.is_relative() {
+                project.scoring.model = Some(base.join(model));
+            }
+        }
         project
             .scoring
             .validate()

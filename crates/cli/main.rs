@@ -8,6 +8,7 @@ mod config;
 
 use buitenzicht_ingest::{ingest, Dataset, IngestReport};
 use buitenzicht_score::backtest::backtest;
+use buitenzicht_score::calibrate::{calibrate, score_calibrated, Calibration};
 use buitenzicht_score::export::{inspection_csv, inspection_geojson, write_atomic};
 use buitenzicht_score::geotiff::{write_gemeente_geotiff, write_geotiff};
 use buitenzicht_score::{rank, score, InspectionList, RiskModel};
@@ -59,6 +60,19 @@ enum Command {
         #[arg(long)]
         cache_mb: Option<u64>,
     },
+    /// Fit the weights on the dumpings up to a date (Poisson regression with
+    /// elastic net and spatial cross-validation) and write the model file
+    /// that `scoring.model` can name.
+    Calibrate {
+        #[command(flatten)]
+        common: Common,
+        /// Last day of the dumpings the model learns from.
+        #[arg(long)]
+        until: NaiveDate,
+        /// The model file to write (JSON).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Print the sewage spikes found per treatment plant.
     Sewage(Common),
     /// Score with data up to one date and measure the dumpings after it
@@ -75,6 +89,9 @@ enum Command {
         /// Also write the report as JSON to this file.
         #[arg(long)]
         json: Option<PathBuf>,
+        /// Also calibrate a model on the training data and measure it.
+        #[arg(long)]
+        calibrate: bool,
     },
     /// Write a tile archive, a GeoJSON export or a municipality's GeoTIFF.
     Export {
@@ -223,11 +240,21 @@ fn run(cli: Cli) -> Result<(), BoxError> {
             );
             Ok(())
         }
+        Command::Calibrate { common, until, out } => {
+            let project = ProjectFile::load(&common.config)?;
+            let (data, _) = load(&project, common.strict)?;
+            let calibration = calibrate(&data, &project.scoring, until)?;
+            print!("{calibration}");
+            write_atomic(&out, serde_json::to_string_pretty(&calibration)?.as_bytes())?;
+            eprintln!("{}", out.display());
+            Ok(())
+        }
         Command::Backtest {
             common,
             train_until,
             test_until,
             json,
+            calibrate,
         } => {
             if test_until <= train_until {
                 return Err(format!(
@@ -237,7 +264,7 @@ fn run(cli: Cli) -> Result<(), BoxError> {
             }
             let project = ProjectFile::load(&common.config)?;
             let (data, _) = load(&project, common.strict)?;
-            let report = backtest(&data, &project.scoring, train_until, test_until)?;
+            let report = backtest(&data, &project.scoring, train_until, test_until, calibrate)?;
             print!("{report}");
             if let Some(path) = json {
                 write_atomic(&path, serde_json::to_string_pretty(&report)?.as_bytes())?;
@@ -269,7 +296,7 @@ fn run(cli: Cli) -> Result<(), BoxError> {
             let (data, report) = ingest(&project.layers)?;
             let ingest_s = t.elapsed().as_secs_f64();
             let t = std::time::Instant::now();
-            let model = score(&data, &project.scoring, as_of(&project, &common))?;
+            let model = score_project(&data, &project, as_of(&project, &common))?;
             let score_s = t.elapsed().as_secs_f64();
             let t = std::time::Instant::now();
             let lists = rank(&data, &model)?;
@@ -416,6 +443,25 @@ fn load(project: &ProjectFile, strict: bool) -> Result<(Dataset, IngestReport), 
     Ok((data, report))
 }
 
+/// Scores with the calibrated model the project names, else with the
+/// hand-set weights.
+fn score_project(
+    data: &Dataset,
+    project: &ProjectFile,
+    as_of: NaiveDate,
+) -> Result<RiskModel, BoxError> {
+    Ok(match &project.scoring.model {
+        None => score(data, &project.scoring, as_of)?,
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let calibration: Calibration = serde_json::from_str(&text)
+                .map_err(|e| format!("{}: not a calibrated model: {e}", path.display()))?;
+            score_calibrated(data, &project.scoring, &calibration, as_of)?
+        }
+    })
+}
+
 /// Peak resident memory of this process (Linux `VmHWM`).
 fn peak_memory() -> Option<String> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -486,7 +532,7 @@ fn pipeline(
     let (data, _) = load(project, common.strict)?;
     let as_of = as_of(project, common);
     let started = std::time::Instant::now();
-    let model = score(&data, &project.scoring, as_of)?;
+    let model = score_project(&data, project, as_of)?;
     eprintln!(
         "gescoord: {} × {} cellen van {} m, peildatum {as_of}, in {:.1} s",
         model.spec.cols,

@@ -117,12 +117,15 @@ pub fn evaluate(scores: &[f32], events: &[u32], shares: &[f64]) -> Vec<Metrics> 
 
 /// Scores with the data up to `train_until` and measures the dumpings of
 /// (`train_until`, `test_until`] against the fused risk and against the
-/// plain kernel density of all earlier dumpings (today's practice).
+/// plain kernel density of all earlier dumpings (today's practice). With
+/// `calibrated`, a model is also calibrated on the data up to
+/// `train_until` (never later) and measured too.
 pub fn backtest(
     data: &Dataset,
     config: &ScoreConfig,
     train_until: NaiveDate,
     test_until: NaiveDate,
+    calibrated: bool,
 ) -> Result<BacktestReport, ScoreError> {
     let model = score(data, config, train_until)?;
     let spec = &model.spec;
@@ -159,22 +162,29 @@ pub fn backtest(
             _ => outside += 1,
         }
     }
+    let mut results = vec![SurfaceResult {
+        model: "buitenzicht, vaste gewichten".into(),
+        metrics: evaluate(&model.risk, &events, &AREA_SHARES),
+    }];
+    if calibrated {
+        let calibration = crate::calibrate::calibrate(data, config, train_until)?;
+        let fitted = crate::calibrate::score_calibrated(data, config, &calibration, train_until)?;
+        results.push(SurfaceResult {
+            model: "buitenzicht, gekalibreerd".into(),
+            metrics: evaluate(&fitted.risk, &events, &AREA_SHARES),
+        });
+    }
+    results.push(SurfaceResult {
+        model: "kerndichtheid dumpingen (basislijn)".into(),
+        metrics: evaluate(&baseline, &events, &AREA_SHARES),
+    });
     Ok(BacktestReport {
         train_until,
         test_until,
         cells: model.risk.iter().filter(|r| !r.is_nan()).count(),
         events: inside,
         events_outside: outside,
-        results: vec![
-            SurfaceResult {
-                model: "buitenzicht (alle signalen)".into(),
-                metrics: evaluate(&model.risk, &events, &AREA_SHARES),
-            },
-            SurfaceResult {
-                model: "kerndichtheid dumpingen (basislijn)".into(),
-                metrics: evaluate(&baseline, &events, &AREA_SHARES),
-            },
-        ],
+        results,
     })
 }
 

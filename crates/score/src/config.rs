@@ -16,6 +16,13 @@ pub struct ScoreConfig {
     /// Density indicators are divided by this quantile of their positive
     /// values in the buitengebied, then capped at 1.
     pub normalisation_quantile: f64,
+    /// Variables of the calibrated model.
+    pub variables: crate::variables::VariableConfig,
+    /// How `calibrate` fits.
+    pub calibration: crate::calibrate::CalibrationConfig,
+    /// A calibrated model file (from `buitenzicht calibrate`) to score with
+    /// instead of the hand-set weights; relative to the project file.
+    pub model: Option<std::path::PathBuf>,
 }
 
 impl Default for ScoreConfig {
@@ -28,6 +35,9 @@ impl Default for ScoreConfig {
             riool: RioolConfig::default(),
             satelliet: SatellietConfig::default(),
             normalisation_quantile: 0.99,
+            variables: Default::default(),
+            calibration: Default::default(),
+            model: None,
         }
     }
 }

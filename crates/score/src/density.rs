@@ -34,12 +34,44 @@ pub struct WeightedPoint {
 /// assert!((total - 1.0).abs() < 1e-3);
 /// ```
 pub fn kernel_density(spec: &GridSpec, points: &[WeightedPoint], h: f64) -> Vec<f32> {
-    let index = PointIndex::new(points.iter().map(|p| Point::new(p.x, p.y)));
-    let per_km2 = 1e6;
+    splat(spec, points, h, |acc, d2, w| {
+        *acc += w * 1e6 * quartic_squared(d2, h)
+    })
+}
+
+/// 1 for cells whose centre lies within `radius` metres of a point, else 0
+/// (the distance-band proximity of Risk Terrain Modeling).
+///
+/// ```
+/// use buitenzicht_score::{density::{within_distance, WeightedPoint}, GridSpec};
+/// let grid = GridSpec::covering([0.0, 0.0, 1_000.0, 1_000.0], 25.0);
+/// let near = within_distance(&grid, &[WeightedPoint { x: 500.0, y: 500.0, weight: 1.0 }], 250.0);
+/// let cells = near.iter().filter(|&&v| v == 1.0).count() as f64;
+/// // About π · 250² / 25² cells.
+/// assert!((cells - std::f64::consts::PI * 100.0).abs() < 10.0);
+/// ```
+pub fn within_distance(spec: &GridSpec, points: &[WeightedPoint], radius: f64) -> Vec<f32> {
+    let r2 = radius * radius;
+    splat(spec, points, radius, |acc, d2, _| {
+        if d2 <= r2 {
+            *acc = 1.0
+        }
+    })
+}
+
+/// Calls `add(cell, d², weight)` for every cell centre within `reach` of
+/// a point, band by band on all cores.
+fn splat(
+    spec: &GridSpec,
+    points: &[WeightedPoint],
+    reach: f64,
+    add: impl Fn(&mut f64, f64, f64) + Sync,
+) -> Vec<f32> {
     let mut out = vec![0f32; spec.len()];
     if points.is_empty() || spec.is_empty() {
         return out;
     }
+    let index = PointIndex::new(points.iter().map(|p| Point::new(p.x, p.y)));
     out.par_chunks_mut(spec.cols * BAND_ROWS)
         .enumerate()
         .for_each(|(band, chunk)| {
@@ -48,17 +80,22 @@ pub fn kernel_density(spec: &GridSpec, points: &[WeightedPoint], h: f64) -> Vec<
             let y_hi = spec.centre(0, row0)[1];
             let y_lo = spec.centre(0, row0 + nrows - 1)[1];
             let mut acc = vec![0f64; chunk.len()];
-            let reach = [spec.x_min - h, y_lo - h, spec.x_max() + h, y_hi + h];
-            for (id, [px, py]) in index.in_box(reach) {
-                let w = points[id].weight * per_km2;
-                let rows = spec.rows_between(py - h, py + h);
-                let cols = spec.cols_between(px - h, px + h);
+            let box_ = [
+                spec.x_min - reach,
+                y_lo - reach,
+                spec.x_max() + reach,
+                y_hi + reach,
+            ];
+            for (id, [px, py]) in index.in_box(box_) {
+                let w = points[id].weight;
+                let rows = spec.rows_between(py - reach, py + reach);
+                let cols = spec.cols_between(px - reach, px + reach);
                 for row in rows.start.max(row0)..rows.end.min(row0 + nrows) {
                     let dy = spec.centre(0, row)[1] - py;
                     let line = &mut acc[(row - row0) * spec.cols..(row - row0 + 1) * spec.cols];
                     for (col, cell) in line.iter_mut().enumerate().take(cols.end).skip(cols.start) {
                         let dx = spec.centre(col, 0)[0] - px;
-                        *cell += w * quartic_squared(dx * dx + dy * dy, h);
+                        add(cell, dx * dx + dy * dy, w);
                     }
                 }
             }

@@ -119,7 +119,12 @@ pub fn write_geotiff_window(
             .map_err(file_error)?;
         ds.set_metadata_item("MODEL_VERSION", &model.version, "")
             .map_err(file_error)?;
-        let weights = serde_json::to_string(&model.config.weights).unwrap_or_default();
+        let weights = match &model.weighting {
+            crate::model::Weighting::Handmatig => {
+                serde_json::to_string(&model.config.weights).unwrap_or_default()
+            }
+            w => serde_json::to_string(w).unwrap_or_default(),
+        };
         ds.set_metadata_item("WEIGHTS", &weights, "")
             .map_err(file_error)?;
 

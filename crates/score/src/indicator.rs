@@ -1,9 +1,9 @@
 //! The four indicators the risk is built from.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One signal source, as an indicator surface on the grid.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Indicator {
     /// Density of vacant barns.

@@ -13,6 +13,7 @@
 
 pub mod aggregate;
 pub mod backtest;
+pub mod calibrate;
 pub mod config;
 pub mod density;
 pub mod error;
@@ -27,6 +28,7 @@ pub mod mask;
 pub mod model;
 pub mod satellite;
 pub mod sewage;
+pub mod variables;
 
 pub use config::{ScoreConfig, Weights};
 pub use error::ScoreError;
