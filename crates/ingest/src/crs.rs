@@ -74,6 +74,12 @@ impl Transformer {
         Ok([xs[0], ys[0]])
     }
 
+    /// The bounds `[xmin, ymin, xmax, ymax]` of a box after transformation,
+    /// following its edges (21 points each), not only its corners.
+    pub fn bounds(&self, bbox: [f64; 4]) -> gdal::errors::Result<[f64; 4]> {
+        self.inner.transform_bounds(&bbox, 21)
+    }
+
     /// Transforms every coordinate of a geometry.
     pub fn geometry<G>(&self, geometry: &mut G) -> gdal::errors::Result<()>
     where
@@ -110,6 +116,31 @@ mod tests {
         let back = Transformer::from_epsg(WGS84, RD_NEW).unwrap();
         let [x, y] = back.point(lon, lat).unwrap();
         assert!((x - 155_000.0).abs() < 0.01 && (y - 463_000.0).abs() < 0.01);
+    }
+
+    #[test]
+    fn bounds_follow_the_edges_in_lon_lat_order() {
+        let t = Transformer::from_epsg(RD_NEW, WGS84).unwrap();
+        let [w, s, e, n] = t
+            .bounds([150_000.0, 375_000.0, 180_000.0, 405_000.0])
+            .unwrap();
+        assert!(
+            (5.0..6.0).contains(&w) && (5.0..6.0).contains(&e) && w < e,
+            "lon {w} {e}"
+        );
+        assert!(
+            (51.0..52.0).contains(&s) && (51.0..52.0).contains(&n) && s < n,
+            "lat {s} {n}"
+        );
+        // The corners lie inside the bounds.
+        for (x, y) in [
+            (150_000.0, 375_000.0),
+            (180_000.0, 405_000.0),
+            (150_000.0, 405_000.0),
+        ] {
+            let [lon, lat] = t.point(x, y).unwrap();
+            assert!(lon >= w - 1e-9 && lon <= e + 1e-9 && lat >= s - 1e-9 && lat <= n + 1e-9);
+        }
     }
 
     #[test]

@@ -288,7 +288,7 @@ pub fn score(
     config: &ScoreConfig,
     as_of: NaiveDate,
 ) -> Result<RiskModel, ScoreError> {
-    let base = Base::new(data, config, as_of)?;
+    let mut base = Base::new(data, config, as_of)?;
     let spec = base.spec;
     let q = config.normalisation_quantile;
 
@@ -309,7 +309,8 @@ pub fn score(
     // Contribution of an indicator: 100 · w · n / Σw.
     let full =
         Indicator::ALL.map(|i| (100.0 * i.weight(&config.weights) / config.weights.total()) as f32);
-    let mut contributions = [leegstand, dumpingen, base.riool.clone(), satelliet];
+    let riool = std::mem::take(&mut base.riool);
+    let mut contributions = [leegstand, dumpingen, riool, satelliet];
     for (k, values) in contributions.iter_mut().enumerate() {
         values.par_iter_mut().for_each(|v| *v *= full[k]);
     }

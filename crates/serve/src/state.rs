@@ -49,44 +49,44 @@ impl Snapshot {
         inspections: Vec<InspectionList>,
     ) -> Result<Self, StateError> {
         let to_wgs = Transformer::from_epsg(RD_NEW, WGS84)?;
-        let outline = |features: Vec<Feature>| {
-            serde_json::to_string(&FeatureCollection::new(features)).unwrap_or_default()
-        };
-        let mut gemeenten = Vec::new();
-        for g in &data.gemeenten {
-            gemeenten.push(Feature {
-                geometry: Some(rfc7946_geometry(
-                    &Geometry::MultiPolygon(g.geometry.clone()),
-                    &to_wgs,
-                )?),
-                properties: json!({"statcode": g.statcode, "statnaam": g.statnaam})
-                    .as_object()
-                    .cloned(),
-                ..Feature::default()
-            });
-        }
-        let mut kom = Vec::new();
-        for k in &data.bebouwde_kom {
-            kom.push(Feature {
-                geometry: Some(rfc7946_geometry(
-                    &Geometry::MultiPolygon(k.geometry.clone()),
-                    &to_wgs,
-                )?),
-                properties: json!({"naam": k.naam}).as_object().cloned(),
-                ..Feature::default()
-            });
-        }
-        let [x0, y0, x1, y1] = model.spec.bbox();
-        let mut xs = [x0, x1, x1, x0];
-        let mut ys = [y0, y0, y1, y1];
-        to_wgs.transform(&mut xs, &mut ys)?;
-        let lo = |v: &[f64]| v.iter().cloned().fold(f64::MAX, f64::min);
-        let hi = |v: &[f64]| v.iter().cloned().fold(f64::MIN, f64::max);
+        let outlines =
+            |items: Vec<(&geo::MultiPolygon, serde_json::Value)>| -> Result<String, StateError> {
+                let mut features = Vec::with_capacity(items.len());
+                for (geometry, properties) in items {
+                    features.push(Feature {
+                        geometry: Some(rfc7946_geometry(
+                            &Geometry::MultiPolygon(geometry.clone()),
+                            &to_wgs,
+                        )?),
+                        properties: properties.as_object().cloned(),
+                        ..Feature::default()
+                    });
+                }
+                Ok(serde_json::to_string(&FeatureCollection::new(features)).unwrap_or_default())
+            };
+        let gemeenten_geojson = outlines(
+            data.gemeenten
+                .iter()
+                .map(|g| {
+                    (
+                        &g.geometry,
+                        json!({"statcode": g.statcode, "statnaam": g.statnaam}),
+                    )
+                })
+                .collect(),
+        )?;
+        let kom_geojson = outlines(
+            data.bebouwde_kom
+                .iter()
+                .map(|k| (&k.geometry, json!({"naam": k.naam})))
+                .collect(),
+        )?;
+        let bounds_wgs84 = to_wgs.bounds(model.spec.bbox())?;
         Ok(Snapshot {
             version: model.version.as_str().into(),
-            gemeenten_geojson: outline(gemeenten),
-            kom_geojson: outline(kom),
-            bounds_wgs84: [lo(&xs), lo(&ys), hi(&xs), hi(&ys)],
+            gemeenten_geojson,
+            kom_geojson,
+            bounds_wgs84,
             data,
             model,
             inspections,

@@ -49,36 +49,34 @@ impl NationalSize {
 pub fn generate_national(out: &Path, size: NationalSize, seed: u64) -> Result<(), SynthError> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let [x0, y0, x1, y1] = NATIONAL;
-    let partition = |rng: &mut ChaCha8Rng, (nc, nr): (usize, usize)| -> Vec<Polygon> {
-        let (w, h) = ((x1 - x0) / nc as f64, (y1 - y0) / nr as f64);
-        let cols: Vec<Border> = (0..=nc)
+    // `n` + 1 wavy lines at even steps over [from, to], running over
+    // [along.0, along.1]; the outer two are straight.
+    let lines = |rng: &mut ChaCha8Rng,
+                 n: usize,
+                 (from, to): (f64, f64),
+                 along: (f64, f64)|
+     -> Vec<Border> {
+        let step = (to - from) / n as f64;
+        (0..=n)
             .map(|i| {
-                let amp = if i == 0 || i == nc { 0.0 } else { 0.15 * w };
+                let amp = if i == 0 || i == n { 0.0 } else { 0.15 * step };
+                let wavelength = rng.random_range(8_000.0..20_000.0);
+                let phase = rng.random_range(0.0..TAU);
                 Border::wavy(
-                    x0 + i as f64 * w,
+                    from + i as f64 * step,
                     amp,
-                    rng.random_range(8_000.0..20_000.0),
-                    rng.random_range(0.0..TAU),
-                    y0 - 1.0,
-                    y1 + 1.0,
+                    wavelength,
+                    phase,
+                    along.0 - 1.0,
+                    along.1 + 1.0,
                     500.0,
                 )
             })
-            .collect();
-        let rows: Vec<Border> = (0..=nr)
-            .map(|j| {
-                let amp = if j == 0 || j == nr { 0.0 } else { 0.15 * h };
-                Border::wavy(
-                    y0 + j as f64 * h,
-                    amp,
-                    rng.random_range(8_000.0..20_000.0),
-                    rng.random_range(0.0..TAU),
-                    x0 - 1.0,
-                    x1 + 1.0,
-                    500.0,
-                )
-            })
-            .collect();
+            .collect()
+    };
+    let partition = |rng: &mut ChaCha8Rng, (nc, nr): (usize, usize)| -> Vec<Polygon> {
+        let cols = lines(rng, nc, (x0, x1), (y0, y1));
+        let rows = lines(rng, nr, (y0, y1), (x0, x1));
         (0..nr)
             .flat_map(|j| (0..nc).map(move |i| (i, j)))
             .map(|(i, j)| cell(&cols, &rows, i, j))

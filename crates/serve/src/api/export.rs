@@ -89,16 +89,9 @@ pub fn build_export(
             }
             let bbox_rd = match request.bbox.as_deref().map(parse_bbox).transpose()? {
                 None => None,
-                Some([w, s, e, n]) => {
+                Some(bbox) => {
                     let to_rd = Transformer::from_epsg(WGS84, RD_NEW).map_err(|e| internal(&e))?;
-                    let mut xs = [w, e, e, w];
-                    let mut ys = [s, s, n, n];
-                    to_rd
-                        .transform(&mut xs, &mut ys)
-                        .map_err(|e| internal(&e))?;
-                    let lo = |v: &[f64]| v.iter().cloned().fold(f64::MAX, f64::min);
-                    let hi = |v: &[f64]| v.iter().cloned().fold(f64::MIN, f64::max);
-                    Some([lo(&xs), lo(&ys), hi(&xs), hi(&ys)])
+                    Some(to_rd.bounds(bbox).map_err(|e| internal(&e))?)
                 }
             };
             let squares = aggregate(

@@ -17,16 +17,9 @@ pub async fn list(State(state): State<Arc<AppState>>) -> Result<Json<Value>, Api
     let mut out = Vec::new();
     for (g, list) in snapshot.data.gemeenten.iter().zip(&snapshot.inspections) {
         let bbox = match g.geometry.bounding_rect() {
-            Some(r) => {
-                let mut xs = [r.min().x, r.max().x, r.max().x, r.min().x];
-                let mut ys = [r.min().y, r.min().y, r.max().y, r.max().y];
-                to_wgs
-                    .transform(&mut xs, &mut ys)
-                    .map_err(|e| ApiError::Internal(e.to_string()))?;
-                let lo = |v: &[f64]| v.iter().cloned().fold(f64::MAX, f64::min);
-                let hi = |v: &[f64]| v.iter().cloned().fold(f64::MIN, f64::max);
-                json!([lo(&xs), lo(&ys), hi(&xs), hi(&ys)])
-            }
+            Some(r) => json!(to_wgs
+                .bounds([r.min().x, r.min().y, r.max().x, r.max().y])
+                .map_err(|e| ApiError::Internal(e.to_string()))?),
             None => Value::Null,
         };
         out.push(json!({
