@@ -4,10 +4,7 @@
 mod common;
 
 use buitenzicht_synth::HOTSPOT_GEMEENTE;
-use gdal::vector::LayerAccess;
 use gdal::Dataset;
-use geo::Orient;
-use std::path::Path;
 
 fn export(args: &[&str]) {
     let config = common::fixtures().join("buitenzicht.toml");
@@ -17,40 +14,6 @@ fn export(args: &[&str]) {
     all.extend_from_slice(&args[1..]);
     let out = common::run(&all);
     assert!(out.status.success(), "{}", common::stderr(&out));
-}
-
-/// Every feature is RFC 7946: lon/lat in range, counter-clockwise outer
-/// rings, no `crs` member; and GDAL reads the same number of features.
-fn assert_rfc7946(path: &Path) -> Vec<geojson::Feature> {
-    let text = std::fs::read_to_string(path).unwrap();
-    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
-    assert!(json.get("crs").is_none());
-    let fc: geojson::FeatureCollection = text
-        .parse::<geojson::GeoJson>()
-        .unwrap()
-        .try_into()
-        .unwrap();
-    for f in &fc.features {
-        let g: geo::Geometry = f.geometry.clone().unwrap().try_into().unwrap();
-        let geo::Geometry::Polygon(p) = g else {
-            panic!("polygons expected")
-        };
-        assert_eq!(
-            p,
-            p.orient(geo::orient::Direction::Default),
-            "right-hand rule"
-        );
-        assert!(p
-            .exterior()
-            .coords()
-            .all(|c| (3.0..7.5).contains(&c.x) && (50.5..54.0).contains(&c.y)));
-    }
-    let ogr = Dataset::open(path).unwrap();
-    assert_eq!(
-        ogr.layer(0).unwrap().feature_count() as usize,
-        fc.features.len()
-    );
-    fc.features
 }
 
 #[test]
@@ -66,7 +29,7 @@ fn geojson_squares_and_inspection_list() {
         "--out",
         squares.to_str().unwrap(),
     ]);
-    let features = assert_rfc7946(&squares);
+    let features = common::assert_rfc7946(&squares);
     assert!(features.len() > 50, "{} squares", features.len());
     let hottest = features
         .iter()
@@ -101,7 +64,7 @@ fn geojson_squares_and_inspection_list() {
         "--out",
         list.to_str().unwrap(),
     ]);
-    let features = assert_rfc7946(&list);
+    let features = common::assert_rfc7946(&list);
     assert_eq!(
         features[0].properties.as_ref().unwrap()["identificatie"],
         buitenzicht_synth::HOTSPOT_BARN

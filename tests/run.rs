@@ -4,9 +4,8 @@
 mod common;
 
 use buitenzicht_synth::{HOTSPOT, HOTSPOT_BARN, HOTSPOT_GEMEENTE};
-use gdal::vector::LayerAccess;
 use gdal::{Dataset, Metadata};
-use geo::{Centroid, Orient};
+use geo::Centroid;
 
 struct Raster {
     gt: [f64; 6],
@@ -127,42 +126,11 @@ fn run_writes_products_that_find_the_hotspot() {
     let path = out
         .path()
         .join(format!("inspecties/{HOTSPOT_GEMEENTE}.geojson"));
-    let text = std::fs::read_to_string(&path).unwrap();
-    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
-    assert!(json.get("crs").is_none(), "RFC 7946 has no crs member");
-    let fc: geojson::FeatureCollection = text
-        .parse::<geojson::GeoJson>()
-        .unwrap()
-        .try_into()
-        .unwrap();
-    assert_eq!(fc.features.len(), csv.lines().count() - 1);
-    let head = &fc.features[0];
+    let features = common::assert_rfc7946(&path);
+    assert_eq!(features.len(), csv.lines().count() - 1);
     assert_eq!(
-        head.properties.as_ref().unwrap()["identificatie"],
+        features[0].properties.as_ref().unwrap()["identificatie"],
         HOTSPOT_BARN
-    );
-    for f in &fc.features {
-        let g: geo::Geometry = f.geometry.clone().unwrap().try_into().unwrap();
-        let geo::Geometry::Polygon(p) = g else {
-            panic!("footprints are polygons")
-        };
-        assert_eq!(
-            p,
-            p.orient(geo::orient::Direction::Default),
-            "outer ring counter-clockwise"
-        );
-        for c in p.exterior().coords() {
-            assert!(
-                (3.0..7.5).contains(&c.x) && (50.5..54.0).contains(&c.y),
-                "lon/lat order and range: {c:?}"
-            );
-        }
-    }
-    // GDAL reads it as the same number of features.
-    let ogr = Dataset::open(&path).unwrap();
-    assert_eq!(
-        ogr.layer(0).unwrap().feature_count() as usize,
-        fc.features.len()
     );
 }
 

@@ -64,6 +64,16 @@ fn tile_for(lon: f64, lat: f64, z: u32) -> (u32, u32) {
     (x, y)
 }
 
+/// GET `url`: status and JSON body (null when the body is not JSON).
+async fn get_json(client: &reqwest::Client, url: String) -> (u16, serde_json::Value) {
+    let r = client.get(url).send().await.unwrap();
+    let status = r.status().as_u16();
+    (
+        status,
+        r.json::<serde_json::Value>().await.unwrap_or_default(),
+    )
+}
+
 async fn png(client: &reqwest::Client, url: &str) -> image::RgbaImage {
     let r = client.get(url).send().await.unwrap();
     assert_eq!(r.status(), 200, "{url}");
@@ -79,20 +89,9 @@ async fn serves_tiles_explanations_and_lists() {
     let server = start();
     let base = &server.base;
     let client = reqwest::Client::new();
-    let get_json = |path: String| {
-        let client = client.clone();
-        async move {
-            let r = client.get(path).send().await.unwrap();
-            let status = r.status().as_u16();
-            (
-                status,
-                r.json::<serde_json::Value>().await.unwrap_or_default(),
-            )
-        }
-    };
 
     // TileJSON 3.0.0.
-    let (status, tj) = get_json(format!("{base}/tiles/risk.json")).await;
+    let (status, tj) = get_json(&client, format!("{base}/tiles/risk.json")).await;
     assert_eq!(status, 200);
     assert_eq!(tj["tilejson"], "3.0.0");
     let template = tj["tiles"][0].as_str().unwrap();
@@ -143,7 +142,7 @@ async fn serves_tiles_explanations_and_lists() {
     }
 
     // Explanation over the hotspot names the features behind it.
-    let (status, e) = get_json(format!("{base}/api/explain?lon={lon}&lat={lat}")).await;
+    let (status, e) = get_json(&client, format!("{base}/api/explain?lon={lon}&lat={lat}")).await;
     assert_eq!(status, 200);
     assert_eq!(e["gebied"], "buitengebied");
     assert_eq!(e["gemeente"]["statcode"], HOTSPOT_GEMEENTE);
@@ -174,7 +173,7 @@ async fn serves_tiles_explanations_and_lists() {
     assert!(!e["samenvatting"].as_array().unwrap().is_empty());
 
     // Outside the study area: no risk, a reason.
-    let (status, e) = get_json(format!("{base}/api/explain?lon=6.57&lat=53.22")).await;
+    let (status, e) = get_json(&client, format!("{base}/api/explain?lon=6.57&lat=53.22")).await;
     assert_eq!(status, 200);
     assert!(e["risico"].is_null());
     assert_eq!(e["gebied"], "buiten studiegebied");
@@ -184,17 +183,18 @@ async fn serves_tiles_explanations_and_lists() {
         "lat=51",
         "lon=5&lat=NaN",
     ] {
-        let (status, e) = get_json(format!("{base}/api/explain?{bad}")).await;
+        let (status, e) = get_json(&client, format!("{base}/api/explain?{bad}")).await;
         assert_eq!(status, 400, "{bad}: {e}");
     }
 
     // Municipalities and the ranked list.
-    let (status, g) = get_json(format!("{base}/api/gemeenten")).await;
+    let (status, g) = get_json(&client, format!("{base}/api/gemeenten")).await;
     assert_eq!(status, 200);
     assert_eq!(g.as_array().unwrap().len(), 6);
-    let (status, list) = get_json(format!(
-        "{base}/api/gemeenten/{HOTSPOT_GEMEENTE}/inspecties"
-    ))
+    let (status, list) = get_json(
+        &client,
+        format!("{base}/api/gemeenten/{HOTSPOT_GEMEENTE}/inspecties"),
+    )
     .await;
     assert_eq!(status, 200);
     let items = list["inspecties"].as_array().unwrap();
@@ -205,7 +205,7 @@ async fn serves_tiles_explanations_and_lists() {
         .map(|i| i["risico"].as_f64().unwrap())
         .collect();
     assert!(risks.windows(2).all(|w| w[0] >= w[1]), "ranked by risk");
-    let (status, _) = get_json(format!("{base}/api/gemeenten/GM0000/inspecties")).await;
+    let (status, _) = get_json(&client, format!("{base}/api/gemeenten/GM0000/inspecties")).await;
     assert_eq!(status, 404);
 
     // GeoJSON export: aggregated by default, inspection lists on request.
@@ -225,11 +225,14 @@ async fn serves_tiles_explanations_and_lists() {
         .iter()
         .all(|f| f["properties"].get("identificatie").is_none()));
     let [lon0, lat0] = [lon - 0.01, lat - 0.01];
-    let (status, fc) = get_json(format!(
-        "{base}/api/export.geojson?bbox={lon0},{lat0},{},{}&cel=250",
-        lon + 0.01,
-        lat + 0.01
-    ))
+    let (status, fc) = get_json(
+        &client,
+        format!(
+            "{base}/api/export.geojson?bbox={lon0},{lat0},{},{}&cel=250",
+            lon + 0.01,
+            lat + 0.01
+        ),
+    )
     .await;
     assert_eq!(status, 200);
     let n = fc["features"].as_array().unwrap().len();
@@ -237,9 +240,10 @@ async fn serves_tiles_explanations_and_lists() {
         (20..=120).contains(&n),
         "{n} squares of 250 m in a ~1.4 × 2.2 km box"
     );
-    let (status, fc) = get_json(format!(
-        "{base}/api/export.geojson?gemeente={HOTSPOT_GEMEENTE}&inhoud=inspecties"
-    ))
+    let (status, fc) = get_json(
+        &client,
+        format!("{base}/api/export.geojson?gemeente={HOTSPOT_GEMEENTE}&inhoud=inspecties"),
+    )
     .await;
     assert_eq!(status, 200);
     assert_eq!(
@@ -254,7 +258,7 @@ async fn serves_tiles_explanations_and_lists() {
         ("inhoud=inspecties", 400),
         ("gemeente=GM0000", 404),
     ] {
-        let (status, e) = get_json(format!("{base}/api/export.geojson?{bad}")).await;
+        let (status, e) = get_json(&client, format!("{base}/api/export.geojson?{bad}")).await;
         assert_eq!(status, code, "{bad}: {e}");
     }
 
@@ -276,7 +280,8 @@ async fn serves_tiles_explanations_and_lists() {
         200,
         "run `npm ci` in web/ (scripts/setup.sh does)"
     );
-    let (status, outlines) = get_json(format!("{base}/api/layers/gemeenten.geojson")).await;
+    let (status, outlines) =
+        get_json(&client, format!("{base}/api/layers/gemeenten.geojson")).await;
     assert_eq!(status, 200);
     assert_eq!(outlines["features"].as_array().unwrap().len(), 6);
 }
@@ -286,14 +291,7 @@ async fn tiles_are_cacheable_per_model_version() {
     let server = start();
     let base = &server.base;
     let client = reqwest::Client::new();
-    let (status, catalog) = {
-        let r = client
-            .get(format!("{base}/tiles/catalog.json"))
-            .send()
-            .await
-            .unwrap();
-        (r.status(), r.json::<serde_json::Value>().await.unwrap())
-    };
+    let (status, catalog) = get_json(&client, format!("{base}/tiles/catalog.json")).await;
     assert_eq!(status, 200);
     let ids: Vec<&str> = catalog["layers"]
         .as_array()
@@ -311,14 +309,7 @@ async fn tiles_are_cacheable_per_model_version() {
     let (x, y) = tile_for(lon, lat, 13);
     // Every layer's TileJSON points at its versioned tiles, and they render.
     for id in &ids {
-        let tj: serde_json::Value = client
-            .get(format!("{base}/tiles/{id}.json"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let (_, tj) = get_json(&client, format!("{base}/tiles/{id}.json")).await;
         assert_eq!(tj["tilejson"], "3.0.0");
         let url = tj["tiles"][0]
             .as_str()
@@ -425,21 +416,8 @@ async fn rescoring_invalidates_tiles() {
     let server = start_with(dir.path());
     let base = &server.base;
     let client = reqwest::Client::new();
-    let config = |client: reqwest::Client| {
-        let base = base.clone();
-        async move {
-            let c: serde_json::Value = client
-                .get(format!("{base}/api/config"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            c["versie"].as_str().unwrap().to_string()
-        }
-    };
-    let before = config(client.clone()).await;
+    let version = |c: serde_json::Value| c["versie"].as_str().unwrap().to_string();
+    let before = version(get_json(&client, format!("{base}/api/config")).await.1);
     // A quiet place in Vennebroek, far from every planted signal.
     let t = buitenzicht_ingest::crs::Transformer::from_epsg(28992, 4326).unwrap();
     let [lon, lat] = t.point(176_000.0, 378_500.0).unwrap();
@@ -468,7 +446,7 @@ async fn rescoring_invalidates_tiles() {
     let mut after = before.clone();
     for _ in 0..120 {
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-        after = config(client.clone()).await;
+        after = version(get_json(&client, format!("{base}/api/config")).await.1);
         if after != before {
             break;
         }

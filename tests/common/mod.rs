@@ -58,3 +58,47 @@ pub fn hotspot_lonlat() -> [f64; 2] {
     let [x, y] = buitenzicht_synth::HOTSPOT;
     t.point(x, y).expect("transform hotspot")
 }
+
+/// Asserts that a GeoJSON file follows RFC 7946 — no `crs` member, polygons
+/// with counter-clockwise outer rings, lon/lat in range for the Netherlands
+/// — and that GDAL reads the same number of features. Returns the features.
+pub fn assert_rfc7946(path: &Path) -> Vec<geojson::Feature> {
+    use gdal::vector::LayerAccess;
+    use geo::Orient;
+    let text = std::fs::read_to_string(path).expect("read GeoJSON");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+    assert!(json.get("crs").is_none(), "RFC 7946 has no crs member");
+    let fc: geojson::FeatureCollection = text
+        .parse::<geojson::GeoJson>()
+        .expect("valid GeoJSON")
+        .try_into()
+        .expect("a FeatureCollection");
+    for f in &fc.features {
+        let g: geo::Geometry = f
+            .geometry
+            .clone()
+            .expect("geometry")
+            .try_into()
+            .expect("geo geometry");
+        let geo::Geometry::Polygon(p) = g else {
+            panic!("polygons expected")
+        };
+        assert_eq!(
+            p,
+            p.orient(geo::orient::Direction::Default),
+            "right-hand rule"
+        );
+        for c in p.exterior().coords() {
+            assert!(
+                (3.0..7.5).contains(&c.x) && (50.5..54.0).contains(&c.y),
+                "lon/lat order and range: {c:?}"
+            );
+        }
+    }
+    let ogr = gdal::Dataset::open(path).expect("GDAL opens it");
+    assert_eq!(
+        ogr.layer(0).expect("a layer").feature_count() as usize,
+        fc.features.len()
+    );
+    fc.features
+}

@@ -39,6 +39,29 @@ pub enum PyramidError {
     },
 }
 
+impl PyramidError {
+    fn pmtiles(path: &Path) -> impl FnOnce(pmtiles::PmtError) -> Self + '_ {
+        move |source| PyramidError::Pmtiles {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    fn sqlite(path: &Path) -> impl FnOnce(rusqlite::Error) -> Self + '_ {
+        move |source| PyramidError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Self + '_ {
+        move |source| PyramidError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
 /// What was written.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PyramidReport {
@@ -76,10 +99,6 @@ pub fn write_pyramid(
     }
     let ramp = ColorRamp::default();
     let tmp = path.with_extension("tmp");
-    let io = |source| PyramidError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
     let mut report = PyramidReport::default();
     let mut sink = match format {
         ArchiveFormat::Pmtiles => {
@@ -115,8 +134,10 @@ pub fn write_pyramid(
         }
     }
     sink.finish(path)?;
-    std::fs::rename(&tmp, path).map_err(io)?;
-    report.bytes = std::fs::metadata(path).map_err(io)?.len();
+    std::fs::rename(&tmp, path).map_err(PyramidError::io(path))?;
+    report.bytes = std::fs::metadata(path)
+        .map_err(PyramidError::io(path))?
+        .len();
     Ok(report)
 }
 
@@ -133,10 +154,7 @@ impl Sink {
         metadata: &serde_json::Value,
         path: &Path,
     ) -> Result<Self, PyramidError> {
-        let file = std::fs::File::create(tmp).map_err(|source| PyramidError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let file = std::fs::File::create(tmp).map_err(PyramidError::io(path))?;
         let writer = PmTilesWriter::new(TileType::Png)
             .min_zoom(min_zoom)
             .max_zoom(max_zoom)
@@ -145,10 +163,7 @@ impl Sink {
             .center_zoom(min_zoom.max(max_zoom.saturating_sub(3)))
             .metadata(metadata.to_string())
             .create(file)
-            .map_err(|source| PyramidError::Pmtiles {
-                path: path.to_path_buf(),
-                source,
-            })?;
+            .map_err(PyramidError::pmtiles(path))?;
         Ok(Sink::Pmtiles(Box::new(writer)))
     }
 
@@ -159,12 +174,8 @@ impl Sink {
         metadata: &serde_json::Value,
         path: &Path,
     ) -> Result<Self, PyramidError> {
-        let sql = |source| PyramidError::Sqlite {
-            path: path.to_path_buf(),
-            source,
-        };
         let _ = std::fs::remove_file(tmp);
-        let db = rusqlite::Connection::open(tmp).map_err(sql)?;
+        let db = rusqlite::Connection::open(tmp).map_err(PyramidError::sqlite(path))?;
         db.execute_batch(
             "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
              CREATE TABLE metadata (name TEXT, value TEXT);
@@ -172,7 +183,7 @@ impl Sink {
              CREATE UNIQUE INDEX tile_index ON tiles (zoom_level, tile_column, tile_row);
              BEGIN;",
         )
-        .map_err(sql)?;
+        .map_err(PyramidError::sqlite(path))?;
         let name = metadata["name"]
             .as_str()
             .unwrap_or("buitenzicht")
@@ -201,7 +212,7 @@ impl Sink {
         ];
         for (k, v) in rows {
             db.execute("INSERT INTO metadata (name, value) VALUES (?1, ?2)", (k, v))
-                .map_err(sql)?;
+                .map_err(PyramidError::sqlite(path))?;
         }
         Ok(Sink::Mbtiles(db))
     }
@@ -209,18 +220,11 @@ impl Sink {
     fn add(&mut self, tile: TileId, png: &[u8], path: &Path) -> Result<(), PyramidError> {
         match self {
             Sink::Pmtiles(writer) => {
-                let coord = TileCoord::new(tile.z, tile.x, tile.y).map_err(|source| {
-                    PyramidError::Pmtiles {
-                        path: path.to_path_buf(),
-                        source,
-                    }
-                })?;
+                let coord =
+                    TileCoord::new(tile.z, tile.x, tile.y).map_err(PyramidError::pmtiles(path))?;
                 writer
                     .add_tile(coord, png)
-                    .map_err(|source| PyramidError::Pmtiles {
-                        path: path.to_path_buf(),
-                        source,
-                    })
+                    .map_err(PyramidError::pmtiles(path))
             }
             Sink::Mbtiles(db) => {
                 // MBTiles rows count from the south (TMS).
@@ -230,27 +234,17 @@ impl Sink {
                     (tile.z, tile.x, tms_y, png),
                 )
                 .map(drop)
-                .map_err(|source| PyramidError::Sqlite {
-                    path: path.to_path_buf(),
-                    source,
-                })
+                .map_err(PyramidError::sqlite(path))
             }
         }
     }
 
     fn finish(self, path: &Path) -> Result<(), PyramidError> {
         match self {
-            Sink::Pmtiles(writer) => writer.finalize().map_err(|source| PyramidError::Pmtiles {
-                path: path.to_path_buf(),
-                source,
-            }),
-            Sink::Mbtiles(db) => {
-                db.execute_batch("COMMIT;")
-                    .map_err(|source| PyramidError::Sqlite {
-                        path: path.to_path_buf(),
-                        source,
-                    })
-            }
+            Sink::Pmtiles(writer) => writer.finalize().map_err(PyramidError::pmtiles(path)),
+            Sink::Mbtiles(db) => db
+                .execute_batch("COMMIT;")
+                .map_err(PyramidError::sqlite(path)),
         }
     }
 }
