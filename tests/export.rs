@@ -185,4 +185,51 @@ async fn tile_archives_read_back_tile_by_tile() {
         header.n_addressed_tiles().map(|n| n.get() as usize),
         Some(rows.len())
     );
+    assert!(header.clustered(), "tiles in tile-id order");
+
+    // Each pixel of a tile above the deepest zoom is the rounded mean of the
+    // 2 × 2 pixels with data below it (palette indices rise with risk).
+    let [lon, lat] = common::hotspot_lonlat();
+    let parent = buitenzicht_serve::tiles::mercator::tile_for_lonlat(lon, lat, 12);
+    let indices = |z: u8, x: u32, y: u32| {
+        let png = rows
+            .iter()
+            .find(|r| (r.0, r.1, r.2) == (z, x, (1u32 << z) - 1 - y))
+            .map(|r| r.3.clone());
+        png.map(|png| {
+            let decoder = png::Decoder::new(std::io::Cursor::new(png));
+            let mut reader = decoder.read_info().unwrap();
+            let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+            reader.next_frame(&mut buf).unwrap();
+            assert_eq!(reader.info().color_type, png::ColorType::Indexed);
+            buf
+        })
+    };
+    let top = indices(12, parent.x, parent.y).expect("hotspot tile");
+    let mut checked = 0;
+    for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+        let child = indices(13, 2 * parent.x + dx, 2 * parent.y + dy);
+        for row in 0..128 {
+            for col in 0..128 {
+                let block: Vec<u32> = child.as_ref().map_or(vec![], |c| {
+                    [(0, 0), (1, 0), (0, 1), (1, 1)]
+                        .iter()
+                        .map(|(i, j)| c[(2 * row + j) * 256 + 2 * col + i] as u32)
+                        .filter(|&p| p != 255)
+                        .collect()
+                });
+                let n = block.len() as u32;
+                let expected = (block.iter().sum::<u32>() + n / 2)
+                    .checked_div(n)
+                    .unwrap_or(255);
+                let got = top[(dy as usize * 128 + row) * 256 + dx as usize * 128 + col];
+                assert_eq!(
+                    got as u32, expected,
+                    "pixel {col},{row} of quarter {dx},{dy}"
+                );
+                checked += (n > 0) as usize;
+            }
+        }
+    }
+    assert!(checked > 10_000, "{checked} pixels with data");
 }

@@ -374,7 +374,7 @@ fn export(what: Export) -> Result<(), BoxError> {
                 &metadata,
             )?;
             eprintln!(
-                "{}: {} tegels geschreven (van {}), {} bytes, in {:.2} s",
+                "{}: {} tegels geschreven (van {}), {} bytes, in {:.3} s",
                 out.display(),
                 report.tiles_written,
                 report.tiles_considered,
