@@ -71,6 +71,19 @@ pub fn mercator_to_rd(xs: &mut [f64], ys: &mut [f64]) -> gdal::errors::Result<()
     with_mercator_to_rd(|t| t.transform(xs, ys))
 }
 
+/// RD New coordinates of the centre of pixel (`col`, `row`) of a tile by
+/// one exact transform: the reference for [`PixelMap`].
+pub fn pixel_centre_rd(tile: TileId, col: usize, row: usize) -> gdal::errors::Result<[f64; 2]> {
+    let [x0, _, x1, y1] = tile.mercator_bounds();
+    let size = (x1 - x0) / TILE_SIZE as f64;
+    let (mut xs, mut ys) = (
+        [x0 + (col as f64 + 0.5) * size],
+        [y1 - (row as f64 + 0.5) * size],
+    );
+    mercator_to_rd(&mut xs, &mut ys)?;
+    Ok([xs[0], ys[0]])
+}
+
 /// Pixels between exactly transformed lattice points at zoom `z`.
 ///
 /// Bilinear interpolation errs by about `step² · 2⁻ᶻ · 2.6e-3` pixel over
@@ -164,19 +177,14 @@ mod tests {
             for &(lon, lat) in &places {
                 let tile = tile_for_lonlat(lon, lat, z);
                 let map = PixelMap::new(tile).unwrap();
-                let [x0, _, x1, y1] = tile.mercator_bounds();
-                let px = (x1 - x0) / TILE_SIZE as f64;
-                let rd_pixel = px * 0.6; // RD metres per pixel (scale ≈ cos φ, ≥ 0.6)
+                let [x0, _, x1, _] = tile.mercator_bounds();
+                let rd_pixel = (x1 - x0) / TILE_SIZE as f64 * 0.6; // RD metres per pixel (scale ≈ cos φ, ≥ 0.6)
                 let mut worst: f64 = 0.0;
                 for row in (0..TILE_SIZE).step_by(5) {
                     for col in (0..TILE_SIZE).step_by(3) {
-                        let (mut xs, mut ys) = (
-                            [x0 + (col as f64 + 0.5) * px],
-                            [y1 - (row as f64 + 0.5) * px],
-                        );
-                        mercator_to_rd(&mut xs, &mut ys).unwrap();
+                        let [x, y] = pixel_centre_rd(tile, col, row).unwrap();
                         let [ix, iy] = map.rd(col, row);
-                        worst = worst.max((ix - xs[0]).hypot(iy - ys[0]) / rd_pixel);
+                        worst = worst.max((ix - x).hypot(iy - y) / rd_pixel);
                     }
                 }
                 assert!(worst < 0.125, "z{z} at {lon},{lat}: {worst} px");

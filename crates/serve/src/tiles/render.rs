@@ -299,7 +299,7 @@ mod tests {
     /// the grid's north-west corner (and nodata blocks), from z8 to z16.
     #[test]
     fn tiles_match_point_sampling_at_exact_pixel_centres() {
-        use super::super::mercator::{mercator_to_rd, tile_for_lonlat};
+        use super::super::mercator::{pixel_centre_rd, tile_for_lonlat};
         let spec = GridSpec::covering([150_000.0, 370_000.0, 180_000.0, 400_000.0], 25.0);
         let values: Vec<f32> = (0..spec.cols * spec.rows)
             .map(|i| {
@@ -326,18 +326,12 @@ mod tests {
                 &map,
                 &mut pixels
             ));
-            let [x0, _, x1, y1] = tile.mercator_bounds();
-            let size = (x1 - x0) / TILE_SIZE as f64;
             let (mut differ, mut data, mut empty) = (0, 0, 0);
             for row in (0..TILE_SIZE).step_by(3) {
                 for col in (0..TILE_SIZE).step_by(3) {
-                    let (mut xs, mut ys) = (
-                        [x0 + (col as f64 + 0.5) * size],
-                        [y1 - (row as f64 + 0.5) * size],
-                    );
-                    mercator_to_rd(&mut xs, &mut ys).unwrap();
+                    let [x, y] = pixel_centre_rd(tile, col, row).unwrap();
                     let expected =
-                        sample(&spec, &values, xs[0], ys[0]).map_or(TRANSPARENT, |v| ramp.index(v));
+                        sample(&spec, &values, x, y).map_or(TRANSPARENT, |v| ramp.index(v));
                     let got = pixels[row * TILE_SIZE + col];
                     if got == TRANSPARENT || expected == TRANSPARENT {
                         // Data and nodata meet within an eighth of a pixel
