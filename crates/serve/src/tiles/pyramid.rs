@@ -168,14 +168,7 @@ pub fn write_pyramid(
         ..PyramidReport::default()
     };
     let tmp = path.with_extension("tmp");
-    let mut sink = match format {
-        ArchiveFormat::Pmtiles => {
-            Sink::pmtiles(&tmp, bounds, (min_zoom, max_zoom), metadata, path)?
-        }
-        ArchiveFormat::Mbtiles => {
-            Sink::mbtiles(&tmp, bounds, (min_zoom, max_zoom), metadata, path)?
-        }
-    };
+    let mut sink = Sink::open(format, &tmp, bounds, (min_zoom, max_zoom), metadata, path)?;
     let spool = builder
         .spool
         .into_inner()
@@ -359,12 +352,32 @@ impl Spool {
     }
 }
 
+/// The zoom a viewer opens the archive at: three levels above the deepest.
+fn center_zoom(min_zoom: u8, max_zoom: u8) -> u8 {
+    min_zoom.max(max_zoom.saturating_sub(3))
+}
+
 enum Sink {
     Pmtiles(Box<pmtiles::PmTilesStreamWriter<std::fs::File>>),
     Mbtiles(rusqlite::Connection),
 }
 
 impl Sink {
+    /// Starts an archive at `tmp`; errors name `path`, the file asked for.
+    fn open(
+        format: ArchiveFormat,
+        tmp: &Path,
+        bounds: [f64; 4],
+        zooms: (u8, u8),
+        metadata: &serde_json::Value,
+        path: &Path,
+    ) -> Result<Self, PyramidError> {
+        match format {
+            ArchiveFormat::Pmtiles => Self::pmtiles(tmp, bounds, zooms, metadata, path),
+            ArchiveFormat::Mbtiles => Self::mbtiles(tmp, bounds, zooms, metadata, path),
+        }
+    }
+
     fn pmtiles(
         tmp: &Path,
         [w, s, e, n]: [f64; 4],
@@ -378,7 +391,7 @@ impl Sink {
             .max_zoom(max_zoom)
             .bounds(w, s, e, n)
             .center((w + e) / 2.0, (s + n) / 2.0)
-            .center_zoom(min_zoom.max(max_zoom.saturating_sub(3)))
+            .center_zoom(center_zoom(min_zoom, max_zoom))
             .metadata(metadata.to_string())
             .create(file)
             .map_err(PyramidError::pmtiles(path))?;
@@ -421,7 +434,7 @@ impl Sink {
                     "{},{},{}",
                     (w + e) / 2.0,
                     (s + n) / 2.0,
-                    min_zoom.max(max_zoom.saturating_sub(3))
+                    center_zoom(min_zoom, max_zoom)
                 ),
             ),
             ("minzoom", min_zoom.to_string()),

@@ -107,8 +107,10 @@ fn sample_tile(grid: &CellSampler, map: &PixelMap, colour: impl Fn(f32) -> u8, p
 
 /// The value at (`x`, `y`) in RD New: bilinear between the four
 /// surrounding cell centres when all hold data, else the value of the cell
-/// under the point; `None` outside the grid.
-pub fn sample(spec: &GridSpec, values: &[f32], x: f64, y: f64) -> Option<f32> {
+/// under the point; `None` outside the grid. The reference the tile
+/// renderer is tested against.
+#[cfg(test)]
+fn sample(spec: &GridSpec, values: &[f32], x: f64, y: f64) -> Option<f32> {
     let grid = CellSampler::new(spec, values);
     let (u, v) = grid.position(x, y);
     let mut corners = RowCorners::default();
