@@ -1,18 +1,32 @@
-//! Bad input: each kind gives an error naming file, row and field, and the
-//! summary counts it; `--strict` makes any rejection fatal.
+//! Bad input: each kind gives an error or a counted rejection naming file,
+//! row and field, never a panic, an abort or a silent loss; `--strict` makes
+//! any rejection fatal, and a layer that loses more than its share of rows
+//! fails unless `--allow-rejects` is given.
 
 mod common;
 
+use gdal::vector::LayerAccess;
+use serde_json::Value;
 use std::path::Path;
 
-fn ingest(dir: &Path, strict: bool) -> (bool, String) {
+fn ingest(dir: &Path, extra: &[&str]) -> (bool, String) {
     let config = dir.join("buitenzicht.toml");
     let mut args = vec!["ingest", "-c", config.to_str().unwrap()];
-    if strict {
-        args.push("--strict");
-    }
+    args.extend(extra);
     let out = common::run(&args);
+    assert_no_crash(&out);
     (out.status.success(), common::stderr(&out))
+}
+
+/// Exit 0 or 1 with a message: never a signal (SIGSEGV, SIGABRT) or a panic.
+fn assert_no_crash(out: &std::process::Output) {
+    let log = common::stderr(out);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "crashed ({:?}): {log}",
+        out.status
+    );
+    assert!(!log.contains("panicked"), "panicked: {log}");
 }
 
 /// Replaces the `n`-th data line (1-based, header excluded) of a CSV.
@@ -26,6 +40,27 @@ fn edit_csv_row(path: &Path, n: usize, edit: impl Fn(&str) -> String) {
     std::fs::write(path, lines.join("\n") + "\n").unwrap();
 }
 
+fn set_csv_field(path: &Path, row: usize, field: usize, value: &str) {
+    edit_csv_row(path, row, |l| {
+        let mut f: Vec<&str> = l.split(',').collect();
+        f[field] = value;
+        f.join(",")
+    });
+}
+
+/// Edits a GeoJSON file as JSON.
+fn edit_geojson(path: &Path, edit: impl FnOnce(&mut Vec<Value>)) {
+    let mut json: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    edit(json["features"].as_array_mut().unwrap());
+    std::fs::write(path, serde_json::to_string(&json).unwrap()).unwrap();
+}
+
+fn edit_config(dir: &Path, edit: impl FnOnce(String) -> String) {
+    let config = dir.join("buitenzicht.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, edit(text)).unwrap();
+}
+
 fn summary_line<'a>(log: &'a str, layer: &str) -> Vec<&'a str> {
     log.lines()
         .find(|l| l.starts_with(&format!("{layer} ")))
@@ -36,7 +71,7 @@ fn summary_line<'a>(log: &'a str, layer: &str) -> Vec<&'a str> {
 
 #[test]
 fn clean_fixtures_have_no_rejections() {
-    let (ok, log) = ingest(&common::fixtures(), true);
+    let (ok, log) = ingest(&common::fixtures(), &["--strict"]);
     assert!(ok, "{log}");
     assert!(!log.contains("afgewezen:"), "{log}");
 }
@@ -44,20 +79,16 @@ fn clean_fixtures_have_no_rejections() {
 #[test]
 fn unparsable_date_is_rejected_and_counted() {
     let dir = common::fixture_copy();
-    edit_csv_row(&dir.path().join("dumpingen.csv"), 3, |l| {
-        let mut f: Vec<&str> = l.split(',').collect();
-        f[1] = "2025-13-45";
-        f.join(",")
-    });
-    let (ok, log) = ingest(dir.path(), false);
+    set_csv_field(&dir.path().join("dumpingen.csv"), 3, 1, "2025-13-45");
+    let (ok, log) = ingest(dir.path(), &[]);
     assert!(ok, "{log}");
     assert!(
-        log.contains("dumpingen.csv row 3, field `datum`: '2025-13-45' is not a date"),
+        log.contains("dumpingen.csv rij 3, veld `datum`: '2025-13-45' is geen datum"),
         "{log}"
     );
     assert_eq!(summary_line(&log, "dumpingen")[1..], ["47", "46", "1"]);
 
-    let (ok, log) = ingest(dir.path(), true);
+    let (ok, log) = ingest(dir.path(), &["--strict"]);
     assert!(!ok, "--strict fails on a rejection");
     assert!(log.contains("--strict"), "{log}");
 }
@@ -65,15 +96,16 @@ fn unparsable_date_is_rejected_and_counted() {
 #[test]
 fn coordinates_outside_the_netherlands_are_rejected() {
     let dir = common::fixture_copy();
-    edit_csv_row(&dir.path().join("dumpingen.csv"), 5, |l| {
-        let mut f: Vec<&str> = l.split(',').collect();
-        f[2] = "5.12";
-        f[3] = "52.09";
-        f.join(",")
-    });
-    let (_, log) = ingest(dir.path(), false);
-    assert!(log.contains("dumpingen.csv row 5, field `x`"), "{log}");
-    assert!(log.contains("outside the Netherlands"), "{log}");
+    let path = dir.path().join("dumpingen.csv");
+    set_csv_field(&path, 5, 2, "5.12");
+    set_csv_field(&path, 5, 3, "52.09");
+    let (_, log) = ingest(dir.path(), &[]);
+    assert!(
+        log.contains(
+            "dumpingen.csv rij 5, veld `x`: ligt in RD New op (5.1, 52.1), buiten Nederland"
+        ),
+        "{log}"
+    );
     assert_eq!(summary_line(&log, "dumpingen")[3], "1");
 }
 
@@ -87,11 +119,10 @@ fn unknown_vacancy_value_is_rejected() {
         text.replacen("\"leegstand\":\"nee\"", "\"leegstand\":\"misschien\"", 1),
     )
     .unwrap();
-    let (_, log) = ingest(dir.path(), false);
-    assert!(log.contains("panden.geojson row"), "{log}");
+    let (_, log) = ingest(dir.path(), &[]);
     assert!(
         log.contains(
-            "field `leegstand`: 'misschien' is not one of bevestigd, vermoedelijk, nee, onbekend"
+            "veld `leegstand`: 'misschien' is niet een van bevestigd, vermoedelijk, nee, onbekend"
         ),
         "{log}"
     );
@@ -99,21 +130,252 @@ fn unknown_vacancy_value_is_rejected() {
 }
 
 #[test]
-fn geotiff_without_georeference_is_rejected() {
+fn nan_and_infinite_vertices_are_rejected_with_their_values() {
     let dir = common::fixture_copy();
-    let path = dir.path().join("satelliet/zonder_georef.tif");
-    {
-        let driver = gdal::DriverManager::get_driver_by_name("GTiff").unwrap();
-        driver
-            .create_with_band_type::<f32, _>(&path, 10, 10, 1)
-            .unwrap();
-    }
-    let (_, log) = ingest(dir.path(), false);
+    // GeoJSON has no NaN; a GeoPackage or Shapefile can. Write the buildings
+    // as GeoJSON text with NaN/Infinity, which GDAL's reader accepts.
+    let path = dir.path().join("panden.geojson");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text = text
+        .replacen("[163453.62,388610.1]", "[NaN,388610.1]", 1)
+        .replacen("[163693.04,388440.19]", "[Infinity,388440.19]", 1);
+    std::fs::write(&path, text).unwrap();
+    let (ok, log) = ingest(dir.path(), &[]);
+    assert!(ok, "{log}");
     assert!(
-        log.contains("zonder_georef.tif row 3, field `georeference`"),
+        log.contains(
+            "rij 1, veld `geometry`: hoekpunt 2 heeft een ongeldige coördinaat (NaN, 388610.1)"
+        ),
         "{log}"
     );
-    assert_eq!(summary_line(&log, "satelliet")[1..], ["3", "2", "1"]);
+    assert!(
+        log.contains(
+            "rij 2, veld `geometry`: hoekpunt 2 heeft een ongeldige coördinaat (inf, 388440.19)"
+        ),
+        "{log}"
+    );
+    assert_eq!(summary_line(&log, "panden")[3], "2");
+}
+
+#[test]
+fn municipality_polygons_are_validated() {
+    let dir = common::fixture_copy();
+    let path = dir.path().join("gemeenten.geojson");
+    edit_geojson(&path, |features| {
+        // A bow-tie added as an extra municipality: repaired, with a note.
+        let mut bowtie = features[0].clone();
+        bowtie["properties"]["statcode"] = "GM9907".into();
+        bowtie["geometry"] = serde_json::json!({"type": "Polygon", "coordinates": [[
+            [140000.0, 370000.0], [141000.0, 371000.0], [141000.0, 370000.0],
+            [140000.0, 371000.0], [140000.0, 370000.0]]]});
+        features.push(bowtie);
+    });
+    let (ok, log) = ingest(dir.path(), &[]);
+    assert!(ok, "{log}");
+    assert!(
+        log.contains("gemeenten.geojson rij 7, veld `geometry`: was ongeldig")
+            && log.contains("hersteld met GDAL MakeValid"),
+        "{log}"
+    );
+    assert_eq!(summary_line(&log, "gemeenten")[1..], ["7", "7", "0"]);
+}
+
+#[test]
+fn duplicate_ids_are_rejected_naming_the_first() {
+    let dir = common::fixture_copy();
+    edit_geojson(&dir.path().join("gemeenten.geojson"), |f| {
+        f[3]["properties"]["statcode"] = f[1]["properties"]["statcode"].clone();
+    });
+    edit_geojson(&dir.path().join("panden.geojson"), |f| {
+        f[10]["properties"]["identificatie"] = f[4]["properties"]["identificatie"].clone();
+    });
+    let csv = dir.path().join("dumpingen.csv");
+    let first_id = std::fs::read_to_string(&csv)
+        .unwrap()
+        .lines()
+        .nth(1)
+        .unwrap()[..13]
+        .to_string();
+    set_csv_field(&csv, 7, 0, &first_id);
+    let (_, log) = ingest(dir.path(), &["--allow-rejects"]);
+    assert!(
+        log.contains("gemeenten.geojson rij 4, veld `statcode`: 'GM9902' komt twee keer voor (eerst in rij 2)"),
+        "{log}"
+    );
+    assert!(
+        log.contains("panden.geojson rij 11, veld `identificatie`:")
+            && log.contains("(eerst in rij 5)"),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!(
+            "dumpingen.csv rij 7, veld `incident_id`: '{first_id}' komt twee keer voor (eerst in rij 1)"
+        )),
+        "{log}"
+    );
+    // Without --allow-rejects, losing one of six municipalities fails.
+    let (ok, log) = ingest(dir.path(), &[]);
+    assert!(!ok);
+    assert!(
+        log.contains("laag `gemeenten`: 1 van de 6 records afgewezen"),
+        "{log}"
+    );
+}
+
+#[test]
+fn a_layer_that_loses_too_many_rows_fails_the_run() {
+    let dir = common::fixture_copy();
+    let path = dir.path().join("dumpingen.csv");
+    for row in 1..=6 {
+        set_csv_field(&path, row, 1, "gisteren");
+    }
+    let (ok, log) = ingest(dir.path(), &[]);
+    assert!(!ok, "{log}");
+    assert!(
+        log.contains(
+            "laag `dumpingen`: 6 van de 47 records afgewezen (13 %), meer dan de toegestane 10 %"
+        ),
+        "{log}"
+    );
+    assert!(
+        log.contains("dumpingen.csv rij 1, veld `datum`: 'gisteren'"),
+        "{log}"
+    );
+    let (ok, log) = ingest(dir.path(), &["--allow-rejects"]);
+    assert!(ok, "{log}");
+    // The share is configurable.
+    edit_config(dir.path(), |t| {
+        t.replace("[scoring]", "[ingest]\nmax_reject_share = 0.2\n\n[scoring]")
+    });
+    let (ok, log) = ingest(dir.path(), &[]);
+    assert!(ok, "{log}");
+}
+
+#[test]
+fn iso_dates_typed_as_dates_by_gdal_are_read() {
+    // RFC 7946 GeoJSON (WGS84) with ISO date strings: GDAL types `datum` as a
+    // date; every record must arrive.
+    let dir = common::fixture_copy();
+    let csv = dir.path().join("dumpingen.csv");
+    let json = dir.path().join("dumpingen.geojson");
+    let ok = std::process::Command::new("ogr2ogr")
+        .args([
+            "-f",
+            "GeoJSON",
+            "-lco",
+            "RFC7946=YES",
+            "-t_srs",
+            "EPSG:4326",
+            "-s_srs",
+            "EPSG:28992",
+        ])
+        .arg(&json)
+        .arg(&csv)
+        .args([
+            "-oo",
+            "X_POSSIBLE_NAMES=x",
+            "-oo",
+            "Y_POSSIBLE_NAMES=y",
+            "-oo",
+            "KEEP_GEOM_COLUMNS=NO",
+        ])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let check = gdal::Dataset::open(&json).unwrap();
+    let layer = check.layer(0).unwrap();
+    let datum = layer.defn().fields().find(|f| f.name() == "datum").unwrap();
+    assert_eq!(
+        datum.field_type(),
+        gdal::vector::OGRFieldType::OFTDate,
+        "GDAL types it as a date"
+    );
+    edit_config(dir.path(), |t| {
+        t.replace(
+            "path = \"dumpingen.csv\"\ncrs = \"EPSG:28992\"",
+            "path = \"dumpingen.geojson\"",
+        )
+    });
+    let (ok, log) = ingest(dir.path(), &["--strict"]);
+    assert!(ok, "{log}");
+    assert_eq!(summary_line(&log, "dumpingen")[1..], ["47", "47", "0"]);
+}
+
+#[test]
+fn dutch_excel_csv_is_read() {
+    // Semicolons, decimal commas, a BOM, CRLF line ends and Windows-1252.
+    let dir = common::fixture_copy();
+    let path = dir.path().join("rioolmetingen.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let excel: String = text
+        .lines()
+        .map(|l| l.replace(',', ";").replace('.', ","))
+        .collect::<Vec<_>>()
+        .join("\r\n");
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend(excel.as_bytes());
+    std::fs::write(&path, bytes).unwrap();
+    let (ok, log) = ingest(dir.path(), &["--strict"]);
+    assert!(ok, "{log}");
+    let rows = text.lines().count() - 1;
+    assert_eq!(
+        summary_line(&log, "rioolmetingen")[1..],
+        [rows.to_string(), rows.to_string(), "0".into()]
+    );
+    assert!(log.contains("decimale komma"), "{log}");
+
+    // A decimal point in a decimal-comma file is an error naming the row.
+    edit_csv_row(&path, 2, |l| l.replacen(',', ".", 1));
+    let (_, log) = ingest(dir.path(), &[]);
+    assert!(
+        log.contains("rioolmetingen.csv rij 2, veld `vracht_g_d`"),
+        "{log}"
+    );
+    assert!(log.contains("decimale komma"), "{log}");
+}
+
+#[test]
+fn satellite_tiles_are_checked() {
+    let dir = common::fixture_copy();
+    let folder = dir.path().join("satelliet");
+    let driver = gdal::DriverManager::get_driver_by_name("GTiff").unwrap();
+    {
+        // An RGB photo: three 8-bit bands, georeferenced.
+        let mut photo = driver
+            .create_with_band_type::<u8, _>(folder.join("foto.tif"), 10, 10, 3)
+            .unwrap();
+        photo
+            .set_geo_transform(&[640_000.0, 10.0, 0.0, 5_700_000.0, 0.0, -10.0])
+            .unwrap();
+        photo
+            .set_spatial_ref(&gdal::spatial_ref::SpatialRef::from_epsg(32631).unwrap())
+            .unwrap();
+        // A tile without georeference.
+        driver
+            .create_with_band_type::<f32, _>(folder.join("zonder_georef.tif"), 10, 10, 1)
+            .unwrap();
+    }
+    let (ok, log) = ingest(dir.path(), &[]);
+    assert!(!ok, "half the tiles rejected fails the run: {log}");
+    assert!(
+        log.contains("foto.tif rij 3, veld `band`: heeft 3 banden"),
+        "{log}"
+    );
+    assert!(
+        log.contains("zonder_georef.tif rij 4, veld `georeference`"),
+        "{log}"
+    );
+    let (ok, log) = ingest(dir.path(), &["--allow-rejects"]);
+    assert!(ok, "{log}");
+    assert_eq!(summary_line(&log, "satelliet")[1..], ["4", "2", "2"]);
+
+    // An empty folder is said, not silently a zero signal.
+    for f in std::fs::read_dir(&folder).unwrap() {
+        std::fs::remove_file(f.unwrap().path()).unwrap();
+    }
+    let (ok, log) = ingest(dir.path(), &[]);
+    assert!(ok, "{log}");
+    assert!(log.contains("bevat geen GeoTIFF"), "{log}");
 }
 
 #[test]
@@ -122,25 +384,80 @@ fn missing_column_fails_the_layer() {
     edit_csv_row(&dir.path().join("dumpingen.csv"), 0, |l| {
         l.replace("datum", "date")
     });
-    let (ok, log) = ingest(dir.path(), false);
+    let (ok, log) = ingest(dir.path(), &[]);
     assert!(!ok);
     assert!(
-        log.contains("dumpingen.csv: layer `dumpingen` lacks required column `datum`"),
+        log.contains("laag `dumpingen`:")
+            && log.contains(
+                "dumpingen.csv: kolom `datum` ontbreekt (aanwezige kolommen: incident_id, date,"
+            ),
         "{log}"
     );
 }
 
 #[test]
+fn missing_file_names_layer_and_path() {
+    let dir = common::fixture_copy();
+    std::fs::remove_file(dir.path().join("rwzi.geojson")).unwrap();
+    let (ok, log) = ingest(dir.path(), &[]);
+    assert!(!ok);
+    assert!(
+        log.contains("laag `rwzi`:") && log.contains("rwzi.geojson: bestand of map bestaat niet"),
+        "{log}"
+    );
+}
+
+#[test]
+fn empty_layers_are_said_and_no_study_area_fails() {
+    let dir = common::fixture_copy();
+    let empty = r#"{"type":"FeatureCollection","features":[]}"#;
+    std::fs::write(dir.path().join("bebouwde_kom.geojson"), empty).unwrap();
+    let (ok, log) = ingest(dir.path(), &[]);
+    assert!(ok, "{log}");
+    assert!(
+        log.contains("bebouwde_kom.geojson bevat geen records"),
+        "{log}"
+    );
+
+    std::fs::write(dir.path().join("gemeenten.geojson"), empty).unwrap();
+    let (ok, log) = ingest(dir.path(), &[]);
+    assert!(!ok, "ingest fails without a study area, as run does");
+    assert!(log.contains("geen enkele gemeente"), "{log}");
+}
+
+#[test]
+fn every_municipality_rejected_fails_ingest() {
+    let dir = common::fixture_copy();
+    edit_geojson(&dir.path().join("gemeenten.geojson"), |f| {
+        for g in f {
+            g["properties"]["statcode"] = "onbekend".into();
+        }
+    });
+    let (ok, log) = ingest(dir.path(), &["--allow-rejects"]);
+    assert!(!ok, "{log}");
+    assert!(log.contains("geen enkele gemeente"), "{log}");
+}
+
+#[test]
+fn xy_attributes_never_replace_a_polygon() {
+    let dir = common::fixture_copy();
+    edit_geojson(&dir.path().join("panden.geojson"), |f| {
+        for b in f.iter_mut() {
+            b["properties"]["x"] = 1.0.into();
+            b["properties"]["y"] = 2.0.into();
+        }
+    });
+    let (ok, log) = ingest(dir.path(), &["--strict"]);
+    assert!(ok, "{log}");
+}
+
+#[test]
 fn unknown_plant_code_is_rejected() {
     let dir = common::fixture_copy();
-    edit_csv_row(&dir.path().join("rioolmetingen.csv"), 10, |l| {
-        let mut f: Vec<&str> = l.split(',').collect();
-        f[0] = "RWZI-99";
-        f.join(",")
-    });
-    let (_, log) = ingest(dir.path(), false);
+    set_csv_field(&dir.path().join("rioolmetingen.csv"), 10, 0, "RWZI-99");
+    let (_, log) = ingest(dir.path(), &[]);
     assert!(
-        log.contains("rioolmetingen.csv row 10, field `rwzi_code`: 'RWZI-99' is not a plant"),
+        log.contains("rioolmetingen.csv rij 10, veld `rwzi_code`: 'RWZI-99' is geen RWZI"),
         "{log}"
     );
 }
@@ -151,29 +468,90 @@ fn mapped_column_names_are_read() {
     edit_csv_row(&dir.path().join("dumpingen.csv"), 0, |l| {
         l.replace("datum", "meldingsdatum")
     });
-    let config = dir.path().join("buitenzicht.toml");
-    let text = std::fs::read_to_string(&config).unwrap();
-    let text = text.replace(
-        "[layers.dumpingen]\npath = \"dumpingen.csv\"\n",
-        "[layers.dumpingen]\npath = \"dumpingen.csv\"\ncolumns = { datum = \"meldingsdatum\" }\n",
-    );
-    std::fs::write(&config, text).unwrap();
-    let (ok, log) = ingest(dir.path(), true);
+    edit_config(dir.path(), |text| {
+        text.replace(
+            "[layers.dumpingen]\npath = \"dumpingen.csv\"\n",
+            "[layers.dumpingen]\npath = \"dumpingen.csv\"\ncolumns = { datum = \"meldingsdatum\" }\n",
+        )
+    });
+    let (ok, log) = ingest(dir.path(), &["--strict"]);
     assert!(ok, "{log}");
     assert_eq!(summary_line(&log, "dumpingen")[1..], ["47", "47", "0"]);
 }
 
 #[test]
 fn bad_project_file_names_the_key() {
+    for (from, to, key) in [
+        ("cell_size = 25.0", "cell_size = -5.0", "scoring.cell_size"),
+        ("cell_size = 25.0", "cell_size = 1e9", "scoring.cell_size"),
+        (
+            "path = \"rwzi.geojson\"",
+            "url = \"http://127.0.0.1:9/x\"\npath = \"rwzi.geojson\"",
+            "laag `rwzi`: geef `path` of `url`",
+        ),
+    ] {
+        let dir = common::fixture_copy();
+        edit_config(dir.path(), |t| t.replace(from, to));
+        let (ok, log) = ingest(dir.path(), &[]);
+        assert!(!ok);
+        assert!(log.contains(key), "{log}");
+    }
+}
+
+#[test]
+fn a_grid_too_large_for_memory_is_refused_before_allocating() {
     let dir = common::fixture_copy();
-    let config = dir.path().join("buitenzicht.toml");
-    let text = std::fs::read_to_string(&config).unwrap();
-    std::fs::write(
-        &config,
-        text.replace("cell_size = 25.0", "cell_size = -5.0"),
-    )
-    .unwrap();
-    let (ok, log) = ingest(dir.path(), false);
-    assert!(!ok);
-    assert!(log.contains("scoring.cell_size"), "{log}");
+    edit_config(dir.path(), |t| {
+        t.replace("cell_size = 25.0", "cell_size = 1.0")
+    });
+    let out = dir.path().join("uit");
+    let output = common::run(&[
+        "run",
+        "-c",
+        dir.path().join("buitenzicht.toml").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_no_crash(&output);
+    let log = common::stderr(&output);
+    assert!(!output.status.success());
+    assert!(
+        log.contains("cellen van 1 m vraagt ongeveer") && log.contains("scoring.cell_size"),
+        "{log}"
+    );
+    assert!(!out.exists(), "nothing written");
+}
+
+#[test]
+fn an_output_path_that_cannot_be_written_is_named() {
+    let dir = common::fixture_copy();
+    let blocker = dir.path().join("bestand");
+    std::fs::write(&blocker, "geen map").unwrap();
+    let out = blocker.join("uit");
+    let output = common::run(&[
+        "run",
+        "-c",
+        dir.path().join("buitenzicht.toml").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_no_crash(&output);
+    assert!(!output.status.success());
+    let log = common::stderr(&output);
+    assert!(log.contains(blocker.to_str().unwrap()), "{log}");
+
+    // A folder that is not a run folder is never replaced.
+    let foreign = dir.path().join("mijn_map");
+    std::fs::create_dir(&foreign).unwrap();
+    std::fs::write(foreign.join("notities.txt"), "van mij").unwrap();
+    let output = common::run(&[
+        "run",
+        "-c",
+        dir.path().join("buitenzicht.toml").to_str().unwrap(),
+        "--out",
+        foreign.to_str().unwrap(),
+    ]);
+    assert!(!output.status.success());
+    assert!(common::stderr(&output).contains("geen uitvoermap van buitenzicht"));
+    assert!(foreign.join("notities.txt").exists());
 }

@@ -78,6 +78,7 @@ fn run_writes_products_that_find_the_hotspot() {
         &toml::from_str::<Project>(&std::fs::read_to_string(&config).unwrap())
             .unwrap()
             .layers_in(&common::fixtures()),
+        &buitenzicht_ingest::IngestOptions::default(),
     )
     .unwrap()
     .0;

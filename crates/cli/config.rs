@@ -1,7 +1,7 @@
 //! The project file (`buitenzicht.toml`): layer sources, scoring and serving
 //! settings. Command-line flags override what it says.
 
-use buitenzicht_ingest::LayerSources;
+use buitenzicht_ingest::{IngestOptions, LayerSources};
 use buitenzicht_score::ScoreConfig;
 use buitenzicht_serve::ServeConfig;
 use chrono::NaiveDate;
@@ -18,6 +18,9 @@ pub struct ProjectFile {
     #[serde(default)]
     pub as_of: Option<NaiveDate>,
     pub layers: LayerSources,
+    /// How much bad input a run tolerates.
+    #[serde(default)]
+    pub ingest: IngestOptions,
     #[serde(default)]
     pub scoring: ScoreConfig,
     #[serde(default)]
@@ -30,7 +33,7 @@ fn default_name() -> String {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("{}: cannot read the project file: {source}", path.display())]
+    #[error("{}: het projectbestand kan niet gelezen worden: {source}", path.display())]
     Read {
         path: PathBuf,
         source: std::io::Error,
@@ -64,13 +67,17 @@ impl ProjectFile {
                 project.scoring.model = Some(base.join(model));
             }
         }
-        project
-            .scoring
-            .validate()
-            .map_err(|message| ConfigError::Invalid {
-                path: path.to_path_buf(),
-                message,
-            })?;
+        let invalid = |message| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
+        project.layers.validate().map_err(invalid)?;
+        buitenzicht_ingest::config::check_share(
+            "[ingest] max_reject_share",
+            project.ingest.max_reject_share,
+        )
+        .map_err(invalid)?;
+        project.scoring.validate().map_err(invalid)?;
         Ok(project)
     }
 }

@@ -5,8 +5,9 @@
 //! writes the synthetic demo region.
 
 mod config;
+mod output;
 
-use buitenzicht_ingest::{ingest, Dataset, IngestReport};
+use buitenzicht_ingest::{ingest, Dataset, IngestOptions, IngestReport};
 use buitenzicht_score::backtest::backtest;
 use buitenzicht_score::calibrate::{calibrate, score_calibrated, Calibration};
 use buitenzicht_score::export::{inspection_csv, inspection_geojson, write_atomic};
@@ -19,6 +20,7 @@ use buitenzicht_serve::{AppState, Rescore, Snapshot};
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 use config::ProjectFile;
+use output::Staging;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -171,6 +173,10 @@ struct Common {
     /// Fail when any record is rejected.
     #[arg(long)]
     strict: bool,
+    /// Go on whatever share of a layer's records is rejected (by default a
+    /// layer may lose at most `[ingest] max_reject_share`, 10 %).
+    #[arg(long)]
+    allow_rejects: bool,
 }
 
 type BoxError = Box<dyn std::error::Error>;
@@ -189,7 +195,7 @@ fn run(cli: Cli) -> Result<(), BoxError> {
     match cli.command {
         Command::Ingest(common) => {
             let project = ProjectFile::load(&common.config)?;
-            load(&project, common.strict)?;
+            load(&project, &common)?;
             Ok(())
         }
         Command::Run { common, out } => {
@@ -216,8 +222,11 @@ fn run(cli: Cli) -> Result<(), BoxError> {
                 .unwrap_or_else(|| PathBuf::from("web"));
             let snapshot = Snapshot::new(data, model, lists)?;
             let state = AppState::new(project.name.clone(), snapshot, &project.serve)?;
-            // SIGHUP rescores the inputs as they are then.
+            // SIGHUP re-reads the project file and the inputs as they are
+            // then; a broken project file or layer leaves the old model
+            // serving.
             let rescore: Rescore = Arc::new(move || {
+                let project = ProjectFile::load(&common.config).map_err(|e| e.to_string())?;
                 let (data, model, lists) =
                     pipeline(&project, &common).map_err(|e| e.to_string())?;
                 Snapshot::new(data, model, lists).map_err(|e| e.to_string())
@@ -233,7 +242,7 @@ fn run(cli: Cli) -> Result<(), BoxError> {
         Command::Export { what } => export(what),
         Command::Sewage(common) => {
             let project = ProjectFile::load(&common.config)?;
-            let (data, _) = load(&project, common.strict)?;
+            let (data, _) = load(&project, &common)?;
             print!(
                 "{}",
                 sewage_report(&data, &project, as_of(&project, &common))
@@ -242,7 +251,7 @@ fn run(cli: Cli) -> Result<(), BoxError> {
         }
         Command::Calibrate { common, until, out } => {
             let project = ProjectFile::load(&common.config)?;
-            let (data, _) = load(&project, common.strict)?;
+            let (data, _) = load(&project, &common)?;
             let calibration = calibrate(&data, &project.scoring, until)?;
             print!("{calibration}");
             write_atomic(&out, serde_json::to_string_pretty(&calibration)?.as_bytes())?;
@@ -263,7 +272,7 @@ fn run(cli: Cli) -> Result<(), BoxError> {
                 .into());
             }
             let project = ProjectFile::load(&common.config)?;
-            let (data, _) = load(&project, common.strict)?;
+            let (data, _) = load(&project, &common)?;
             let report = backtest(&data, &project.scoring, train_until, test_until, calibrate)?;
             print!("{report}");
             if let Some(path) = json {
@@ -293,7 +302,7 @@ fn run(cli: Cli) -> Result<(), BoxError> {
         Command::Bench(common) => {
             let project = ProjectFile::load(&common.config)?;
             let t = std::time::Instant::now();
-            let (data, report) = ingest(&project.layers)?;
+            let (data, report) = ingest(&project.layers, &ingest_options(&project, &common))?;
             let ingest_s = t.elapsed().as_secs_f64();
             let t = std::time::Instant::now();
             let model = score_project(&data, &project, as_of(&project, &common))?;
@@ -429,13 +438,21 @@ fn export(what: Export) -> Result<(), BoxError> {
     }
 }
 
+/// The project's tolerance for bad input, with the command line's say.
+fn ingest_options(project: &ProjectFile, common: &Common) -> IngestOptions {
+    IngestOptions {
+        allow_rejects: common.allow_rejects,
+        ..project.ingest.clone()
+    }
+}
+
 /// Ingests and prints the summary; with `strict`, any rejection fails.
-fn load(project: &ProjectFile, strict: bool) -> Result<(Dataset, IngestReport), BoxError> {
-    let (data, report) = ingest(&project.layers)?;
+fn load(project: &ProjectFile, common: &Common) -> Result<(Dataset, IngestReport), BoxError> {
+    let (data, report) = ingest(&project.layers, &ingest_options(project, common))?;
     eprint!("{report}");
-    if strict && report.total_rejected() > 0 {
+    if common.strict && report.total_rejected() > 0 {
         return Err(format!(
-            "{} record(s) rejected and --strict is set",
+            "{} record(s) afgewezen en --strict staat aan",
             report.total_rejected()
         )
         .into());
@@ -529,7 +546,7 @@ fn pipeline(
     project: &ProjectFile,
     common: &Common,
 ) -> Result<(Dataset, RiskModel, Vec<InspectionList>), BoxError> {
-    let (data, _) = load(project, common.strict)?;
+    let (data, _) = load(project, common)?;
     let as_of = as_of(project, common);
     let started = std::time::Instant::now();
     let model = score_project(&data, project, as_of)?;
@@ -544,22 +561,21 @@ fn pipeline(
     Ok((data, model, lists))
 }
 
+/// Writes the GeoTIFF, its style and the inspection lists as one run.
 fn write_products(
     out: &Path,
     data: &Dataset,
     model: &RiskModel,
     lists: &[InspectionList],
 ) -> Result<(), BoxError> {
-    let dir = out.join("inspecties");
-    std::fs::create_dir_all(&dir)?;
-    let tif = out.join("risico.tif");
+    let mut run = Staging::new(out)?;
+    let tif = run.file("risico.tif")?;
     write_geotiff(model, &tif)?;
     // QGIS applies a .qml of the same name when it opens the GeoTIFF.
     write_atomic(
-        &tif.with_extension("qml"),
+        &run.file("risico.qml")?,
         ColorRamp::default().qgis_style().as_bytes(),
     )?;
-    eprintln!("{}", tif.display());
     let to_wgs = buitenzicht_ingest::crs::Transformer::from_epsg(
         buitenzicht_ingest::crs::RD_NEW,
         buitenzicht_ingest::crs::WGS84,
@@ -572,10 +588,13 @@ fn write_products(
         } else {
             all_csv.extend(csv.lines().skip(1).map(|l| format!("{l}\n")));
         }
-        write_atomic(&dir.join(format!("{}.csv", list.statcode)), csv.as_bytes())?;
+        write_atomic(
+            &run.file(&format!("inspecties/{}.csv", list.statcode))?,
+            csv.as_bytes(),
+        )?;
         let geojson = inspection_geojson(list, data, &to_wgs)?;
         write_atomic(
-            &dir.join(format!("{}.geojson", list.statcode)),
+            &run.file(&format!("inspecties/{}.geojson", list.statcode))?,
             serde_json::to_string(&geojson)?.as_bytes(),
         )?;
         eprintln!(
@@ -584,6 +603,8 @@ fn write_products(
             list.inspecties.len()
         );
     }
-    write_atomic(&dir.join("alle.csv"), all_csv.as_bytes())?;
+    write_atomic(&run.file("inspecties/alle.csv")?, all_csv.as_bytes())?;
+    run.commit(model.as_of, &model.version)?;
+    eprintln!("{}", out.join("risico.tif").display());
     Ok(())
 }

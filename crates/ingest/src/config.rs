@@ -2,37 +2,98 @@
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// One input layer: a file GDAL can open (or, for `satelliet`, a folder of
-/// GeoTIFFs), an optional CRS override and an optional column mapping.
-#[derive(Debug, Clone, Deserialize)]
+/// GeoTIFFs), or the items URL of an OGC API Features collection, with an
+/// optional CRS override and an optional column mapping.
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LayerSource {
-    pub path: PathBuf,
+    /// A file (or, for `satelliet`, a folder), relative to the project file.
+    #[serde(default)]
+    pub path: Option<PathBuf>,
+    /// An OGC API Features items endpoint, e.g.
+    /// `https://api.pdok.nl/lv/bag/ogc/v1/collections/pand/items`.
+    #[serde(default)]
+    pub url: Option<String>,
     /// CRS of the data when the file does not say (CSV) or says it wrongly,
-    /// e.g. `"EPSG:28992"`. CSV with `x`/`y` columns defaults to RD New,
-    /// CSV with `lon`/`lat` to WGS84.
+    /// e.g. `"EPSG:28992"`. CSV with `x`/`y` or `wkt` columns defaults to RD
+    /// New, CSV with `lon`/`lat` to WGS84.
     #[serde(default)]
     pub crs: Option<String>,
     /// Maps the project's column name to the name in this file,
     /// e.g. `{ leegstand = "LEEGSTAND_STATUS" }`.
     #[serde(default)]
     pub columns: BTreeMap<String, String>,
+    /// How a CSV file is written; detected from the file when not set.
+    #[serde(default)]
+    pub csv: CsvDialect,
+    /// A `strftime` pattern for dates written as text in another way than
+    /// the ones recognised by default (e.g. `"%m/%d/%Y"`).
+    #[serde(default)]
+    pub date_format: Option<String>,
+    /// The share of rows this layer may lose to rejections before the run
+    /// fails (overrides `[ingest] max_reject_share`).
+    #[serde(default)]
+    pub max_reject_share: Option<f64>,
+    /// Attributes joined in from a local table by key (`panden`: vacancy).
+    #[serde(default)]
+    pub join: Option<Join>,
+}
+
+/// A local table joined to a layer by a key column.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Join {
+    /// The table (CSV or anything GDAL reads), relative to the project file.
+    pub path: PathBuf,
+    /// The key column, present in both the layer and the table.
+    pub key: String,
+    /// How the table is written, when it is a CSV file.
+    #[serde(default)]
+    pub csv: CsvDialect,
+}
+
+/// The dialect of a CSV file. Every part left out is detected: the
+/// delimiter from the header line, the decimal separator from the values
+/// (a comma when numbers like `12,5` occur and the delimiter is not a
+/// comma), the encoding from the bytes (UTF-8, else Windows-1252).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CsvDialect {
+    /// `","`, `";"`, `"\t"` or `"|"`.
+    #[serde(default)]
+    pub delimiter: Option<char>,
+    /// `"."` or `","`.
+    #[serde(default)]
+    pub decimal: Option<char>,
+    /// `"utf-8"` or `"windows-1252"`.
+    #[serde(default)]
+    pub encoding: Option<String>,
 }
 
 impl LayerSource {
+    /// A layer read from a file.
     pub fn new(path: impl Into<PathBuf>) -> Self {
         LayerSource {
-            path: path.into(),
-            crs: None,
-            columns: BTreeMap::new(),
+            path: Some(path.into()),
+            ..LayerSource::default()
         }
     }
 
     /// The file's name for the project's column `name`.
     pub fn column<'a>(&'a self, name: &'a str) -> &'a str {
         self.columns.get(name).map(String::as_str).unwrap_or(name)
+    }
+
+    /// The path or URL, for messages.
+    pub fn name(&self) -> String {
+        match (&self.path, &self.url) {
+            (Some(path), _) => path.display().to_string(),
+            (None, Some(url)) => url.clone(),
+            (None, None) => "(geen bron)".into(),
+        }
     }
 }
 
@@ -50,20 +111,139 @@ pub struct LayerSources {
 }
 
 impl LayerSources {
+    /// The layers with their names, in reading order.
+    pub fn each(&self) -> [(&'static str, &LayerSource); 7] {
+        [
+            ("gemeenten", &self.gemeenten),
+            ("bebouwde_kom", &self.bebouwde_kom),
+            ("panden", &self.panden),
+            ("dumpingen", &self.dumpingen),
+            ("rwzi", &self.rwzi),
+            ("rioolmetingen", &self.rioolmetingen),
+            ("satelliet", &self.satelliet),
+        ]
+    }
+
+    fn each_mut(&mut self) -> [(&'static str, &mut LayerSource); 7] {
+        [
+            ("gemeenten", &mut self.gemeenten),
+            ("bebouwde_kom", &mut self.bebouwde_kom),
+            ("panden", &mut self.panden),
+            ("dumpingen", &mut self.dumpingen),
+            ("rwzi", &mut self.rwzi),
+            ("rioolmetingen", &mut self.rioolmetingen),
+            ("satelliet", &mut self.satelliet),
+        ]
+    }
+
     /// Resolves relative paths against `base` (the project file's folder).
-    pub fn resolve_paths(&mut self, base: &std::path::Path) {
-        for source in [
-            &mut self.gemeenten,
-            &mut self.bebouwde_kom,
-            &mut self.panden,
-            &mut self.dumpingen,
-            &mut self.rwzi,
-            &mut self.rioolmetingen,
-            &mut self.satelliet,
-        ] {
-            if source.path.is_relative() {
-                source.path = base.join(&source.path);
+    pub fn resolve_paths(&mut self, base: &Path) {
+        let resolve = |path: &mut PathBuf| {
+            if path.is_relative() {
+                *path = base.join(&*path);
             }
+        };
+        for (_, source) in self.each_mut() {
+            if let Some(path) = &mut source.path {
+                resolve(path);
+            }
+            if let Some(join) = &mut source.join {
+                resolve(&mut join.path);
+            }
+        }
+    }
+
+    /// Checks what serde cannot: each layer names exactly one of `path` and
+    /// `url`, shares are fractions, dialects are ones we read.
+    pub fn validate(&self) -> Result<(), String> {
+        for (layer, source) in self.each() {
+            match (&source.path, &source.url) {
+                (Some(_), Some(_)) => {
+                    return Err(format!(
+                        "laag `{layer}`: geef `path` of `url`, niet allebei"
+                    ))
+                }
+                (None, None) => return Err(format!("laag `{layer}`: `path` of `url` ontbreekt")),
+                (None, Some(_)) if layer == "satelliet" => {
+                    return Err(
+                        "laag `satelliet`: alleen een map (`path`) wordt ondersteund".into(),
+                    )
+                }
+                _ => {}
+            }
+            if let Some(share) = source.max_reject_share {
+                check_share(&format!("laag `{layer}`: max_reject_share"), share)?;
+            }
+            for dialect in std::iter::once(&source.csv).chain(source.join.as_ref().map(|j| &j.csv))
+            {
+                dialect.validate(layer)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A share must be a fraction from 0 to 1.
+pub fn check_share(what: &str, share: f64) -> Result<(), String> {
+    if (0.0..=1.0).contains(&share) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} = {share}: moet tussen 0 en 1 liggen (0,1 = 10 %)"
+        ))
+    }
+}
+
+impl CsvDialect {
+    fn validate(&self, layer: &str) -> Result<(), String> {
+        if let Some(d) = self
+            .delimiter
+            .filter(|d| !matches!(d, ',' | ';' | '\t' | '|'))
+        {
+            return Err(format!(
+                "laag `{layer}`: csv.delimiter '{d}' wordt niet ondersteund (, ; tab of |)"
+            ));
+        }
+        if let Some(d) = self.decimal.filter(|d| !matches!(d, '.' | ',')) {
+            return Err(format!(
+                "laag `{layer}`: csv.decimal '{d}' wordt niet ondersteund (. of ,)"
+            ));
+        }
+        if self.delimiter.is_some() && self.delimiter == self.decimal {
+            return Err(format!(
+                "laag `{layer}`: csv.delimiter en csv.decimal zijn allebei '{}'",
+                self.decimal.unwrap_or(',')
+            ));
+        }
+        if let Some(e) = &self.encoding {
+            if encoding_rs::Encoding::for_label(e.as_bytes()).is_none() {
+                return Err(format!(
+                    "laag `{layer}`: csv.encoding '{e}' is geen bekende tekenset"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How much bad input a run tolerates (`[ingest]` in the project file).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IngestOptions {
+    /// A layer that loses more than this share of its rows fails the run
+    /// (default 0.10), so an export in the wrong dialect can never quietly
+    /// empty a signal.
+    pub max_reject_share: f64,
+    /// Accept any share of rejections (`--allow-rejects`).
+    #[serde(skip)]
+    pub allow_rejects: bool,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            max_reject_share: 0.10,
+            allow_rejects: false,
         }
     }
 }

@@ -1,35 +1,82 @@
-//! Errors of the ingest stage.
+//! Errors of the ingest stage. Messages are Dutch: analysts read them.
 
 use std::fmt;
 use std::path::PathBuf;
 
-/// A failure that stops a whole layer.
+/// A failure that stops a whole layer (and so the run).
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
-    #[error("{}: cannot open: {source}", path.display())]
+    #[error("laag `{layer}`: {}: bestand of map bestaat niet", path.display())]
+    NotFound { layer: &'static str, path: PathBuf },
+    #[error("laag `{layer}`: {}: kan niet geopend worden: {message}", path.display())]
     Open {
+        layer: &'static str,
         path: PathBuf,
-        source: gdal::errors::GdalError,
+        message: String,
     },
-    #[error("{}: layer `{layer}` lacks required column `{column}` (columns present: {present})", path.display())]
+    #[error("laag `{layer}`: {}: kolom `{column}` ontbreekt (aanwezige kolommen: {present})", path.display())]
     MissingColumn {
         path: PathBuf,
         layer: &'static str,
         column: String,
         present: String,
     },
-    #[error("{}: {message}", path.display())]
-    Crs { path: PathBuf, message: String },
-    #[error("{}: {message}", path.display())]
-    Read { path: PathBuf, message: String },
+    #[error("laag `{layer}`: {}: {message}", path.display())]
+    Crs {
+        layer: &'static str,
+        path: PathBuf,
+        message: String,
+    },
+    #[error("laag `{layer}`: {}: {message}", path.display())]
+    Read {
+        layer: &'static str,
+        path: PathBuf,
+        message: String,
+    },
+    #[error("{}", too_many_rejected(layer, *rejected, *read, *max_share, examples))]
+    TooManyRejected {
+        layer: &'static str,
+        rejected: u64,
+        read: u64,
+        max_share: f64,
+        examples: Vec<Rejection>,
+    },
+    #[error("laag `gemeenten`: geen enkele gemeente is geaccepteerd, dus er is geen studiegebied")]
+    NoStudyArea,
+}
+
+fn too_many_rejected(
+    layer: &str,
+    rejected: u64,
+    read: u64,
+    max_share: f64,
+    examples: &[Rejection],
+) -> String {
+    let mut s = format!(
+        "laag `{layer}`: {rejected} van de {read} records afgewezen ({:.0} %), meer dan de toegestane {:.0} %; \
+         controleer het bestand (scheidingsteken, decimaalteken, kolomnamen, CRS) of geef --allow-rejects",
+        100.0 * rejected as f64 / read.max(1) as f64,
+        100.0 * max_share
+    );
+    for r in examples {
+        s.push_str(&format!("\n  {r}"));
+    }
+    if rejected as usize > examples.len() {
+        s.push_str(&format!(
+            "\n  … en {} meer",
+            rejected as usize - examples.len()
+        ));
+    }
+    s
 }
 
 /// One record left out, with the reason.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Rejection {
     pub layer: &'static str,
+    /// The file (or URL) the record came from.
     pub file: PathBuf,
-    /// 1-based feature number (for CSV: the data row; the header is line 1).
+    /// 1-based record number (for CSV: the data row; the header is line 1).
     pub row: u64,
     /// The column at fault, or `None` for a whole-record problem.
     pub field: Option<String>,
@@ -38,9 +85,9 @@ pub struct Rejection {
 
 impl fmt::Display for Rejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} row {}", self.file.display(), self.row)?;
+        write!(f, "{} rij {}", self.file.display(), self.row)?;
         if let Some(field) = &self.field {
-            write!(f, ", field `{field}`")?;
+            write!(f, ", veld `{field}`")?;
         }
         write!(f, ": {}", self.message)
     }

@@ -6,10 +6,10 @@
 //! naming file, row and field, and [`IngestReport`] counts them per layer.
 //!
 //! ```no_run
-//! use buitenzicht_ingest::{ingest, IngestError, LayerSources};
+//! use buitenzicht_ingest::{ingest, IngestError, IngestOptions, LayerSources};
 //!
 //! fn dumpings_near_farm(sources: &LayerSources) -> Result<usize, IngestError> {
-//!     let (data, report) = ingest(sources)?;
+//!     let (data, report) = ingest(sources, &IngestOptions::default())?;
 //!     eprint!("{report}");
 //!     Ok(data.dumpingen_index.within_distance([150_000.0, 400_000.0], 1_000.0).len())
 //! }
@@ -22,14 +22,17 @@ pub mod index;
 pub mod layers;
 mod reader;
 pub mod report;
+pub mod source;
+pub mod validate;
 
-pub use config::{LayerSource, LayerSources};
+pub use config::{CsvDialect, IngestOptions, Join, LayerSource, LayerSources};
 pub use error::{IngestError, Rejection};
 pub use index::{PointIndex, PolygonIndex};
 pub use layers::{Dumping, Gemeente, Kom, Leegstand, Pand, Rioolmeting, Rwzi, SatellietTegel};
 pub use report::{IngestReport, LayerReport};
 
-use geo::MultiPolygon;
+use geo::{BoundingRect, MultiPolygon};
+use source::Context;
 
 /// Every input layer, in RD New, with its R-tree.
 ///
@@ -83,15 +86,51 @@ impl Dataset {
 ///
 /// A file that cannot be opened or lacks a required column is an error; a
 /// bad record is a [`Rejection`] in the report and the record is left out.
-pub fn ingest(sources: &LayerSources) -> Result<(Dataset, IngestReport), IngestError> {
+/// A layer that loses more than its allowed share of records
+/// ([`IngestOptions::max_reject_share`], or the layer's own) is an error
+/// too, unless [`IngestOptions::allow_rejects`] is set, and so is a study
+/// area without a single municipality.
+pub fn ingest(
+    sources: &LayerSources,
+    options: &IngestOptions,
+) -> Result<(Dataset, IngestReport), IngestError> {
     let mut report = IngestReport::default();
-    let gemeenten = layers::gemeenten::read(&sources.gemeenten, &mut report)?;
-    let bebouwde_kom = layers::bebouwde_kom::read(&sources.bebouwde_kom, &mut report)?;
-    let panden = layers::panden::read(&sources.panden, &mut report)?;
-    let dumpingen = layers::dumpingen::read(&sources.dumpingen, &mut report)?;
-    let rwzi = layers::rwzi::read(&sources.rwzi, &mut report)?;
-    let rioolmetingen = layers::rioolmetingen::read(&sources.rioolmetingen, &rwzi, &mut report)?;
-    let satelliet = layers::satelliet::read(&sources.satelliet, &mut report)?;
+    let mut context = Context::default();
+    let check = |report: &IngestReport, source: &LayerSource| {
+        check_rejections(
+            report,
+            source.max_reject_share.unwrap_or(options.max_reject_share),
+            options,
+        )
+    };
+
+    let gemeenten = layers::gemeenten::read(&sources.gemeenten, &context, &mut report)?;
+    check(&report, &sources.gemeenten)?;
+    if gemeenten.is_empty() {
+        return Err(IngestError::NoStudyArea);
+    }
+    context.study_area_rd = MultiPolygon::new(
+        gemeenten
+            .iter()
+            .flat_map(|g| g.geometry.0.iter().cloned())
+            .collect(),
+    )
+    .bounding_rect()
+    .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y]);
+
+    let bebouwde_kom = layers::bebouwde_kom::read(&sources.bebouwde_kom, &context, &mut report)?;
+    check(&report, &sources.bebouwde_kom)?;
+    let panden = layers::panden::read(&sources.panden, &context, &mut report)?;
+    check(&report, &sources.panden)?;
+    let dumpingen = layers::dumpingen::read(&sources.dumpingen, &context, &mut report)?;
+    check(&report, &sources.dumpingen)?;
+    let rwzi = layers::rwzi::read(&sources.rwzi, &context, &mut report)?;
+    check(&report, &sources.rwzi)?;
+    let rioolmetingen =
+        layers::rioolmetingen::read(&sources.rioolmetingen, &rwzi, &context, &mut report)?;
+    check(&report, &sources.rioolmetingen)?;
+    let satelliet = layers::satelliet::read(&sources.satelliet, &context, &mut report)?;
+    check(&report, &sources.satelliet)?;
 
     let data = Dataset {
         gemeenten_index: PolygonIndex::new(gemeenten.iter().map(|g| g.geometry.clone())),
@@ -113,4 +152,34 @@ pub fn ingest(sources: &LayerSources) -> Result<(Dataset, IngestReport), IngestE
         satelliet,
     };
     Ok((data, report))
+}
+
+/// Fails when the layer read last lost more than `max_share` of its records.
+fn check_rejections(
+    report: &IngestReport,
+    max_share: f64,
+    options: &IngestOptions,
+) -> Result<(), IngestError> {
+    let Some(layer) = report.last() else {
+        return Ok(());
+    };
+    if options.allow_rejects || layer.read == 0 {
+        return Ok(());
+    }
+    if layer.rejected as f64 > max_share * layer.read as f64 {
+        return Err(IngestError::TooManyRejected {
+            layer: layer.layer,
+            rejected: layer.rejected,
+            read: layer.read,
+            max_share,
+            examples: report
+                .rejections
+                .iter()
+                .filter(|r| r.layer == layer.layer)
+                .take(5)
+                .cloned()
+                .collect(),
+        });
+    }
+    Ok(())
 }

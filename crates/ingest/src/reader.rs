@@ -1,16 +1,17 @@
-//! Reads any vector file GDAL/OGR can open into validated records.
+//! Turns a source's records into validated records of one layer.
 //!
 //! Layers call [`read_layer`] with the columns they need and a function that
 //! turns one [`Row`] into a record; the reader checks the columns, brings
-//! geometry to RD New, and turns a failed row into a [`Rejection`].
+//! geometry to RD New, validates it, keeps ids unique and turns a failed row
+//! into a [`Rejection`]. Messages are Dutch: analysts read them.
 
 use crate::crs::{in_netherlands, srs_from_definition, srs_from_epsg, Transformer, RD_NEW, WGS84};
 use crate::error::FieldError;
+use crate::source::{self, Context, Decimal, Value};
 use crate::{IngestError, IngestReport, LayerSource, Rejection};
 use chrono::NaiveDate;
-use gdal::vector::LayerAccess;
-use gdal::Dataset;
-use geo::{BoundingRect, Geometry, MultiPolygon, Point};
+use geo::{CoordsIter, Geometry, MultiPolygon, Point};
+use std::collections::HashMap;
 
 /// Where a layer's positions come from.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -25,64 +26,122 @@ enum Positions {
     None,
 }
 
-/// What a layer needs from its file.
+/// What a layer needs from its source.
 pub(crate) struct Schema {
     pub layer: &'static str,
     pub required: &'static [&'static str],
     pub optional: &'static [&'static str],
     pub needs_geometry: bool,
+    /// A column whose values must be unique in the layer.
+    pub unique: Option<&'static str>,
 }
 
-/// One feature of the file, with its values by project column name.
-pub(crate) struct Row {
-    values: Vec<(&'static str, Option<String>)>,
+/// One record of the source, with its values by project column name.
+pub(crate) struct Row<'a> {
+    values: Vec<(&'static str, Option<Value>, String)>,
     geometry: Option<Geometry>,
+    decimal: Decimal,
+    date_format: Option<&'a str>,
 }
 
-impl Row {
-    /// The trimmed value of a column, `None` when absent or empty.
+impl Row<'_> {
+    /// The trimmed text of a column, `None` when absent or empty.
     pub fn get(&self, column: &str) -> Option<&str> {
         self.values
             .iter()
-            .find(|(name, _)| *name == column)
-            .and_then(|(_, v)| v.as_deref())
-            .map(str::trim)
+            .find(|(name, _, _)| *name == column)
+            .map(|(_, _, text)| text.trim())
             .filter(|v| !v.is_empty())
+    }
+
+    fn value(&self, column: &str) -> Option<&Value> {
+        self.values
+            .iter()
+            .find(|(name, _, _)| *name == column)
+            .and_then(|(_, v, _)| v.as_ref())
     }
 
     pub fn required(&self, column: &str) -> Result<&str, FieldError> {
         self.get(column)
-            .ok_or_else(|| FieldError::field(column, "is empty"))
+            .ok_or_else(|| FieldError::field(column, "is leeg"))
     }
 
     pub fn f64(&self, column: &str) -> Result<f64, FieldError> {
-        parse_f64(column, self.required(column)?)
+        self.opt_f64(column)?
+            .ok_or_else(|| FieldError::field(column, "is leeg"))
     }
 
     pub fn opt_f64(&self, column: &str) -> Result<Option<f64>, FieldError> {
-        self.get(column).map(|v| parse_f64(column, v)).transpose()
+        let number = match self.value(column) {
+            None => return Ok(None),
+            Some(Value::Real(f)) => Some(*f),
+            Some(Value::Integer(i)) => Some(*i as f64),
+            Some(Value::Text(t)) if t.trim().is_empty() => return Ok(None),
+            Some(Value::Text(t)) => parse_number(t.trim(), self.decimal),
+            Some(_) => None,
+        };
+        match number {
+            Some(f) if f.is_finite() => Ok(Some(f)),
+            _ => Err(FieldError::field(column, self.not_a_number(column))),
+        }
+    }
+
+    fn not_a_number(&self, column: &str) -> String {
+        let v = self.get(column).unwrap_or("");
+        match self.decimal {
+            Decimal::Comma if v.contains('.') && !v.contains(',') => format!(
+                "'{v}' is geen getal: dit bestand gebruikt een decimale komma (zet `csv.decimal = \".\"` als dat niet klopt)"
+            ),
+            _ => format!("'{v}' is geen getal"),
+        }
     }
 
     pub fn opt_i64(&self, column: &str) -> Result<Option<i64>, FieldError> {
-        self.get(column)
-            .map(|v| {
+        match self.value(column) {
+            None => Ok(None),
+            Some(Value::Integer(i)) => Ok(Some(*i)),
+            Some(Value::Real(f)) if f.fract() == 0.0 && f.abs() < 1e15 => Ok(Some(*f as i64)),
+            Some(_) => {
+                let v = self.get(column).unwrap_or("");
+                if v.is_empty() {
+                    return Ok(None);
+                }
                 v.parse::<i64>()
-                    .map_err(|_| FieldError::field(column, format!("'{v}' is not a whole number")))
-            })
-            .transpose()
+                    .map(Some)
+                    .map_err(|_| FieldError::field(column, format!("'{v}' is geen geheel getal")))
+            }
+        }
     }
 
+    /// A date, whatever type the source gave the field: a date, a date and
+    /// time, or text as `YYYY-MM-DD`, `YYYY/MM/DD`, `D-M-YYYY`, an ISO date
+    /// and time, or the layer's `date_format`.
     pub fn date(&self, column: &str) -> Result<NaiveDate, FieldError> {
-        let v = self.required(column)?;
-        NaiveDate::parse_from_str(v, "%Y-%m-%d")
-            .map_err(|_| FieldError::field(column, format!("'{v}' is not a date (YYYY-MM-DD)")))
+        match self.value(column) {
+            Some(Value::Date(d)) => Ok(*d),
+            Some(Value::DateTime(dt)) => Ok(dt.date()),
+            _ => {
+                let v = self.required(column)?;
+                parse_date(v, self.date_format).ok_or_else(|| {
+                    FieldError::field(column, format!("'{v}' is geen datum (JJJJ-MM-DD)"))
+                })
+            }
+        }
     }
 
-    /// The feature's geometry in RD New.
+    /// A date, or `None` when the column is absent or empty.
+    pub fn opt_date(&self, column: &str) -> Result<Option<NaiveDate>, FieldError> {
+        if self.value(column).is_none() || self.get(column).is_none() {
+            return Ok(None);
+        }
+        self.date(column).map(Some)
+    }
+
+    /// The record's geometry in RD New.
     pub fn geometry(&self) -> Result<&Geometry, FieldError> {
         self.geometry
             .as_ref()
-            .ok_or_else(|| FieldError::field("geometry", "is empty"))
+            .ok_or_else(|| FieldError::field("geometry", "is leeg"))
     }
 
     /// The geometry as (multi)polygon.
@@ -92,7 +151,7 @@ impl Row {
             Geometry::MultiPolygon(mp) => Ok(mp.clone()),
             other => Err(FieldError::field(
                 "geometry",
-                format!("expected a polygon, found a {}", geometry_kind(other)),
+                format!("is een {}, geen vlak", geometry_kind(other)),
             )),
         }
     }
@@ -104,58 +163,95 @@ impl Row {
             Geometry::MultiPoint(mp) if mp.0.len() == 1 => Ok(mp.0[0]),
             other => Err(FieldError::field(
                 "geometry",
-                format!("expected a point, found a {}", geometry_kind(other)),
+                format!("is een {}, geen punt", geometry_kind(other)),
             )),
         }
     }
 }
 
-fn parse_f64(column: &str, v: &str) -> Result<f64, FieldError> {
-    v.parse::<f64>()
-        .ok()
-        .filter(|f| f.is_finite())
-        .ok_or_else(|| FieldError::field(column, format!("'{v}' is not a number")))
+/// A number written as text with `decimal` as its decimal separator. With a
+/// decimal comma a `.` may group thousands (`1.612,5`), nothing else.
+fn parse_number(v: &str, decimal: Decimal) -> Option<f64> {
+    match decimal {
+        Decimal::Point => v.parse().ok(),
+        Decimal::Comma => {
+            let (int, frac) = v.split_once(',').unwrap_or((v, ""));
+            let digits = int.trim_start_matches(['-', '+']);
+            let grouped = digits.contains('.');
+            if grouped {
+                // Thousands groups: 1-3 digits, then groups of exactly 3.
+                let mut groups = digits.split('.');
+                let first_ok = groups.next().is_some_and(|g| (1..=3).contains(&g.len()));
+                if !first_ok || !groups.all(|g| g.len() == 3) {
+                    return None;
+                }
+            }
+            let int = int.replace('.', "");
+            let text = if frac.is_empty() {
+                int
+            } else {
+                format!("{int}.{frac}")
+            };
+            text.parse().ok()
+        }
+    }
+}
+
+fn parse_date(v: &str, format: Option<&str>) -> Option<NaiveDate> {
+    if let Some(format) = format {
+        return NaiveDate::parse_from_str(v, format).ok();
+    }
+    // An ISO date and time: take the date part as written.
+    let date_part = v.split(['T', ' ']).next().unwrap_or(v);
+    ["%Y-%m-%d", "%Y/%m/%d", "%d-%m-%Y"]
+        .iter()
+        .find_map(|f| NaiveDate::parse_from_str(date_part, f).ok())
 }
 
 fn geometry_kind(g: &Geometry) -> &'static str {
     match g {
-        Geometry::Point(_) => "point",
-        Geometry::Line(_) | Geometry::LineString(_) => "line",
-        Geometry::Polygon(_) => "polygon",
-        Geometry::MultiPoint(_) => "multipoint",
-        Geometry::MultiLineString(_) => "multiline",
-        Geometry::MultiPolygon(_) => "multipolygon",
-        Geometry::GeometryCollection(_) => "geometry collection",
-        Geometry::Rect(_) => "rectangle",
-        Geometry::Triangle(_) => "triangle",
+        Geometry::Point(_) => "punt",
+        Geometry::Line(_) | Geometry::LineString(_) => "lijn",
+        Geometry::Polygon(_) => "vlak",
+        Geometry::MultiPoint(_) => "multipunt",
+        Geometry::MultiLineString(_) => "multilijn",
+        Geometry::MultiPolygon(_) => "multivlak",
+        Geometry::GeometryCollection(_) => "geometrieverzameling",
+        Geometry::Rect(_) => "rechthoek",
+        Geometry::Triangle(_) => "driehoek",
     }
 }
 
-/// Reads every feature of `source` and parses it with `parse`.
+/// Reads every record of `source` and parses it with `parse`.
 ///
-/// A missing required column fails the layer; a row that `parse` or the
-/// geometry check rejects is reported and left out.
+/// A missing file or required column fails the layer; a row that `parse` or
+/// the checks reject is reported and left out.
 pub(crate) fn read_layer<T>(
     schema: &Schema,
     source: &LayerSource,
+    context: &Context,
     report: &mut IngestReport,
     mut parse: impl FnMut(&Row) -> Result<T, FieldError>,
 ) -> Result<Vec<T>, IngestError> {
-    let path = &source.path;
+    let name = source.name();
+    let path = std::path::PathBuf::from(&name);
     report.start(schema.layer);
-    let dataset = Dataset::open(path).map_err(|e| IngestError::Open {
-        path: path.clone(),
-        source: e,
-    })?;
-    let mut layer = dataset.layer(0).map_err(|e| IngestError::Read {
-        path: path.clone(),
-        message: format!("no vector layer: {e}"),
-    })?;
+    let table = source::open(schema.layer, source, context)?.open()?;
+    for note in &table.notes {
+        report.note(note.clone());
+    }
+    if table.records.is_empty() {
+        report.note(format!(
+            "laag `{}`: {name} bevat geen records",
+            schema.layer
+        ));
+        return Ok(Vec::new());
+    }
 
-    let field_names: Vec<String> = layer.defn().fields().map(|f| f.name()).collect();
     let find = |column: &str| -> Option<usize> {
         let wanted = source.column(column);
-        field_names
+        table
+            .fields
             .iter()
             .position(|n| n.eq_ignore_ascii_case(wanted))
     };
@@ -163,18 +259,19 @@ pub(crate) fn read_layer<T>(
         path: path.clone(),
         layer: schema.layer,
         column: source.column(column).to_string(),
-        present: field_names.join(", "),
+        present: table.fields.join(", "),
     };
 
-    let has_geometry_field = layer.defn().geom_fields().count() > 0;
+    // A file with geometry of its own keeps it: attribute columns that
+    // happen to be called x/y never replace it.
     let positions = if !schema.needs_geometry {
         Positions::None
+    } else if table.has_geometry {
+        Positions::Geometry
     } else if find("x").is_some() && find("y").is_some() {
         Positions::XyColumns
     } else if find("lon").is_some() && find("lat").is_some() {
         Positions::LonLatColumns
-    } else if has_geometry_field {
-        Positions::Geometry
     } else {
         return Err(missing("x"));
     };
@@ -186,71 +283,54 @@ pub(crate) fn read_layer<T>(
     for &column in schema.optional {
         columns.push((column, find(column)));
     }
-    let coordinate_columns: [&'static str; 2] = match positions {
-        Positions::XyColumns => ["x", "y"],
-        Positions::LonLatColumns => ["lon", "lat"],
-        _ => ["", ""],
-    };
-    for column in coordinate_columns.into_iter().filter(|c| !c.is_empty()) {
-        columns.push((column, find(column)));
+    match positions {
+        Positions::XyColumns => columns.extend([("x", find("x")), ("y", find("y"))]),
+        Positions::LonLatColumns => columns.extend([("lon", find("lon")), ("lat", find("lat"))]),
+        _ => {}
     }
 
-    let crs_error = |message: String| IngestError::Crs {
-        path: path.clone(),
-        message,
-    };
-    let to_rd = match positions {
-        Positions::None => None,
-        _ => {
-            let from = match (&source.crs, positions) {
-                (Some(def), _) => srs_from_definition(def)
-                    .map_err(|e| crs_error(format!("crs `{def}` is not known to GDAL: {e}")))?,
-                (None, Positions::XyColumns) => {
-                    srs_from_epsg(RD_NEW).map_err(|e| crs_error(e.to_string()))?
-                }
-                (None, Positions::LonLatColumns) => {
-                    srs_from_epsg(WGS84).map_err(|e| crs_error(e.to_string()))?
-                }
-                (None, _) => layer.spatial_ref().ok_or_else(|| {
-                    crs_error(
-                        "the file has no CRS; set `crs` for this layer in the project file".into(),
-                    )
-                })?,
-            };
-            let is_rd = from.auth_code().ok() == Some(RD_NEW as i32);
-            let rd = srs_from_epsg(RD_NEW).map_err(|e| crs_error(e.to_string()))?;
-            if is_rd {
-                None
-            } else {
-                Some(
-                    Transformer::new(&from, &rd)
-                        .map_err(|e| crs_error(format!("no transform to RD New: {e}")))?,
-                )
-            }
-        }
-    };
+    let to_rd = transform_to_rd(schema.layer, source, &path, positions, &table)?;
 
     let mut records = Vec::new();
-    for (i, feature) in layer.features().enumerate() {
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    for (i, record) in table.records.into_iter().enumerate() {
         let number = i as u64 + 1;
-        let values: Vec<(&'static str, Option<String>)> = columns
-            .iter()
-            .map(|&(name, idx)| {
-                let value = idx.and_then(|idx| feature.field_as_string(idx).ok().flatten());
-                (name, value)
-            })
-            .collect();
-        let mut row = Row {
-            values,
-            geometry: None,
-        };
-        let result =
-            read_geometry(&row, positions, feature.geometry(), to_rd.as_ref()).and_then(|g| {
-                row.geometry = g;
-                parse(&row)
-            });
+        let result = record.and_then(|record| {
+            let values = columns
+                .iter()
+                .map(|&(name, idx)| {
+                    let value = idx.and_then(|idx| record.values.get(idx).cloned().flatten());
+                    let text = value.as_ref().map(Value::to_text).unwrap_or_default();
+                    (name, value, text)
+                })
+                .collect();
+            let mut row = Row {
+                values,
+                geometry: None,
+                decimal: table.decimal,
+                date_format: source.date_format.as_deref(),
+            };
+            let (geometry, repaired) =
+                read_geometry(&row, positions, record.geometry, to_rd.as_ref())?;
+            row.geometry = geometry;
+            let parsed = parse(&row)?;
+            if let Some(column) = schema.unique {
+                let id = row.required(column)?.to_string();
+                if let Some(first) = seen.get(&id) {
+                    return Err(FieldError::field(
+                        column,
+                        format!("'{id}' komt twee keer voor (eerst in rij {first})"),
+                    ));
+                }
+                seen.insert(id, number);
+            }
+            Ok((parsed, repaired))
+        });
         match result {
-            Ok(record) => {
+            Ok((record, repaired)) => {
+                if let Some(message) = repaired {
+                    report.note(format!("{name} rij {number}, veld `geometry`: {message}"));
+                }
                 records.push(record);
                 report.accept();
             }
@@ -258,7 +338,10 @@ pub(crate) fn read_layer<T>(
                 layer: schema.layer,
                 file: path.clone(),
                 row: number,
-                field: e.field.map(|f| source.column(&f).to_string()),
+                field: e.field.map(|f| match f.as_str() {
+                    "geometry" => f,
+                    _ => source.column(&f).to_string(),
+                }),
                 message: e.message,
             }),
         }
@@ -266,22 +349,67 @@ pub(crate) fn read_layer<T>(
     Ok(records)
 }
 
-/// The row's geometry in RD New, checked to lie in the Netherlands.
+/// The transform from the layer's CRS to RD New, `None` when it is RD New.
+fn transform_to_rd(
+    layer: &'static str,
+    source: &LayerSource,
+    path: &std::path::Path,
+    positions: Positions,
+    table: &source::Table,
+) -> Result<Option<Transformer>, IngestError> {
+    let crs_error = |message: String| IngestError::Crs {
+        layer,
+        path: path.to_path_buf(),
+        message,
+    };
+    let epsg = |code| srs_from_epsg(code).map_err(|e| crs_error(e.to_string()));
+    let from =
+        match (&source.crs, positions) {
+            (_, Positions::None) => return Ok(None),
+            (Some(def), _) => srs_from_definition(def)
+                .map_err(|e| crs_error(format!("crs `{def}` is onbekend bij GDAL: {e}")))?,
+            (None, Positions::LonLatColumns) => epsg(WGS84)?,
+            (None, Positions::XyColumns) => epsg(RD_NEW)?,
+            (None, Positions::Geometry) => match &table.crs {
+                Some(crs) => crs.clone(),
+                // WKT in a CSV file without a stated CRS is RD New, as x/y are.
+                None if is_csv(path) => epsg(RD_NEW)?,
+                None => return Err(crs_error(
+                    "het bestand noemt geen CRS; zet `crs` voor deze laag in het projectbestand"
+                        .into(),
+                )),
+            },
+        };
+    if from.auth_code().ok() == Some(RD_NEW as i32) {
+        return Ok(None);
+    }
+    let rd = srs_from_epsg(RD_NEW).map_err(|e| crs_error(e.to_string()))?;
+    Transformer::new(&from, &rd)
+        .map(Some)
+        .map_err(|e| crs_error(format!("geen transformatie naar RD New: {e}")))
+}
+
+fn is_csv(path: &std::path::Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+}
+
+/// The row's geometry in RD New, checked: every coordinate finite before and
+/// inside the Netherlands after the transform; polygons valid, or repaired
+/// (with a note) when GDAL's MakeValid can.
 fn read_geometry(
     row: &Row,
     positions: Positions,
-    feature_geometry: Option<&gdal::vector::Geometry>,
+    source_geometry: Option<Geometry>,
     to_rd: Option<&Transformer>,
-) -> Result<Option<Geometry>, FieldError> {
+) -> Result<(Option<Geometry>, Option<String>), FieldError> {
     let (mut geometry, field) = match positions {
-        Positions::None => return Ok(None),
-        Positions::Geometry => {
-            let g = feature_geometry.ok_or_else(|| FieldError::field("geometry", "is empty"))?;
-            let g = g
-                .to_geo()
-                .map_err(|e| FieldError::field("geometry", format!("cannot be read: {e}")))?;
-            (g, "geometry")
-        }
+        Positions::None => return Ok((None, None)),
+        Positions::Geometry => (
+            source_geometry.ok_or_else(|| FieldError::field("geometry", "is leeg"))?,
+            "geometry",
+        ),
         Positions::XyColumns | Positions::LonLatColumns => {
             let [cx, cy] = if positions == Positions::XyColumns {
                 ["x", "y"]
@@ -293,23 +421,82 @@ fn read_geometry(
             (Geometry::Point(Point::new(x, y)), cx)
         }
     };
-    if let Some(t) = to_rd {
-        t.geometry(&mut geometry).map_err(|e| {
-            FieldError::field(field, format!("cannot be transformed to RD New: {e}"))
-        })?;
+    if geometry.coords_count() == 0 {
+        return Err(FieldError::field(field, "is leeg"));
     }
-    let bbox = geometry
-        .bounding_rect()
-        .ok_or_else(|| FieldError::field(field, "is empty"))?;
-    if !in_netherlands(bbox.min().x, bbox.min().y) || !in_netherlands(bbox.max().x, bbox.max().y) {
+    if let Some((k, c)) = geometry
+        .coords_iter()
+        .enumerate()
+        .find(|(_, c)| !c.x.is_finite() || !c.y.is_finite())
+    {
         return Err(FieldError::field(
             field,
             format!(
-                "coordinates ({:.1}, {:.1}) in RD New lie outside the Netherlands; wrong CRS or swapped columns?",
-                bbox.min().x,
-                bbox.min().y
+                "hoekpunt {} heeft een ongeldige coördinaat ({}, {})",
+                k + 1,
+                c.x,
+                c.y
             ),
         ));
     }
-    Ok(Some(geometry))
+    if let Some(t) = to_rd {
+        t.geometry(&mut geometry).map_err(|e| {
+            FieldError::field(
+                field,
+                format!("kan niet naar RD New getransformeerd worden: {e}"),
+            )
+        })?;
+    }
+    if let Some((k, c)) = geometry
+        .coords_iter()
+        .enumerate()
+        .find(|(_, c)| !in_netherlands(c.x, c.y))
+    {
+        let point = if geometry.coords_count() > 1 {
+            format!("hoekpunt {} ", k + 1)
+        } else {
+            String::new()
+        };
+        return Err(FieldError::field(
+            field,
+            format!(
+                "{point}ligt in RD New op ({:.1}, {:.1}), buiten Nederland; verkeerde CRS of verwisselde kolommen?",
+                c.x, c.y
+            ),
+        ));
+    }
+    let repaired =
+        crate::validate::polygons(&mut geometry).map_err(|e| FieldError::field(field, e))?;
+    Ok((Some(geometry), repaired))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_in_both_dialects() {
+        assert_eq!(parse_number("12.5", Decimal::Point), Some(12.5));
+        assert_eq!(parse_number("12,5", Decimal::Point), None);
+        assert_eq!(parse_number("12,5", Decimal::Comma), Some(12.5));
+        assert_eq!(parse_number("-0,75", Decimal::Comma), Some(-0.75));
+        assert_eq!(parse_number("1.612,5", Decimal::Comma), Some(1612.5));
+        assert_eq!(parse_number("1.612", Decimal::Comma), Some(1612.0));
+        assert_eq!(parse_number("155000", Decimal::Comma), Some(155000.0));
+        // A decimal point in a decimal-comma file is an error, not 125.
+        assert_eq!(parse_number("12.5", Decimal::Comma), None);
+        assert_eq!(parse_number("1.61,5", Decimal::Comma), None);
+    }
+
+    #[test]
+    fn dates_in_the_usual_ways() {
+        let d = NaiveDate::from_ymd_opt(2024, 12, 9);
+        assert_eq!(parse_date("2024-12-09", None), d);
+        assert_eq!(parse_date("2024/12/09", None), d);
+        assert_eq!(parse_date("9-12-2024", None), d);
+        assert_eq!(parse_date("2024-12-09T10:15:00Z", None), d);
+        assert_eq!(parse_date("12/09/2024", Some("%m/%d/%Y")), d);
+        assert_eq!(parse_date("2025-13-45", None), None);
+        assert_eq!(parse_date("12/09/2024", None), None);
+    }
 }

@@ -12,11 +12,14 @@ pub struct LayerReport {
     pub rejected: u64,
 }
 
-/// The ingest summary: counts per layer and every rejection.
+/// The ingest summary: counts per layer, every rejection, and notes on
+/// what was read in a way the user should know (a repaired polygon, a
+/// detected CSV dialect, an empty folder).
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct IngestReport {
     pub layers: Vec<LayerReport>,
     pub rejections: Vec<Rejection>,
+    pub notes: Vec<String>,
 }
 
 impl IngestReport {
@@ -47,6 +50,15 @@ impl IngestReport {
         self.rejections.push(rejection);
     }
 
+    pub(crate) fn note(&mut self, note: String) {
+        self.notes.push(note);
+    }
+
+    /// The counts of the layer read last.
+    pub(crate) fn last(&self) -> Option<&LayerReport> {
+        self.layers.last()
+    }
+
     pub fn layer(&self, name: &str) -> Option<&LayerReport> {
         self.layers.iter().find(|l| l.layer == name)
     }
@@ -69,6 +81,9 @@ impl fmt::Display for IngestReport {
                 "{:<15} {:>9} {:>12} {:>9}",
                 l.layer, l.read, l.accepted, l.rejected
             )?;
+        }
+        for note in &self.notes {
+            writeln!(f, "let op: {note}")?;
         }
         for r in &self.rejections {
             writeln!(f, "afgewezen: {r}")?;

@@ -65,6 +65,12 @@ impl ScoreConfig {
                 return Err(format!("`{key}` must be a positive number, not {v}"));
             }
         }
+        if !(1.0..=1000.0).contains(&self.cell_size) {
+            return Err(format!(
+                "`scoring.cell_size` = {} m: kies een celgrootte van 1 tot 1000 m (standaard 25)",
+                self.cell_size
+            ));
+        }
         let w = &self.weights;
         for (key, v) in [
             ("leegstand", w.leegstand),

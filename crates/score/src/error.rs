@@ -4,8 +4,20 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScoreError {
-    #[error("the gemeenten layer holds no polygon, so there is no study area")]
+    #[error("de laag gemeenten bevat geen vlak, dus er is geen studiegebied")]
     NoStudyArea,
+    #[error(
+        "het raster van {cols} × {rows} cellen van {cell} m vraagt ongeveer {needed_gb:.1} GB geheugen{}; \
+         kies een grotere `scoring.cell_size` of een kleiner studiegebied",
+        available_gb.map(|a| format!(", er is {a:.1} GB beschikbaar")).unwrap_or_default()
+    )]
+    GridTooLarge {
+        cols: usize,
+        rows: usize,
+        cell: f64,
+        needed_gb: f64,
+        available_gb: Option<f64>,
+    },
     #[error("{}: cannot resample satellite tile: {source}", path.display())]
     Tile {
         path: PathBuf,

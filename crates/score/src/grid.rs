@@ -1,7 +1,27 @@
 //! The scoring grid: square cells in RD New with edges on multiples of the
 //! cell size, stored north-up row by row like a GeoTIFF.
 
+use crate::ScoreError;
 use serde::Serialize;
+
+/// Peak bytes of scoring per grid cell: the national benchmark (156 M
+/// cells) peaks at 4.5 GB, 29 bytes a cell; the rest is headroom for
+/// calibration and the R-trees.
+pub const BYTES_PER_CELL: u64 = 40;
+
+/// Memory available to a new allocation (Linux), in bytes.
+fn available_memory() -> Option<u64> {
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kb: u64 = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemAvailable:"))?
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb * 1024)
+}
 
 /// Position and size of the grid.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -37,6 +57,24 @@ impl GridSpec {
             cols: ((x_max - x_min) / cell).round().max(1.0) as usize,
             rows: ((y_max - y_min) / cell).round().max(1.0) as usize,
         }
+    }
+
+    /// Refuses a grid whose scoring would not fit in the memory available
+    /// now (Linux `MemAvailable`), before anything is allocated: scoring
+    /// holds about [`BYTES_PER_CELL`] bytes per cell at its peak.
+    pub fn check_memory(&self) -> Result<(), ScoreError> {
+        let needed = (self.cols as u128) * (self.rows as u128) * BYTES_PER_CELL as u128;
+        let available = available_memory().map(u128::from);
+        if available.is_some_and(|a| needed > a) || needed > usize::MAX as u128 / 4 {
+            return Err(ScoreError::GridTooLarge {
+                cols: self.cols,
+                rows: self.rows,
+                cell: self.cell,
+                needed_gb: needed as f64 / 1e9,
+                available_gb: available.map(|a| a as f64 / 1e9),
+            });
+        }
+        Ok(())
     }
 
     pub fn len(&self) -> usize {

@@ -137,6 +137,7 @@ impl Base {
             [bbox.min().x, bbox.min().y, bbox.max().x, bbox.max().y],
             config.cell_size,
         );
+        spec.check_memory()?;
         let gemeente = mask::polygon_ids(&spec, data.gemeenten.iter().map(|g| &g.geometry))?;
         let buitengebied: Vec<bool> = {
             let kom = mask::polygon_ids(&spec, data.bebouwde_kom.iter().map(|k| &k.geometry))?;

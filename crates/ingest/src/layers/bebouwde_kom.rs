@@ -1,6 +1,7 @@
 //! `bebouwde_kom`: built-up areas, where no risk is computed.
 
 use crate::reader::{read_layer, Schema};
+use crate::source::Context;
 use crate::{IngestError, IngestReport, LayerSource};
 use geo::MultiPolygon;
 
@@ -17,10 +18,15 @@ const SCHEMA: Schema = Schema {
     required: &[],
     optional: &["naam"],
     needs_geometry: true,
+    unique: None,
 };
 
-pub fn read(source: &LayerSource, report: &mut IngestReport) -> Result<Vec<Kom>, IngestError> {
-    read_layer(&SCHEMA, source, report, |row| {
+pub fn read(
+    source: &LayerSource,
+    context: &Context,
+    report: &mut IngestReport,
+) -> Result<Vec<Kom>, IngestError> {
+    read_layer(&SCHEMA, source, context, report, |row| {
         Ok(Kom {
             naam: row.get("naam").map(str::to_string),
             geometry: row.multipolygon()?,

@@ -2,6 +2,7 @@
 
 use crate::error::FieldError;
 use crate::reader::{read_layer, Schema};
+use crate::source::Context;
 use crate::{IngestError, IngestReport, LayerSource};
 use chrono::NaiveDate;
 use geo::Point;
@@ -26,13 +27,18 @@ const SCHEMA: Schema = Schema {
     required: &["incident_id", "datum"],
     optional: &["dumpingwijze", "volume_l", "productietype"],
     needs_geometry: true,
+    unique: Some("incident_id"),
 };
 
-pub fn read(source: &LayerSource, report: &mut IngestReport) -> Result<Vec<Dumping>, IngestError> {
-    read_layer(&SCHEMA, source, report, |row| {
+pub fn read(
+    source: &LayerSource,
+    context: &Context,
+    report: &mut IngestReport,
+) -> Result<Vec<Dumping>, IngestError> {
+    read_layer(&SCHEMA, source, context, report, |row| {
         let volume_l = row.opt_f64("volume_l")?;
         if let Some(v) = volume_l.filter(|v| *v < 0.0) {
-            return Err(FieldError::field("volume_l", format!("{v} l is negative")));
+            return Err(FieldError::field("volume_l", format!("{v} l is negatief")));
         }
         Ok(Dumping {
             incident_id: row.required("incident_id")?.to_string(),

@@ -2,6 +2,7 @@
 
 use crate::error::FieldError;
 use crate::reader::{read_layer, Schema};
+use crate::source::Context;
 use crate::{IngestError, IngestReport, LayerSource};
 use geo::MultiPolygon;
 
@@ -19,15 +20,20 @@ const SCHEMA: Schema = Schema {
     required: &["statcode", "statnaam"],
     optional: &[],
     needs_geometry: true,
+    unique: Some("statcode"),
 };
 
-pub fn read(source: &LayerSource, report: &mut IngestReport) -> Result<Vec<Gemeente>, IngestError> {
-    read_layer(&SCHEMA, source, report, |row| {
+pub fn read(
+    source: &LayerSource,
+    context: &Context,
+    report: &mut IngestReport,
+) -> Result<Vec<Gemeente>, IngestError> {
+    read_layer(&SCHEMA, source, context, report, |row| {
         let statcode = row.required("statcode")?;
         if !is_cbs_code(statcode) {
             return Err(FieldError::field(
                 "statcode",
-                format!("'{statcode}' is not a CBS municipality code (GM followed by four digits)"),
+                format!("'{statcode}' is geen CBS-gemeentecode (GM gevolgd door vier cijfers)"),
             ));
         }
         Ok(Gemeente {

@@ -1,10 +1,14 @@
 //! `panden`: agricultural buildings with BAG-like fields and vacancy.
 
+use crate::config::Join;
 use crate::error::FieldError;
 use crate::reader::{read_layer, Schema};
+use crate::source::Context;
 use crate::{IngestError, IngestReport, LayerSource};
-use geo::{Centroid, Geometry, Point};
+use chrono::NaiveDate;
+use geo::{Area, Centroid, Geometry, Point};
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// What is known about a building's vacancy (leegstand).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -61,37 +65,90 @@ pub struct Pand {
     pub status: Option<String>,
     pub gebruiksdoel: Option<String>,
     pub bouwjaar: Option<i32>,
-    /// Floor area in m².
+    /// Floor area in m² (the footprint's area when the source has none).
     pub oppervlakte: f64,
     pub leegstand: Leegstand,
+    /// When the vacancy was recorded, if known: a record dated after a
+    /// model's cut date must not inform it.
+    pub leegstand_datum: Option<NaiveDate>,
     /// Footprint polygon or point, in RD New.
     pub geometry: Geometry,
     pub centroid: Point,
 }
 
+/// The BAG status of a building that is out of use.
+pub const BUITEN_GEBRUIK: &str = "Pand buiten gebruik";
+
 const SCHEMA: Schema = Schema {
     layer: "panden",
-    required: &["identificatie", "oppervlakte", "leegstand"],
-    optional: &["status", "gebruiksdoel", "bouwjaar"],
+    required: &["identificatie", "leegstand"],
+    optional: &[
+        "oppervlakte",
+        "leegstand_datum",
+        "status",
+        "gebruiksdoel",
+        "bouwjaar",
+    ],
     needs_geometry: true,
+    unique: Some("identificatie"),
 };
 
-pub fn read(source: &LayerSource, report: &mut IngestReport) -> Result<Vec<Pand>, IngestError> {
-    read_layer(&SCHEMA, source, report, |row| {
-        let raw = row.required("leegstand")?;
-        let leegstand = raw.parse::<Leegstand>().map_err(|()| {
-            FieldError::field(
-                "leegstand",
-                format!("'{raw}' is not one of bevestigd, vermoedelijk, nee, onbekend"),
-            )
-        })?;
-        let oppervlakte = row.f64("oppervlakte")?;
-        if oppervlakte < 0.0 {
-            return Err(FieldError::field(
-                "oppervlakte",
-                format!("{oppervlakte} m² is negative"),
-            ));
-        }
+/// With a join table, vacancy may come from it instead of the layer.
+const SCHEMA_JOINED: Schema = Schema {
+    layer: "panden",
+    required: &["identificatie"],
+    optional: &[
+        "leegstand",
+        "oppervlakte",
+        "leegstand_datum",
+        "status",
+        "gebruiksdoel",
+        "bouwjaar",
+    ],
+    needs_geometry: true,
+    unique: Some("identificatie"),
+};
+
+/// Vacancy from the join table: status and record date by key.
+type JoinTable = HashMap<String, (Leegstand, Option<NaiveDate>)>;
+
+/// Reads the buildings. Vacancy comes from the `leegstand` column, else
+/// from the `join` table by key, else — for a BAG status "Pand buiten
+/// gebruik" — `vermoedelijk`, else `onbekend` (only with a join: without
+/// one, the column is required).
+pub fn read(
+    source: &LayerSource,
+    context: &Context,
+    report: &mut IngestReport,
+) -> Result<Vec<Pand>, IngestError> {
+    let joined = match &source.join {
+        Some(join) => Some(read_join(join, context, report)?),
+        None => None,
+    };
+    let schema = if joined.is_some() {
+        &SCHEMA_JOINED
+    } else {
+        &SCHEMA
+    };
+    read_layer(schema, source, context, report, |row| {
+        let identificatie = row.required("identificatie")?;
+        let status = row.get("status").map(str::to_string);
+        let from_join = joined.as_ref().and_then(|j| j.get(identificatie));
+        let (leegstand, leegstand_datum) = match row.get("leegstand") {
+            Some(raw) => (parse_leegstand(raw)?, row.opt_date("leegstand_datum")?),
+            None => match (from_join, &joined) {
+                (Some(&(l, d)), _) => (l, d),
+                (None, Some(_))
+                    if status
+                        .as_deref()
+                        .is_some_and(|s| s.eq_ignore_ascii_case(BUITEN_GEBRUIK)) =>
+                {
+                    (Leegstand::Vermoedelijk, None)
+                }
+                (None, Some(_)) => (Leegstand::Onbekend, None),
+                (None, None) => return Err(FieldError::field("leegstand", "is leeg")),
+            },
+        };
         let bouwjaar = row
             .opt_i64("bouwjaar")?
             .map(|y| {
@@ -99,7 +156,7 @@ pub fn read(source: &LayerSource, report: &mut IngestReport) -> Result<Vec<Pand>
                     .ok()
                     .filter(|y| (1000..=2100).contains(y))
                     .ok_or_else(|| {
-                        FieldError::field("bouwjaar", format!("{y} is not a plausible year"))
+                        FieldError::field("bouwjaar", format!("{y} is geen plausibel bouwjaar"))
                     })
             })
             .transpose()?;
@@ -108,23 +165,81 @@ pub fn read(source: &LayerSource, report: &mut IngestReport) -> Result<Vec<Pand>
             Geometry::Point(p) => *p,
             Geometry::Polygon(_) | Geometry::MultiPolygon(_) => geometry
                 .centroid()
-                .ok_or_else(|| FieldError::field("geometry", "has no area"))?,
-            _ => {
+                .ok_or_else(|| FieldError::field("geometry", "heeft geen oppervlak"))?,
+            _ => return Err(FieldError::field("geometry", "is geen vlak of punt")),
+        };
+        let oppervlakte = match row.opt_f64("oppervlakte")? {
+            Some(a) if a < 0.0 => {
                 return Err(FieldError::field(
-                    "geometry",
-                    "expected a polygon or a point",
+                    "oppervlakte",
+                    format!("{a} m² is negatief"),
                 ))
             }
+            Some(a) => a,
+            // BAG panden carry no floor area: take the footprint's.
+            None => match &geometry {
+                Geometry::Point(_) => {
+                    return Err(FieldError::field(
+                        "oppervlakte",
+                        "is leeg en het pand heeft geen vlak om het uit af te leiden",
+                    ))
+                }
+                g => g.unsigned_area(),
+            },
         };
         Ok(Pand {
-            identificatie: row.required("identificatie")?.to_string(),
-            status: row.get("status").map(str::to_string),
+            identificatie: identificatie.to_string(),
+            status,
             gebruiksdoel: row.get("gebruiksdoel").map(str::to_string),
             bouwjaar,
             oppervlakte,
             leegstand,
+            leegstand_datum,
             geometry,
             centroid,
         })
     })
+}
+
+fn parse_leegstand(raw: &str) -> Result<Leegstand, FieldError> {
+    raw.parse::<Leegstand>().map_err(|()| {
+        FieldError::field(
+            "leegstand",
+            format!("'{raw}' is niet een van bevestigd, vermoedelijk, nee, onbekend"),
+        )
+    })
+}
+
+/// The join table's vacancy by key; its bad rows are rejections of the
+/// `panden` layer, named by the table's file and row.
+fn read_join(
+    join: &Join,
+    context: &Context,
+    report: &mut IngestReport,
+) -> Result<JoinTable, IngestError> {
+    let source = LayerSource {
+        path: Some(join.path.clone()),
+        csv: join.csv.clone(),
+        columns: [("identificatie".to_string(), join.key.clone())].into(),
+        ..LayerSource::default()
+    };
+    let schema = Schema {
+        layer: "panden_koppeling",
+        required: &["identificatie", "leegstand"],
+        optional: &["leegstand_datum"],
+        needs_geometry: false,
+        unique: Some("identificatie"),
+    };
+    let mut table = JoinTable::new();
+    let rows = read_layer(&schema, &source, context, report, |row| {
+        Ok((
+            row.required("identificatie")?.to_string(),
+            parse_leegstand(row.required("leegstand")?)?,
+            row.opt_date("leegstand_datum")?,
+        ))
+    })?;
+    for (key, leegstand, datum) in rows {
+        table.insert(key, (leegstand, datum));
+    }
+    Ok(table)
 }

@@ -2,6 +2,7 @@
 
 use crate::error::FieldError;
 use crate::reader::{read_layer, Schema};
+use crate::source::Context;
 use crate::{IngestError, IngestReport, LayerSource, Rwzi};
 use chrono::NaiveDate;
 
@@ -23,36 +24,38 @@ const SCHEMA: Schema = Schema {
     required: &["rwzi_code", "datum", "stof", "vracht_g_d"],
     optional: &["enantiomeer_fractie"],
     needs_geometry: false,
+    unique: None,
 };
 
 /// Reads the measurements; a code that names no plant in `rwzi` is rejected.
 pub fn read(
     source: &LayerSource,
     rwzi: &[Rwzi],
+    context: &Context,
     report: &mut IngestReport,
 ) -> Result<Vec<Rioolmeting>, IngestError> {
     let known: std::collections::HashSet<&str> =
         rwzi.iter().map(|r| r.rwzi_code.as_str()).collect();
-    read_layer(&SCHEMA, source, report, |row| {
+    read_layer(&SCHEMA, source, context, report, |row| {
         let code = row.required("rwzi_code")?;
         if !known.contains(code) {
             return Err(FieldError::field(
                 "rwzi_code",
-                format!("'{code}' is not a plant in the rwzi layer"),
+                format!("'{code}' is geen RWZI in de laag rwzi"),
             ));
         }
         let vracht = row.f64("vracht_g_d")?;
         if vracht < 0.0 {
             return Err(FieldError::field(
                 "vracht_g_d",
-                format!("{vracht} g/d is negative"),
+                format!("{vracht} g/d is negatief"),
             ));
         }
         let ef = row.opt_f64("enantiomeer_fractie")?;
         if let Some(ef) = ef.filter(|ef| !(0.0..=1.0).contains(ef)) {
             return Err(FieldError::field(
                 "enantiomeer_fractie",
-                format!("{ef} is not a fraction between 0 and 1"),
+                format!("{ef} is geen fractie tussen 0 en 1"),
             ));
         }
         Ok(Rioolmeting {

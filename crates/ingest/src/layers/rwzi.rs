@@ -2,6 +2,7 @@
 
 use crate::error::FieldError;
 use crate::reader::{read_layer, Schema};
+use crate::source::Context;
 use crate::{IngestError, IngestReport, LayerSource};
 use geo::MultiPolygon;
 
@@ -20,23 +21,21 @@ const SCHEMA: Schema = Schema {
     required: &["rwzi_code", "rwzi_naam"],
     optional: &["inwoners"],
     needs_geometry: true,
+    unique: Some("rwzi_code"),
 };
 
-pub fn read(source: &LayerSource, report: &mut IngestReport) -> Result<Vec<Rwzi>, IngestError> {
-    let mut seen = std::collections::HashSet::new();
-    read_layer(&SCHEMA, source, report, |row| {
+pub fn read(
+    source: &LayerSource,
+    context: &Context,
+    report: &mut IngestReport,
+) -> Result<Vec<Rwzi>, IngestError> {
+    read_layer(&SCHEMA, source, context, report, |row| {
         let code = row.required("rwzi_code")?;
-        if !seen.insert(code.to_string()) {
-            return Err(FieldError::field(
-                "rwzi_code",
-                format!("'{code}' appears twice"),
-            ));
-        }
         let inwoners = row
             .opt_i64("inwoners")?
             .map(|n| {
                 u64::try_from(n)
-                    .map_err(|_| FieldError::field("inwoners", format!("{n} is negative")))
+                    .map_err(|_| FieldError::field("inwoners", format!("{n} is negatief")))
             })
             .transpose()?;
         Ok(Rwzi {

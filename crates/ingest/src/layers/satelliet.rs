@@ -4,8 +4,10 @@
 //! R-tree), size and nodata. Scoring warps the pixels onto its grid.
 
 use crate::crs::{in_netherlands, srs_from_epsg, Transformer, RD_NEW};
+use crate::source::Context;
 use crate::{IngestError, IngestReport, LayerSource, Rejection};
-use gdal::Dataset;
+use chrono::NaiveDate;
+use gdal::{Dataset, Metadata};
 use geo::{LineString, Polygon};
 use std::path::{Path, PathBuf};
 
@@ -18,21 +20,39 @@ pub struct SatellietTegel {
     pub footprint: Polygon,
     pub size: (usize, usize),
     pub nodata: Option<f64>,
+    /// Acquisition date: GDAL metadata (`ACQUISITIONDATE`,
+    /// `TIFFTAG_DATETIME`), else a `YYYYMMDD` or `YYYY-MM-DD` in the file
+    /// name. `None` when neither says: such a tile may show the future to a
+    /// model fitted on the past.
+    pub datum: Option<NaiveDate>,
 }
 
 const LAYER: &str = "satelliet";
 /// Points per tile edge when the footprint is transformed.
 const EDGE_POINTS: usize = 16;
+/// An anomaly beyond this many degrees is not a land-surface temperature
+/// anomaly: the tile holds something else (a photo, a temperature in K).
+const MAX_ANOMALY_C: f64 = 60.0;
 
+/// Reads the GeoTIFFs of the folder in name order; row *N* in messages is
+/// the *N*-th of them.
 pub fn read(
     source: &LayerSource,
+    _context: &Context,
     report: &mut IngestReport,
 ) -> Result<Vec<SatellietTegel>, IngestError> {
     report.start(LAYER);
-    let dir = &source.path;
-    let entries = std::fs::read_dir(dir).map_err(|e| IngestError::Read {
+    let dir = source.path.clone().unwrap_or_default();
+    if !dir.exists() {
+        return Err(IngestError::NotFound {
+            layer: LAYER,
+            path: dir,
+        });
+    }
+    let entries = std::fs::read_dir(&dir).map_err(|e| IngestError::Read {
+        layer: LAYER,
         path: dir.clone(),
-        message: format!("cannot list the satellite folder: {e}"),
+        message: format!("de map kan niet gelezen worden: {e}"),
     })?;
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -43,11 +63,20 @@ pub fn read(
         })
         .collect();
     paths.sort();
+    if paths.is_empty() {
+        report.note(format!(
+            "laag `satelliet`: {} bevat geen GeoTIFF (.tif/.tiff); de satellietindicator is overal 0",
+            dir.display()
+        ));
+    }
 
     let mut tiles = Vec::new();
     for (i, path) in paths.iter().enumerate() {
         match read_tile(path) {
-            Ok(tile) => {
+            Ok((tile, notes)) => {
+                for note in notes {
+                    report.note(format!("{} rij {}: {note}", path.display(), i + 1));
+                }
                 report.accept();
                 tiles.push(tile);
             }
@@ -60,34 +89,81 @@ pub fn read(
             }),
         }
     }
+    if !tiles.is_empty() && tiles.iter().all(|t| t.datum.is_none()) {
+        report.note(
+            "laag `satelliet`: geen enkele tegel heeft een opnamedatum (metadata of JJJJMMDD in de bestandsnaam); \
+             een model dat op het verleden wordt getoetst kan dan latere beelden zien"
+                .into(),
+        );
+    }
     Ok(tiles)
 }
 
-fn read_tile(path: &Path) -> Result<SatellietTegel, (&'static str, String)> {
-    let dataset = Dataset::open(path).map_err(|e| ("file", format!("GDAL cannot open it: {e}")))?;
-    if dataset.raster_count() == 0 {
-        return Err(("band", "has no raster band".into()));
+type TileError = (&'static str, String);
+
+fn read_tile(path: &Path) -> Result<(SatellietTegel, Vec<String>), TileError> {
+    let mut notes = Vec::new();
+    let dataset =
+        Dataset::open(path).map_err(|e| ("file", format!("GDAL kan het niet openen: {e}")))?;
+    match dataset.raster_count() {
+        0 => return Err(("band", "heeft geen rasterband".into())),
+        1 => {}
+        n => {
+            return Err((
+                "band",
+                format!("heeft {n} banden; een anomalietegel heeft er één (de anomalie in °C) — een kleurenfoto of multispectraal beeld?"),
+            ))
+        }
     }
-    let srs = dataset
-        .spatial_ref()
-        .map_err(|_| ("georeference", "has no CRS (not georeferenced)".to_string()))?;
+    let srs = dataset.spatial_ref().map_err(|_| {
+        (
+            "georeference",
+            "heeft geen CRS (niet gegeorefereerd)".to_string(),
+        )
+    })?;
     let gt = dataset.geo_transform().map_err(|_| {
         (
             "georeference",
-            "has no geotransform (not georeferenced)".to_string(),
+            "heeft geen geotransformatie (niet gegeorefereerd)".to_string(),
         )
     })?;
     if gt == [0.0, 1.0, 0.0, 0.0, 0.0, 1.0] {
         return Err((
             "georeference",
-            "has the identity geotransform (not georeferenced)".into(),
+            "heeft de identieke geotransformatie (niet gegeorefereerd)".into(),
         ));
     }
     let (w, h) = dataset.raster_size();
     let band = dataset
         .rasterband(1)
-        .map_err(|e| ("band", format!("band 1 cannot be read: {e}")))?;
+        .map_err(|e| ("band", format!("band 1 kan niet gelezen worden: {e}")))?;
+    let kind = band.band_type();
+    if !kind.is_signed() && !kind.is_floating() {
+        return Err((
+            "band",
+            format!(
+                "heeft het type {} zonder teken; een anomalie kan negatief zijn (°C als Float32 of Int16)",
+                kind.name()
+            ),
+        ));
+    }
     let nodata = band.no_data_value();
+    if nodata.is_none() && !kind.is_floating() {
+        notes.push("heeft geen nodata-waarde: elke pixel telt als meting".into());
+    }
+    let range = band
+        .compute_raster_min_max(true)
+        .map_err(|e| ("band", format!("waarden kunnen niet gelezen worden: {e}")))?;
+    let extreme = range.min.abs().max(range.max.abs());
+    if extreme > MAX_ANOMALY_C {
+        return Err((
+            "band",
+            format!(
+                "waarden van {} tot {} zijn geen temperatuuranomalie in °C (verwacht binnen ±{MAX_ANOMALY_C})",
+                range.min, range.max
+            ),
+        ));
+    }
 
     // Walk the outline in pixel space, then to the tile CRS, then to RD.
     let (wf, hf) = (w as f64, h as f64);
@@ -119,20 +195,75 @@ fn read_tile(path: &Path) -> Result<SatellietTegel, (&'static str, String)> {
         .map_err(|e| {
             (
                 "georeference",
-                format!("cannot be transformed to RD New: {e}"),
+                format!("kan niet naar RD New getransformeerd worden: {e}"),
             )
         })?;
-    if !xs.iter().zip(&ys).all(|(&x, &y)| in_netherlands(x, y)) {
+    if let Some((x, y)) = xs.iter().zip(&ys).find(|(&x, &y)| !in_netherlands(x, y)) {
         return Err((
             "georeference",
-            "the tile lies (partly) outside the Netherlands".into(),
+            format!("de tegel ligt (deels) buiten Nederland: RD ({x:.0}, {y:.0})"),
         ));
     }
     let ring: LineString = xs.into_iter().zip(ys).collect::<Vec<_>>().into();
-    Ok(SatellietTegel {
-        path: path.to_path_buf(),
-        footprint: Polygon::new(ring, vec![]),
-        size: (w, h),
-        nodata,
+    let datum = acquisition_date(&dataset, path);
+    Ok((
+        SatellietTegel {
+            path: path.to_path_buf(),
+            footprint: Polygon::new(ring, vec![]),
+            size: (w, h),
+            nodata,
+            datum,
+        },
+        notes,
+    ))
+}
+
+/// The acquisition date from the metadata, else from the file name.
+fn acquisition_date(dataset: &Dataset, path: &Path) -> Option<NaiveDate> {
+    let from_metadata = [
+        "ACQUISITIONDATE",
+        "ACQUISITION_DATE",
+        "DATE_ACQUIRED",
+        "TIFFTAG_DATETIME",
+    ]
+    .iter()
+    .filter_map(|key| dataset.metadata_item(key, ""))
+    .find_map(|v| date_in(&v));
+    from_metadata.or_else(|| date_in(&path.file_stem()?.to_string_lossy()))
+}
+
+/// The first `YYYY-MM-DD`, `YYYY:MM:DD` or `YYYYMMDD` date in `text`.
+fn date_in(text: &str) -> Option<NaiveDate> {
+    let bytes = text.as_bytes();
+    (0..bytes.len()).find_map(|i| {
+        let rest = &text[i..];
+        let digit = |k: usize| bytes.get(i + k).is_some_and(u8::is_ascii_digit);
+        // Not in the middle of a longer number.
+        if i > 0 && bytes[i - 1].is_ascii_digit() {
+            return None;
+        }
+        if (0..4).all(digit) && matches!(bytes.get(i + 4), Some(b'-' | b':')) {
+            let s = rest.get(..10)?.replace(':', "-");
+            return NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok();
+        }
+        if (0..8).all(digit) && !digit(8) {
+            return NaiveDate::parse_from_str(rest.get(..8)?, "%Y%m%d").ok();
+        }
+        None
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_in_names_and_metadata() {
+        let d = NaiveDate::from_ymd_opt(2026, 7, 14);
+        assert_eq!(date_in("S2_T31UFT_20260714_anomalie"), d);
+        assert_eq!(date_in("lst-2026-07-14"), d);
+        assert_eq!(date_in("2026:07:14 10:31:00"), d);
+        assert_eq!(date_in("S2_T31UFT_oost"), None);
+        assert_eq!(date_in("tile_120260714"), None);
+    }
 }

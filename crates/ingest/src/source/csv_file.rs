@@ -1,0 +1,253 @@
+//! CSV files as Excel, databases and police systems write them.
+//!
+//! Read with the `csv` crate, not GDAL, so that the dialect can be detected
+//! and reported: the delimiter (`,` `;` tab `|`) from the header line, the
+//! encoding (UTF-8 with or without BOM, else Windows-1252 as Excel writes
+//! it), and the decimal separator from the values. Line ends may be LF or
+//! CRLF. A `wkt` (or `geometry`) column holds geometry as WKT; otherwise
+//! positions come from `x`/`y` or `lon`/`lat` columns, which the reader
+//! handles.
+
+use super::{Decimal, Record, Source, Table, Value};
+use crate::config::CsvDialect;
+use crate::error::FieldError;
+use crate::IngestError;
+use std::path::PathBuf;
+
+/// A CSV file with its dialect (each part `None` is detected).
+pub struct CsvFile {
+    layer: &'static str,
+    path: PathBuf,
+    dialect: CsvDialect,
+}
+
+impl CsvFile {
+    pub fn new(layer: &'static str, path: PathBuf, dialect: CsvDialect) -> Self {
+        CsvFile {
+            layer,
+            path,
+            dialect,
+        }
+    }
+}
+
+/// Column names that hold WKT geometry.
+const WKT_COLUMNS: [&str; 2] = ["wkt", "geometry"];
+
+impl Source for CsvFile {
+    fn name(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn open(&self) -> Result<Table, IngestError> {
+        let read_error = |message: String| IngestError::Read {
+            layer: self.layer,
+            path: self.path.clone(),
+            message,
+        };
+        let bytes = std::fs::read(&self.path).map_err(|e| IngestError::Open {
+            layer: self.layer,
+            path: self.path.clone(),
+            message: e.to_string(),
+        })?;
+        let mut notes = Vec::new();
+        let text = decode(&bytes, self.dialect.encoding.as_deref()).map_err(read_error)?;
+        if let Some(note) = text.1 {
+            notes.push(format!("{}: {note}", self.path.display()));
+        }
+        let text = text.0;
+        let delimiter = self
+            .dialect
+            .delimiter
+            .unwrap_or_else(|| detect_delimiter(text.lines().next().unwrap_or("")));
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter as u8)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let fields: Vec<String> = reader
+            .headers()
+            .map_err(|e| read_error(format!("de kopregel kan niet gelezen worden: {e}")))?
+            .iter()
+            .map(|h| h.trim().to_string())
+            .collect();
+        let wkt = fields
+            .iter()
+            .position(|f| WKT_COLUMNS.iter().any(|w| f.eq_ignore_ascii_case(w)));
+
+        let mut rows: Vec<Result<csv::StringRecord, FieldError>> = Vec::new();
+        for row in reader.records() {
+            rows.push(
+                row.map_err(|e| FieldError::record(format!("is geen geldige CSV-regel: {e}"))),
+            );
+        }
+        let decimal = match self.dialect.decimal {
+            Some(',') => Decimal::Comma,
+            Some(_) => Decimal::Point,
+            None => detect_decimal(delimiter, rows.iter().filter_map(|r| r.as_ref().ok())),
+        };
+        if decimal == Decimal::Comma && self.dialect.decimal.is_none() {
+            notes.push(format!(
+                "{}: getallen met decimale komma gelezen (scheidingsteken '{}')",
+                self.path.display(),
+                delimiter.escape_default()
+            ));
+        }
+
+        let records = rows
+            .into_iter()
+            .map(|row| {
+                let row = row?;
+                if row.len() != fields.len() {
+                    return Err(FieldError::record(format!(
+                        "heeft {} velden waar de kopregel er {} heeft",
+                        row.len(),
+                        fields.len()
+                    )));
+                }
+                let geometry = match wkt.map(|i| row[i].trim()).filter(|w| !w.is_empty()) {
+                    Some(text) => Some(
+                        parse_wkt(text)
+                            .map_err(|e| FieldError::field(&fields[wkt.unwrap_or(0)], e))?,
+                    ),
+                    None => None,
+                };
+                let values = row
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| {
+                        let v = v.trim();
+                        (Some(i) != wkt && !v.is_empty()).then(|| Value::Text(v.to_string()))
+                    })
+                    .collect();
+                Ok(Record { values, geometry })
+            })
+            .collect();
+        Ok(Table {
+            fields,
+            has_geometry: wkt.is_some(),
+            crs: None,
+            decimal,
+            records,
+            notes,
+        })
+    }
+}
+
+/// The text of the file, and a note when it was not plain UTF-8.
+fn decode(bytes: &[u8], label: Option<&str>) -> Result<(String, Option<String>), String> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Some(label) = label {
+        let encoding = encoding_rs::Encoding::for_label(label.as_bytes())
+            .ok_or_else(|| format!("tekenset '{label}' is onbekend"))?;
+        let (text, _, had_errors) = encoding.decode(bytes);
+        if had_errors {
+            return Err(format!("is geen geldige {label}-tekst"));
+        }
+        return Ok((text.into_owned(), None));
+    }
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok((text.to_string(), None)),
+        Err(_) => {
+            let (text, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
+            Ok((
+                text.into_owned(),
+                Some("geen UTF-8; gelezen als Windows-1252 (zoals Excel schrijft)".into()),
+            ))
+        }
+    }
+}
+
+/// The delimiter that splits the header line into the most columns.
+fn detect_delimiter(header: &str) -> char {
+    let mut best = (',', 0);
+    for d in [',', ';', '\t', '|'] {
+        let mut in_quotes = false;
+        let n = header
+            .chars()
+            .filter(|&c| {
+                if c == '"' {
+                    in_quotes = !in_quotes;
+                }
+                c == d && !in_quotes
+            })
+            .count();
+        if n > best.1 {
+            best = (d, n);
+        }
+    }
+    best.0
+}
+
+/// A decimal comma when the delimiter is not a comma and some value is a
+/// number with one (`12,5`, `-0,75`, `1.612,5`).
+fn detect_decimal<'a>(
+    delimiter: char,
+    rows: impl Iterator<Item = &'a csv::StringRecord>,
+) -> Decimal {
+    if delimiter == ',' {
+        return Decimal::Point;
+    }
+    let comma_number = |v: &str| {
+        let v = v.trim().trim_start_matches(['-', '+']);
+        match v.split_once(',') {
+            Some((int, frac)) => {
+                !int.is_empty()
+                    && !frac.is_empty()
+                    && int.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+                    && frac.bytes().all(|b| b.is_ascii_digit())
+            }
+            None => false,
+        }
+    };
+    for row in rows.take(1000) {
+        if row.iter().any(comma_number) {
+            return Decimal::Comma;
+        }
+    }
+    Decimal::Point
+}
+
+fn parse_wkt(text: &str) -> Result<geo::Geometry, String> {
+    gdal::vector::Geometry::from_wkt(text)
+        .and_then(|g| g.to_geo())
+        .map_err(|e| format!("'{}' is geen geldige WKT ({e})", shorten(text)))
+}
+
+/// At most 60 characters of `s`, for messages.
+pub(crate) fn shorten(s: &str) -> String {
+    match s.char_indices().nth(60) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delimiter_from_header() {
+        assert_eq!(detect_delimiter("a,b,c"), ',');
+        assert_eq!(detect_delimiter("a;b;c"), ';');
+        assert_eq!(detect_delimiter("a\tb"), '\t');
+        assert_eq!(detect_delimiter("\"a;b\",c"), ',');
+    }
+
+    #[test]
+    fn decimal_comma_only_beside_another_delimiter() {
+        let rows = [csv::StringRecord::from(vec!["RWZI-01", "249,6"])];
+        assert_eq!(detect_decimal(';', rows.iter()), Decimal::Comma);
+        assert_eq!(detect_decimal(',', rows.iter()), Decimal::Point);
+        let rows = [csv::StringRecord::from(vec!["RWZI-01", "249.6"])];
+        assert_eq!(detect_decimal(';', rows.iter()), Decimal::Point);
+    }
+
+    #[test]
+    fn windows_1252_and_bom() {
+        let (text, note) = decode(b"\xEF\xBB\xBFnaam\nBeek", None).unwrap();
+        assert_eq!((text.as_str(), note), ("naam\nBeek", None));
+        let (text, note) = decode(b"naam\nZo\xEBn", None).unwrap();
+        assert_eq!(text, "naam\nZoën");
+        assert!(note.is_some());
+    }
+}

@@ -1,0 +1,134 @@
+//! Where a layer's records come from.
+//!
+//! A [`Source`] opens into a [`Table`]: column names, the CRS of its
+//! geometry and its records with values typed as the source typed them. The
+//! reader (`crate::reader`) validates records the same way whatever their
+//! source, so a new kind of source (a WFS, a PostGIS table) is one new file
+//! here and one arm in [`open`].
+//!
+//! - [`gdal_file`]: any vector format GDAL reads (GeoPackage, Shapefile,
+//!   GeoJSON, FlatGeobuf, …);
+//! - [`csv_file`]: CSV through the `csv` crate, with its dialect (delimiter,
+//!   decimal separator, encoding) detected or configured;
+//! - `ogcapi`: an OGC API Features collection over HTTP, cached locally.
+
+pub mod csv_file;
+pub mod gdal_file;
+
+use crate::error::FieldError;
+use crate::{IngestError, LayerSource};
+use chrono::{NaiveDate, NaiveDateTime};
+use gdal::spatial_ref::SpatialRef;
+
+/// A value as the source typed it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Text(String),
+    Integer(i64),
+    Real(f64),
+    Date(NaiveDate),
+    DateTime(NaiveDateTime),
+}
+
+impl Value {
+    /// The value as text, the way a user would write it.
+    pub fn to_text(&self) -> String {
+        match self {
+            Value::Text(s) => s.clone(),
+            Value::Integer(i) => i.to_string(),
+            Value::Real(f) => f.to_string(),
+            Value::Date(d) => d.format("%Y-%m-%d").to_string(),
+            Value::DateTime(dt) => dt.format("%Y-%m-%dT%H:%M:%S").to_string(),
+        }
+    }
+}
+
+/// One record: values in the order of [`Table::fields`], geometry in the
+/// table's CRS.
+#[derive(Debug, Clone, Default)]
+pub struct Record {
+    pub values: Vec<Option<Value>>,
+    pub geometry: Option<geo::Geometry>,
+}
+
+/// How numbers written as text separate their decimals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Decimal {
+    #[default]
+    Point,
+    /// `12,5`; a `.` may then group thousands (`1.612,5`).
+    Comma,
+}
+
+/// An opened source.
+pub struct Table {
+    pub fields: Vec<String>,
+    /// True when records carry geometry of their own (not x/y columns).
+    pub has_geometry: bool,
+    /// The CRS of the geometry, when the source says.
+    pub crs: Option<SpatialRef>,
+    /// How numbers written as text separate their decimals.
+    pub decimal: Decimal,
+    /// Every record, in source order; a record the source could not decode
+    /// is an error naming the field.
+    pub records: Vec<Result<Record, FieldError>>,
+    /// Things the user should know about the source (Dutch).
+    pub notes: Vec<String>,
+}
+
+/// Opens a layer's records.
+pub trait Source {
+    /// A path or URL, for messages.
+    fn name(&self) -> String;
+    fn open(&self) -> Result<Table, IngestError>;
+}
+
+/// What a source may need beyond the layer's own settings.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Context {
+    /// The study area's bounding box in RD New, `[xmin, ymin, xmax, ymax]`,
+    /// once the municipalities are read: a remote source fetches only this.
+    pub study_area_rd: Option<[f64; 4]>,
+}
+
+/// The source for a layer's settings: a CSV file, any other file GDAL
+/// reads, or an OGC API Features URL.
+pub fn open(
+    layer: &'static str,
+    source: &LayerSource,
+    _context: &Context,
+) -> Result<Box<dyn Source>, IngestError> {
+    match (&source.path, &source.url) {
+        (Some(path), _) => {
+            if !path.exists() {
+                return Err(IngestError::NotFound {
+                    layer,
+                    path: path.clone(),
+                });
+            }
+            let is_csv = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+            if is_csv {
+                Ok(Box::new(csv_file::CsvFile::new(
+                    layer,
+                    path.clone(),
+                    source.csv.clone(),
+                )))
+            } else {
+                Ok(Box::new(gdal_file::GdalFile::new(layer, path.clone())))
+            }
+        }
+        (None, Some(url)) => Err(IngestError::Open {
+            layer,
+            path: url.into(),
+            message: "OGC API Features wordt in deze versie niet ondersteund".into(),
+        }),
+        (None, None) => Err(IngestError::Open {
+            layer,
+            path: "".into(),
+            message: "`path` of `url` ontbreekt".into(),
+        }),
+    }
+}
