@@ -17,6 +17,9 @@ pub struct LayerSource {
     /// `https://api.pdok.nl/lv/bag/ogc/v1/collections/pand/items`.
     #[serde(default)]
     pub url: Option<String>,
+    /// The layer to read, for a file that holds several (a GeoPackage).
+    #[serde(default)]
+    pub layer: Option<String>,
     /// CRS of the data when the file does not say (CSV) or says it wrongly,
     /// e.g. `"EPSG:28992"`. CSV with `x`/`y` or `wkt` columns defaults to RD
     /// New, CSV with `lon`/`lat` to WGS84.

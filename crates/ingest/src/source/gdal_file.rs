@@ -12,13 +12,22 @@ use std::path::PathBuf;
 pub struct GdalFile {
     layer: &'static str,
     path: PathBuf,
+    /// The layer in the file, when it holds several.
+    layer_name: Option<String>,
 }
 
 impl GdalFile {
-    pub fn new(layer: &'static str, path: PathBuf) -> Self {
-        GdalFile { layer, path }
+    pub fn new(layer: &'static str, path: PathBuf, layer_name: Option<String>) -> Self {
+        GdalFile {
+            layer,
+            path,
+            layer_name,
+        }
     }
 }
+
+/// Tables QGIS and GDAL keep beside the data in a GeoPackage.
+const AUXILIARY_LAYERS: [&str; 2] = ["layer_styles", "qgis_projects"];
 
 impl Source for GdalFile {
     fn name(&self) -> String {
@@ -37,18 +46,34 @@ impl Source for GdalFile {
         };
         let dataset = Dataset::open_ex(&self.path, options)
             .map_err(|e| open_error(format!("GDAL herkent het niet als vectorbestand ({e})")))?;
-        let mut notes = Vec::new();
-        if dataset.layer_count() > 1 {
-            notes.push(format!(
-                "{}: bevat {} lagen; alleen de eerste (`{}`) is gelezen",
-                self.path.display(),
-                dataset.layer_count(),
-                dataset.layer(0).map(|l| l.name()).unwrap_or_default()
-            ));
-        }
-        let mut layer = dataset
-            .layer(0)
-            .map_err(|e| open_error(format!("bevat geen vectorlaag ({e})")))?;
+        let names: Vec<String> = dataset.layers().map(|l| l.name()).collect();
+        let mut layer = match &self.layer_name {
+            Some(name) => dataset.layer_by_name(name).map_err(|_| {
+                open_error(format!(
+                    "bevat geen laag `{name}` (wel: {})",
+                    names.join(", ")
+                ))
+            })?,
+            None => {
+                let data: Vec<&String> = names
+                    .iter()
+                    .filter(|n| !AUXILIARY_LAYERS.contains(&n.as_str()))
+                    .collect();
+                match data.as_slice() {
+                    [name] => dataset
+                        .layer_by_name(name)
+                        .map_err(|e| open_error(e.to_string()))?,
+                    [] => return Err(open_error("bevat geen vectorlaag".into())),
+                    several => {
+                        return Err(open_error(format!(
+                            "bevat {} lagen ({}); kies er een met `layer = \"…\"` in het projectbestand",
+                            several.len(),
+                            names.join(", ")
+                        )))
+                    }
+                }
+            }
+        };
         let fields: Vec<String> = layer.defn().fields().map(|f| f.name()).collect();
         let has_geometry = layer.defn().geom_fields().count() > 0;
         let crs = layer.spatial_ref();
@@ -77,7 +102,7 @@ impl Source for GdalFile {
             crs,
             decimal: Decimal::Point,
             records,
-            notes,
+            notes: Vec::new(),
         })
     }
 }

@@ -117,7 +117,11 @@ pub fn open(
                     source.csv.clone(),
                 )))
             } else {
-                Ok(Box::new(gdal_file::GdalFile::new(layer, path.clone())))
+                Ok(Box::new(gdal_file::GdalFile::new(
+                    layer,
+                    path.clone(),
+                    source.layer.clone(),
+                )))
             }
         }
         (None, Some(url)) => Err(IngestError::Open {

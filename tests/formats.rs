@@ -1,0 +1,285 @@
+//! The fixtures converted by `ogr2ogr` to every vector format the README
+//! promises give the same risk raster through the release binary:
+//! GeoPackage (all layers in one file), Shapefile (with `.prj` and `.cpg`,
+//! ten-character column names mapped back), GeoJSON in WGS84 (RFC 7946) and
+//! with a legacy `crs`, FlatGeobuf, and CSV (WKT and x/y columns).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The release binary, built if needed (a GeoPackage once crashed it, and
+/// only that build was affected in the way users run it).
+fn release_binary() -> PathBuf {
+    let output = Command::new(env!("CARGO"))
+        .args([
+            "build",
+            "--release",
+            "--locked",
+            "--bin",
+            "buitenzicht",
+            "--message-format=json",
+        ])
+        .current_dir(common::repo())
+        .output()
+        .expect("cargo runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|m| m["executable"].as_str().map(PathBuf::from))
+        .next_back()
+        .expect("cargo names the executable")
+}
+
+/// Runs `ogr2ogr` with `args`.
+fn ogr2ogr(args: &[&str]) {
+    let out = Command::new("ogr2ogr")
+        .args(args)
+        .output()
+        .expect("ogr2ogr runs");
+    assert!(
+        out.status.success(),
+        "ogr2ogr {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Open options that make GDAL read the fixtures' dumping CSV as points
+/// (in RD New: `-s_srs` when reprojecting, else `-a_srs`).
+const CSV_POINTS: [&str; 6] = [
+    "-oo",
+    "X_POSSIBLE_NAMES=x",
+    "-oo",
+    "Y_POSSIBLE_NAMES=y",
+    "-oo",
+    "KEEP_GEOM_COLUMNS=NO",
+];
+
+struct Layer {
+    name: &'static str,
+    file: &'static str,
+    /// The CSV of x/y points that needs [`CSV_POINTS`].
+    points_csv: bool,
+}
+
+const LAYERS: [Layer; 6] = [
+    Layer {
+        name: "gemeenten",
+        file: "gemeenten.geojson",
+        points_csv: false,
+    },
+    Layer {
+        name: "bebouwde_kom",
+        file: "bebouwde_kom.geojson",
+        points_csv: false,
+    },
+    Layer {
+        name: "panden",
+        file: "panden.geojson",
+        points_csv: false,
+    },
+    Layer {
+        name: "dumpingen",
+        file: "dumpingen.csv",
+        points_csv: true,
+    },
+    Layer {
+        name: "rwzi",
+        file: "rwzi.geojson",
+        points_csv: false,
+    },
+    Layer {
+        name: "rioolmetingen",
+        file: "rioolmetingen.csv",
+        points_csv: false,
+    },
+];
+
+/// Shapefile column names are cut at ten characters.
+const SHAPEFILE_COLUMNS: &str =
+    "columns = { identificatie = \"identifica\", oppervlakte = \"oppervlakt\", \
+    gebruiksdoel = \"gebruiksdo\", incident_id = \"incident_i\", dumpingwijze = \"dumpingwij\", \
+    productietype = \"productiet\", enantiomeer_fractie = \"enantiomee\" }";
+
+/// Writes every layer in one format into `dir` and a project file naming
+/// them; returns the project file.
+fn convert(dir: &Path, format: &str) -> PathBuf {
+    let fixtures = common::fixtures();
+    std::fs::create_dir_all(dir).unwrap();
+    let mut project = String::from("as_of = \"2026-11-01\"\n");
+    for layer in &LAYERS {
+        let src = fixtures.join(layer.file);
+        let src = src.to_str().unwrap();
+        let mut args: Vec<String> = Vec::new();
+        let (file, extra): (String, String) = match format {
+            "gpkg" => {
+                args.extend(["-f", "GPKG", "-nln", layer.name].map(String::from));
+                if layer.name != "gemeenten" {
+                    args.push("-update".into());
+                }
+                ("alles.gpkg".into(), format!("layer = \"{}\"\n", layer.name))
+            }
+            "shp" => {
+                args.extend(["-f", "ESRI Shapefile", "-lco", "ENCODING=UTF-8"].map(String::from));
+                (
+                    format!("{}.shp", layer.name),
+                    format!("{SHAPEFILE_COLUMNS}\n"),
+                )
+            }
+            "geojson-wgs84" => {
+                args.extend(
+                    [
+                        "-f",
+                        "GeoJSON",
+                        "-lco",
+                        "RFC7946=YES",
+                        "-t_srs",
+                        "EPSG:4326",
+                    ]
+                    .map(String::from),
+                );
+                (format!("{}.geojson", layer.name), String::new())
+            }
+            "geojson-rd" => {
+                args.extend(["-f", "GeoJSON"].map(String::from));
+                (format!("{}.geojson", layer.name), String::new())
+            }
+            "fgb" => {
+                args.extend(["-f", "FlatGeobuf"].map(String::from));
+                (format!("{}.fgb", layer.name), String::new())
+            }
+            "csv" => {
+                args.extend(
+                    [
+                        "-f",
+                        "CSV",
+                        "-lco",
+                        "GEOMETRY=AS_WKT",
+                        "-t_srs",
+                        "EPSG:28992",
+                    ]
+                    .map(String::from),
+                );
+                (
+                    format!("{}.csv", layer.name),
+                    "crs = \"EPSG:28992\"\n".into(),
+                )
+            }
+            other => panic!("unknown format {other}"),
+        };
+        // Tables stay tables; FlatGeobuf and Shapefile hold them as well.
+        let is_table = layer.name == "rioolmetingen";
+        let (file, extra) = if is_table && format == "fgb" {
+            (format!("{}.csv", layer.name), String::new())
+        } else if is_table && format == "shp" {
+            (
+                format!("{}.dbf", layer.name),
+                format!("{SHAPEFILE_COLUMNS}\n"),
+            )
+        } else {
+            (file, extra)
+        };
+        let target = dir.join(&file);
+        if !(format == "csv" && is_table) && !(is_table && format == "fgb") {
+            let mut all: Vec<&str> = args.iter().map(String::as_str).collect();
+            all.push(target.to_str().unwrap());
+            all.push(src);
+            if layer.points_csv {
+                all.extend(CSV_POINTS);
+                let reprojects = all.contains(&"-t_srs");
+                all.extend([if reprojects { "-s_srs" } else { "-a_srs" }, "EPSG:28992"]);
+            }
+            ogr2ogr(&all);
+        } else {
+            std::fs::copy(src, &target).unwrap();
+        }
+        project.push_str(&format!(
+            "[layers.{}]\npath = \"{file}\"\n{extra}\n",
+            layer.name
+        ));
+    }
+    project.push_str(&format!(
+        "[layers.satelliet]\npath = \"{}\"\n",
+        fixtures.join("satelliet").display()
+    ));
+    let path = dir.join("buitenzicht.toml");
+    std::fs::write(&path, project).unwrap();
+    path
+}
+
+/// Band 1 of `risico.tif` and its geotransform.
+fn risk(out: &Path) -> ([f64; 6], Vec<f32>) {
+    let ds = gdal::Dataset::open(out.join("risico.tif")).unwrap();
+    let band = ds.rasterband(1).unwrap();
+    (
+        ds.geo_transform().unwrap(),
+        band.read_band_as::<f32>().unwrap().into_shape_and_vec().1,
+    )
+}
+
+fn run(binary: &Path, project: &Path, out: &Path) -> String {
+    let output = Command::new(binary)
+        .args(["run", "--strict", "-c"])
+        .arg(project)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(
+        output.status.success(),
+        "{}: {:?}\n{log}",
+        project.display(),
+        output.status
+    );
+    log
+}
+
+#[test]
+fn every_format_gives_the_same_risk_raster() {
+    let binary = release_binary();
+    let work = tempfile::tempdir().unwrap();
+    let reference_out = work.path().join("referentie");
+    run(
+        &binary,
+        &common::fixtures().join("buitenzicht.toml"),
+        &reference_out,
+    );
+    let (gt, reference) = risk(&reference_out);
+
+    for format in ["gpkg", "shp", "geojson-wgs84", "geojson-rd", "fgb", "csv"] {
+        let dir = work.path().join(format);
+        let project = convert(&dir, format);
+        let out = dir.join("uit");
+        run(&binary, &project, &out);
+        let (gt_f, values) = risk(&out);
+        assert_eq!(gt_f, gt, "{format}: same grid");
+        assert_eq!(values.len(), reference.len());
+        let mut worst = 0.0f32;
+        for (i, (&a, &b)) in values.iter().zip(&reference).enumerate() {
+            assert_eq!(
+                a == -9999.0,
+                b == -9999.0,
+                "{format}: nodata differs at cell {i}"
+            );
+            worst = worst.max((a - b).abs());
+        }
+        // WGS84 GeoJSON rounds to 7 decimals (about 1 cm): a trace of it
+        // shows in the densities; everything else is exact.
+        let tolerance = if format == "geojson-wgs84" {
+            0.01
+        } else {
+            1e-4
+        };
+        assert!(
+            worst <= tolerance,
+            "{format}: risk differs by up to {worst}"
+        );
+    }
+}
