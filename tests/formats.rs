@@ -186,7 +186,8 @@ fn convert(dir: &Path, format: &str) -> PathBuf {
             (file, extra)
         };
         let target = dir.join(&file);
-        if !(format == "csv" && is_table) && !(is_table && format == "fgb") {
+        let copied = is_table && matches!(format, "csv" | "fgb");
+        if !copied {
             let mut all: Vec<&str> = args.iter().map(String::as_str).collect();
             all.push(target.to_str().unwrap());
             all.push(src);

@@ -15,6 +15,7 @@
 //! }
 //! ```
 
+pub mod atomic;
 pub mod config;
 pub mod crs;
 pub mod error;

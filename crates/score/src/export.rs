@@ -147,14 +147,8 @@ fn csv_field(s: &str) -> String {
 
 /// Writes `bytes` through a temporary file and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ScoreError> {
-    let io = |source| ScoreError::Io {
+    buitenzicht_ingest::atomic::write(path, bytes).map_err(|source| ScoreError::Io {
         path: path.to_path_buf(),
         source,
-    };
-    let tmp = path.with_extension(format!(
-        "{}.tmp",
-        path.extension().and_then(|e| e.to_str()).unwrap_or("")
-    ));
-    std::fs::write(&tmp, bytes).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
+    })
 }

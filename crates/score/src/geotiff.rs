@@ -87,7 +87,11 @@ pub fn write_geotiff_window(
     keep: impl Fn(usize) -> bool + Sync,
 ) -> Result<(), ScoreError> {
     let spec = &model.spec;
-    let tmp = path.with_extension("tmp.tif");
+    let io_error = |source| ScoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let tmp = buitenzicht_ingest::atomic::temp_beside(path).map_err(io_error)?;
     let file_error = |source| ScoreError::Write {
         path: path.to_path_buf(),
         source,
@@ -102,7 +106,7 @@ pub fn write_geotiff_window(
         ]);
         let mut ds = driver
             .create_with_band_type_with_options::<f32, _>(
-                &tmp,
+                tmp.path(),
                 window.cols,
                 window.rows,
                 5,
@@ -165,8 +169,6 @@ pub fn write_geotiff_window(
                 .map_err(file_error)?;
         }
     }
-    std::fs::rename(&tmp, path).map_err(|e| ScoreError::Io {
-        path: path.to_path_buf(),
-        source: e,
-    })
+    tmp.persist(path).map_err(|e| io_error(e.error))?;
+    Ok(())
 }

@@ -18,9 +18,7 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> SynthError + '_ {
 
 /// Writes `bytes` to `path` through a temporary file in the same folder.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), SynthError> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, bytes).map_err(io_error(path))?;
-    std::fs::rename(&tmp, path).map_err(io_error(path))
+    buitenzicht_ingest::atomic::write(path, bytes).map_err(io_error(path))
 }
 
 /// Rounds to centimetres, which keeps files small and stable.
@@ -109,13 +107,13 @@ pub fn geotiff(
         path: path.display().to_string(),
         source,
     };
-    let tmp = path.with_extension("tmp.tif");
+    let tmp = buitenzicht_ingest::atomic::temp_beside(path).map_err(io_error(path))?;
     {
         let driver = DriverManager::get_driver_by_name("GTiff").map_err(gdal_error)?;
         let options =
             RasterCreationOptions::from_iter(["COMPRESS=DEFLATE", "PREDICTOR=3", "TILED=YES"]);
         let mut ds = driver
-            .create_with_band_type_with_options::<f32, _>(&tmp, width, height, 1, &options)
+            .create_with_band_type_with_options::<f32, _>(tmp.path(), width, height, 1, &options)
             .map_err(gdal_error)?;
         ds.set_spatial_ref(&buitenzicht_ingest::crs::srs_from_epsg(epsg).map_err(gdal_error)?)
             .map_err(gdal_error)?;
@@ -127,7 +125,8 @@ pub fn geotiff(
         band.write((0, 0), (width, height), &mut buffer)
             .map_err(gdal_error)?;
     }
-    std::fs::rename(&tmp, path).map_err(io_error(path))
+    tmp.persist(path).map_err(|e| io_error(path)(e.error))?;
+    Ok(())
 }
 
 pub fn multipolygon(p: Polygon) -> Geometry {

@@ -167,8 +167,15 @@ pub fn write_pyramid(
         tiles_considered: builder.ranges.iter().map(TileRange::len).sum(),
         ..PyramidReport::default()
     };
-    let tmp = path.with_extension("tmp");
-    let mut sink = Sink::open(format, &tmp, bounds, (min_zoom, max_zoom), metadata, path)?;
+    let tmp = buitenzicht_ingest::atomic::temp_beside(path).map_err(PyramidError::io(path))?;
+    let mut sink = Sink::open(
+        format,
+        tmp.path(),
+        bounds,
+        (min_zoom, max_zoom),
+        metadata,
+        path,
+    )?;
     let spool = builder
         .spool
         .into_inner()
@@ -182,7 +189,8 @@ pub fn write_pyramid(
         path,
     )?;
     sink.finish(path)?;
-    std::fs::rename(&tmp, path).map_err(PyramidError::io(path))?;
+    tmp.persist(path)
+        .map_err(|e| PyramidError::io(path)(e.error))?;
     report.bytes = std::fs::metadata(path)
         .map_err(PyramidError::io(path))?
         .len();
