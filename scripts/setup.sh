@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what buitenzicht needs on Debian/Ubuntu when it is missing:
-# GDAL (library, headers and command-line tools), pkg-config, Node's npm,
+# GDAL (library, headers and command-line tools), SQLite, pkg-config, Node's npm,
 # and the web map's npm packages. Rust itself comes from rustup.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 need=()
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 pkg-config --exists gdal 2>/dev/null || need+=(libgdal-dev)
+# The system SQLite, shared with GDAL (one copy per process).
+pkg-config --exists sqlite3 2>/dev/null || need+=(libsqlite3-dev)
 command -v gdalinfo >/dev/null 2>&1 || need+=(gdal-bin)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 if ((${#need[@]})); then
