@@ -104,7 +104,7 @@ fn backtest_compares_the_model_with_the_baseline() {
         "2026-04-01",
     ]);
     assert!(!bad.status.success());
-    assert!(common::stderr(&bad).contains("must come after"));
+    assert!(common::stderr(&bad).contains("moet na --train-until"));
 }
 
 #[test]

@@ -1,0 +1,19 @@
+//! `buitenzicht calibrate`: fit the weights and write the model file.
+
+use super::{load, BoxError};
+use crate::args::Input;
+use crate::config::ProjectFile;
+use buitenzicht_score::calibrate::calibrate;
+use buitenzicht_score::export::write_atomic;
+use chrono::NaiveDate;
+use std::path::Path;
+
+pub fn run(input: &Input, until: NaiveDate, out: &Path) -> Result<(), BoxError> {
+    let project = ProjectFile::load(&input.config)?;
+    let (data, _) = load(&project, input)?;
+    let calibration = calibrate(&data, &project.scoring, until)?;
+    print!("{calibration}");
+    write_atomic(out, serde_json::to_string_pretty(&calibration)?.as_bytes())?;
+    eprintln!("{}", out.display());
+    Ok(())
+}

@@ -1,0 +1,109 @@
+//! `buitenzicht export`: a tile archive, a GeoJSON export or a
+//! municipality's GeoTIFF.
+
+use super::{pipeline, BoxError};
+use crate::args::{ContentArg, Export, FormatArg};
+use crate::config::ProjectFile;
+use buitenzicht_score::export::write_atomic;
+use buitenzicht_score::geotiff::write_gemeente_geotiff;
+use buitenzicht_serve::api::export::{build_export, ExportRequest};
+use buitenzicht_serve::tiles::pyramid::{write_pyramid, ArchiveFormat};
+use buitenzicht_serve::tiles::{ColorRamp, TileLayer};
+use buitenzicht_serve::Snapshot;
+
+pub fn run(what: Export) -> Result<(), BoxError> {
+    match what {
+        Export::Tiles {
+            common,
+            layer,
+            format,
+            minzoom,
+            maxzoom,
+            out,
+        } => {
+            let layer = TileLayer::from_id(layer.id())
+                .ok_or_else(|| format!("onbekende laag '{}'", layer.id()))?;
+            let format = match format {
+                FormatArg::Mbtiles => ArchiveFormat::Mbtiles,
+                FormatArg::Pmtiles => ArchiveFormat::Pmtiles,
+            };
+            let project = ProjectFile::load(&common.input.config)?;
+            let (data, model, lists) = pipeline(&project, &common)?;
+            let snapshot = Snapshot::new(data, model, lists)?;
+            let metadata = serde_json::json!({
+                "name": format!("{} – {}", project.name, layer.name()),
+                "description": format!("buitenzicht {} per cel, peildatum {}", layer.name(), snapshot.model.as_of),
+                "version": &*snapshot.version,
+                "attribution": "buitenzicht",
+            });
+            let started = std::time::Instant::now();
+            let report = write_pyramid(
+                &snapshot.model,
+                layer,
+                snapshot.bounds_wgs84,
+                (minzoom, maxzoom),
+                format,
+                &out,
+                &metadata,
+            )?;
+            eprintln!(
+                "{}: {} tegels geschreven (van {}), {} bytes, in {:.3} s",
+                out.display(),
+                report.tiles_written,
+                report.tiles_considered,
+                report.bytes,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Export::Geojson {
+            common,
+            gemeente,
+            bbox,
+            cel,
+            inhoud,
+            out,
+        } => {
+            let project = ProjectFile::load(&common.input.config)?;
+            let (data, model, lists) = pipeline(&project, &common)?;
+            let snapshot = Snapshot::new(data, model, lists)?;
+            let request = ExportRequest {
+                gemeente,
+                bbox,
+                cel: Some(cel),
+                inhoud: Some(
+                    match inhoud {
+                        ContentArg::Aggregaat => "aggregaat",
+                        ContentArg::Inspecties => "inspecties",
+                    }
+                    .into(),
+                ),
+            };
+            let collection = build_export(&snapshot, &request)?;
+            write_atomic(&out, serde_json::to_string(&collection)?.as_bytes())?;
+            eprintln!("{}: {} features", out.display(), collection.features.len());
+            Ok(())
+        }
+        Export::Geotiff {
+            common,
+            gemeente,
+            out,
+        } => {
+            let project = ProjectFile::load(&common.input.config)?;
+            let (data, model, _) = pipeline(&project, &common)?;
+            let id = data
+                .gemeenten
+                .iter()
+                .position(|g| g.statcode == gemeente)
+                .ok_or_else(|| format!("geen gemeente met statcode '{gemeente}'"))?;
+            write_gemeente_geotiff(&model, id as u32 + 1, &out)?
+                .ok_or_else(|| format!("{gemeente} heeft geen cel op het raster"))?;
+            write_atomic(
+                &out.with_extension("qml"),
+                ColorRamp::default().qgis_style().as_bytes(),
+            )?;
+            eprintln!("{}", out.display());
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,36 @@
+//! `buitenzicht fixtures`: write the demo region or the national dataset.
+
+use super::BoxError;
+use std::path::Path;
+
+pub fn run(out: &Path, seed: u64, national: bool) -> Result<(), BoxError> {
+    std::fs::create_dir_all(out)?;
+    if national {
+        let started = std::time::Instant::now();
+        buitenzicht_synth::national::generate_national(
+            out,
+            buitenzicht_synth::national::NationalSize::full(),
+            seed,
+        )?;
+        eprintln!(
+            "{}: landelijke dataset in {:.1} s",
+            out.display(),
+            started.elapsed().as_secs_f64()
+        );
+        return Ok(());
+    }
+    let s = buitenzicht_synth::generate(out, seed)?;
+    eprintln!(
+        "{}: {} gemeenten, {} kernen, {} panden ({} (vermoedelijk) leeg), {} dumpingen, {} RWZI's met {} metingen, {} satelliettegels",
+        out.display(),
+        s.gemeenten,
+        s.villages,
+        s.barns,
+        s.vacant_barns,
+        s.dumpings,
+        s.plants,
+        s.measurements,
+        s.satellite_tiles
+    );
+    Ok(())
+}

@@ -1,0 +1,90 @@
+//! One module per command; what several commands share lives here: loading
+//! the project and its layers, and scoring them.
+
+pub mod backtest;
+pub mod bench;
+pub mod calibrate;
+pub mod export;
+pub mod fixtures;
+pub mod ingest;
+pub mod run;
+pub mod serve;
+pub mod sewage;
+
+use crate::args::{Common, Input};
+use crate::config::ProjectFile;
+use buitenzicht_ingest::{ingest, Dataset, IngestOptions, IngestReport};
+use buitenzicht_score::calibrate::{score_calibrated, Calibration};
+use buitenzicht_score::{rank, score, InspectionList, RiskModel};
+use chrono::NaiveDate;
+
+pub type BoxError = Box<dyn std::error::Error>;
+
+/// The project's tolerance for bad input, with the command line's say.
+pub fn ingest_options(project: &ProjectFile, input: &Input) -> IngestOptions {
+    IngestOptions {
+        allow_rejects: input.allow_rejects,
+        ..project.ingest.clone()
+    }
+}
+
+/// Ingests and prints the summary; with `strict`, any rejection fails.
+pub fn load(project: &ProjectFile, input: &Input) -> Result<(Dataset, IngestReport), BoxError> {
+    let (data, report) = ingest(&project.layers, &ingest_options(project, input))?;
+    eprint!("{report}");
+    if input.strict && report.total_rejected() > 0 {
+        return Err(format!(
+            "{} record(s) afgewezen en --strict staat aan",
+            report.total_rejected()
+        )
+        .into());
+    }
+    Ok((data, report))
+}
+
+/// Scores with the calibrated model the project names, else with the
+/// hand-set weights.
+pub fn score_project(
+    data: &Dataset,
+    project: &ProjectFile,
+    as_of: NaiveDate,
+) -> Result<RiskModel, BoxError> {
+    Ok(match &project.scoring.model {
+        None => score(data, &project.scoring, as_of)?,
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let calibration: Calibration = serde_json::from_str(&text)
+                .map_err(|e| format!("{}: geen gekalibreerd model: {e}", path.display()))?;
+            score_calibrated(data, &project.scoring, &calibration, as_of)?
+        }
+    })
+}
+
+/// The scoring date: the flag, else the project file, else today.
+pub fn as_of(project: &ProjectFile, common: &Common) -> NaiveDate {
+    common
+        .as_of
+        .or(project.as_of)
+        .unwrap_or_else(|| chrono::Local::now().date_naive())
+}
+
+/// Ingests, scores and ranks.
+pub fn pipeline(
+    project: &ProjectFile,
+    common: &Common,
+) -> Result<(Dataset, RiskModel, Vec<InspectionList>), BoxError> {
+    let (data, _) = load(project, &common.input)?;
+    let as_of = as_of(project, common);
+    let started = std::time::Instant::now();
+    let model = score_project(&data, project, as_of)?;
+    eprintln!(
+        "gescoord: {} × {} cellen van {} m, peildatum {as_of}, in {:.1} s",
+        model.spec.cols,
+        model.spec.rows,
+        model.spec.cell,
+        started.elapsed().as_secs_f64()
+    );
+    let lists = rank(&data, &model)?;
+    Ok((data, model, lists))
+}
