@@ -25,6 +25,16 @@ pub fn in_netherlands(x: f64, y: f64) -> bool {
         && (RD_BOUNDS[1]..=RD_BOUNDS[3]).contains(&y)
 }
 
+/// GDAL's own words on a failure, as ` (…)`, or nothing when it said
+/// nothing but that a call failed.
+pub fn gdal_detail(e: &gdal::errors::GdalError) -> String {
+    match e {
+        gdal::errors::GdalError::NullPointer { msg, .. } if msg.trim().is_empty() => String::new(),
+        gdal::errors::GdalError::NullPointer { msg, .. } => format!(" ({})", msg.trim()),
+        other => format!(" ({other})"),
+    }
+}
+
 /// A spatial reference from an EPSG code, with x/y axis order.
 pub fn srs_from_epsg(code: u32) -> gdal::errors::Result<SpatialRef> {
     let mut srs = SpatialRef::from_epsg(code)?;

@@ -240,7 +240,8 @@ pub(crate) fn read_layer<T>(
     for note in &table.notes {
         report.note(note.clone());
     }
-    if table.records.is_empty() {
+    // An empty GeoJSON has no columns to check; a CSV header does.
+    if table.records.is_empty() && table.fields.is_empty() {
         report.note(format!(
             "laag `{}`: {name} bevat geen records",
             schema.layer
@@ -290,6 +291,12 @@ pub(crate) fn read_layer<T>(
     }
 
     let to_rd = transform_to_rd(schema.layer, source, &path, positions, &table)?;
+    if table.records.is_empty() {
+        report.note(format!(
+            "laag `{}`: {name} bevat geen records",
+            schema.layer
+        ));
+    }
 
     let mut records = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();

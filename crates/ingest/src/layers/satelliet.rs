@@ -103,8 +103,15 @@ type TileError = (&'static str, String);
 
 fn read_tile(path: &Path) -> Result<(SatellietTegel, Vec<String>), TileError> {
     let mut notes = Vec::new();
-    let dataset =
-        Dataset::open(path).map_err(|e| ("file", format!("GDAL kan het niet openen: {e}")))?;
+    let dataset = Dataset::open(path).map_err(|e| {
+        (
+            "file",
+            format!(
+                "GDAL herkent het niet als raster{}",
+                crate::crs::gdal_detail(&e)
+            ),
+        )
+    })?;
     match dataset.raster_count() {
         0 => return Err(("band", "heeft geen rasterband".into())),
         1 => {}

@@ -135,6 +135,19 @@ impl Source for CsvFile {
 
 /// The text of the file, and a note when it was not plain UTF-8.
 fn decode(bytes: &[u8], label: Option<&str>) -> Result<(String, Option<String>), String> {
+    // Excel's "Unicode text" is UTF-16 with a byte-order mark.
+    for (bom, encoding) in [
+        (&b"\xFF\xFE"[..], encoding_rs::UTF_16LE),
+        (&b"\xFE\xFF"[..], encoding_rs::UTF_16BE),
+    ] {
+        if let Some(rest) = bytes.strip_prefix(bom) {
+            let (text, had_errors) = encoding.decode_without_bom_handling(rest);
+            if had_errors {
+                return Err(format!("is geen geldige {}-tekst", encoding.name()));
+            }
+            return Ok((text.into_owned(), None));
+        }
+    }
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     if let Some(label) = label {
         let encoding = encoding_rs::Encoding::for_label(label.as_bytes())
@@ -240,6 +253,15 @@ mod tests {
         assert_eq!(detect_decimal(',', rows.iter()), Decimal::Point);
         let rows = [csv::StringRecord::from(vec!["RWZI-01", "249.6"])];
         assert_eq!(detect_decimal(';', rows.iter()), Decimal::Point);
+    }
+
+    #[test]
+    fn utf16_with_bom() {
+        let bytes: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("a;b".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert_eq!(decode(&bytes, None).unwrap().0, "a;b");
     }
 
     #[test]

@@ -44,8 +44,12 @@ impl Source for GdalFile {
             open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
             ..DatasetOptions::default()
         };
-        let dataset = Dataset::open_ex(&self.path, options)
-            .map_err(|e| open_error(format!("GDAL herkent het niet als vectorbestand ({e})")))?;
+        let dataset = Dataset::open_ex(&self.path, options).map_err(|e| {
+            open_error(format!(
+                "GDAL herkent het niet als vectorbestand{}",
+                crate::crs::gdal_detail(&e)
+            ))
+        })?;
         let names: Vec<String> = dataset.layers().map(|l| l.name()).collect();
         let mut layer = match &self.layer_name {
             Some(name) => dataset.layer_by_name(name).map_err(|_| {
