@@ -190,7 +190,7 @@ async fn tile_archives_read_back_tile_by_tile() {
     // Each pixel of a tile above the deepest zoom is the rounded mean of the
     // 2 × 2 pixels with data below it (palette indices rise with risk).
     let [lon, lat] = common::hotspot_lonlat();
-    let parent = buitenzicht_serve::tiles::mercator::tile_for_lonlat(lon, lat, 12);
+    let parent = buitenzicht_products::tiles::mercator::tile_for_lonlat(lon, lat, 12);
     let indices = |z: u8, x: u32, y: u32| {
         let png = rows
             .iter()

@@ -3,8 +3,8 @@
 use super::{load, BoxError};
 use crate::args::Input;
 use crate::config::ProjectFile;
+use buitenzicht_products::export::write_atomic;
 use buitenzicht_score::calibrate::calibrate;
-use buitenzicht_score::export::write_atomic;
 use chrono::NaiveDate;
 use std::path::Path;
 

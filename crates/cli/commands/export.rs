@@ -4,11 +4,11 @@
 use super::{pipeline, BoxError};
 use crate::args::{ContentArg, Export, FormatArg};
 use crate::config::ProjectFile;
-use buitenzicht_score::export::write_atomic;
-use buitenzicht_score::geotiff::write_gemeente_geotiff;
+use buitenzicht_products::export::write_atomic;
+use buitenzicht_products::geotiff::write_gemeente_geotiff;
+use buitenzicht_products::tiles::pyramid::{write_pyramid, ArchiveFormat};
+use buitenzicht_products::tiles::{ColorRamp, TileLayer};
 use buitenzicht_serve::api::export::{build_export, ExportRequest};
-use buitenzicht_serve::tiles::pyramid::{write_pyramid, ArchiveFormat};
-use buitenzicht_serve::tiles::{ColorRamp, TileLayer};
 use buitenzicht_serve::Snapshot;
 
 pub fn run(what: Export) -> Result<(), BoxError> {

@@ -5,10 +5,10 @@ use crate::args::Common;
 use crate::config::ProjectFile;
 use crate::output::Staging;
 use buitenzicht_ingest::Dataset;
-use buitenzicht_score::export::{inspection_csv, inspection_geojson, write_atomic};
-use buitenzicht_score::geotiff::write_geotiff;
+use buitenzicht_products::export::{inspection_csv, inspection_geojson, write_atomic};
+use buitenzicht_products::geotiff::write_geotiff;
+use buitenzicht_products::tiles::ColorRamp;
 use buitenzicht_score::{InspectionList, RiskModel};
-use buitenzicht_serve::tiles::ColorRamp;
 use std::path::Path;
 
 pub fn run(common: &Common, out: &Path) -> Result<(), BoxError> {

@@ -11,15 +11,12 @@
 //!
 //! The risk is their weighted mean scaled to 0..100 ([`model`]).
 
-pub mod aggregate;
 pub mod backtest;
 pub mod calibrate;
 pub mod config;
 pub mod density;
 pub mod error;
 pub mod explain;
-pub mod export;
-pub mod geotiff;
 pub mod grid;
 pub mod indicator;
 pub mod inspection;

@@ -7,7 +7,7 @@
 use crate::tiles::{ColorRamp, TileCache};
 use buitenzicht_ingest::crs::{Transformer, RD_NEW, WGS84};
 use buitenzicht_ingest::Dataset;
-use buitenzicht_score::export::rfc7946_geometry;
+use buitenzicht_products::export::rfc7946_geometry;
 use buitenzicht_score::{InspectionList, RiskModel};
 use geo::Geometry;
 use geojson::{Feature, FeatureCollection};
@@ -38,6 +38,8 @@ pub enum StateError {
     Gdal(#[from] gdal::errors::GdalError),
     #[error("{0}")]
     Score(#[from] buitenzicht_score::ScoreError),
+    #[error("{0}")]
+    Product(#[from] buitenzicht_products::ProductError),
     #[error("{0}")]
     Png(#[from] png::EncodingError),
 }

@@ -1,14 +1,6 @@
-//! XYZ map tiles of the risk surface and its indicators in Web Mercator.
+//! XYZ map tiles: rendered by `buitenzicht-products`, cached here.
 
 pub mod cache;
-pub mod colormap;
-pub mod layer;
-pub mod mercator;
-pub mod pyramid;
-pub mod render;
 
+pub use buitenzicht_products::tiles::*;
 pub use cache::{CachedTile, TileCache, TileKey};
-pub use colormap::ColorRamp;
-pub use layer::TileLayer;
-pub use mercator::TileId;
-pub use render::{empty_tile, render_tile, RenderError};

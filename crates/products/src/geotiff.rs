@@ -1,10 +1,10 @@
 //! The risk grid as a GeoTIFF: band 1 risk, then one band per indicator
 //! holding its contribution in risk points (bands 2–5 add up to band 1).
 
-use crate::indicator::Indicator;
-use crate::model::RiskModel;
-use crate::ScoreError;
+use crate::ProductError;
 use buitenzicht_ingest::crs::{srs_from_epsg, RD_NEW};
+use buitenzicht_score::Indicator;
+use buitenzicht_score::RiskModel;
 use gdal::raster::{Buffer, RasterCreationOptions};
 use gdal::{DriverManager, Metadata};
 use rayon::prelude::*;
@@ -36,7 +36,7 @@ pub struct Window {
 /// Writes `model` to `path` as a tiled, DEFLATE-compressed float32 GeoTIFF
 /// in EPSG:28992. The file is written under a temporary name and renamed,
 /// so an existing file is replaced whole or not at all.
-pub fn write_geotiff(model: &RiskModel, path: &Path) -> Result<(), ScoreError> {
+pub fn write_geotiff(model: &RiskModel, path: &Path) -> Result<(), ProductError> {
     let whole = Window {
         col: 0,
         row: 0,
@@ -53,7 +53,7 @@ pub fn write_gemeente_geotiff(
     model: &RiskModel,
     gemeente: u32,
     path: &Path,
-) -> Result<Option<Window>, ScoreError> {
+) -> Result<Option<Window>, ProductError> {
     let spec = &model.spec;
     let (mut c0, mut r0, mut c1, mut r1) = (usize::MAX, usize::MAX, 0, 0);
     for (i, _) in model
@@ -85,14 +85,14 @@ pub fn write_geotiff_window(
     path: &Path,
     window: Window,
     keep: impl Fn(usize) -> bool + Sync,
-) -> Result<(), ScoreError> {
+) -> Result<(), ProductError> {
     let spec = &model.spec;
-    let io_error = |source| ScoreError::Io {
+    let io_error = |source| ProductError::Io {
         path: path.to_path_buf(),
         source,
     };
     let tmp = buitenzicht_ingest::atomic::temp_beside(path).map_err(io_error)?;
-    let file_error = |source| ScoreError::Write {
+    let file_error = |source| ProductError::Write {
         path: path.to_path_buf(),
         source,
     };
@@ -124,7 +124,7 @@ pub fn write_geotiff_window(
         ds.set_metadata_item("MODEL_VERSION", &model.version, "")
             .map_err(file_error)?;
         let weights = match &model.weighting {
-            crate::model::Weighting::Handmatig => {
+            buitenzicht_score::model::Weighting::Handmatig => {
                 serde_json::to_string(&model.config.weights).unwrap_or_default()
             }
             w => serde_json::to_string(w).unwrap_or_default(),

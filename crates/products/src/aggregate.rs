@@ -1,8 +1,8 @@
 //! Risk aggregated to RD-aligned squares (250 m, 500 m, 1 km, like the CBS
 //! grid squares): what partners who may not see building-level data get.
 
-use crate::indicator::Indicator;
-use crate::model::RiskModel;
+use buitenzicht_score::Indicator;
+use buitenzicht_score::RiskModel;
 use serde::Serialize;
 
 /// Risk classes, by the highest cell risk in the square.

@@ -1,10 +1,11 @@
 //! Files for people and other tools: inspection lists as CSV and as RFC 7946
 //! GeoJSON (WGS84 lon/lat, counter-clockwise outer rings, no `crs`).
 
-use crate::inspection::InspectionList;
-use crate::ScoreError;
+use crate::ProductError;
 use buitenzicht_ingest::crs::Transformer;
 use buitenzicht_ingest::Dataset;
+use buitenzicht_score::Indicator;
+use buitenzicht_score::InspectionList;
 use geo::orient::{Direction, Orient};
 use geo::{Geometry, MapCoords};
 use geojson::{Feature, FeatureCollection, JsonObject};
@@ -16,7 +17,7 @@ use std::path::Path;
 pub fn rfc7946_geometry(
     geometry: &Geometry,
     to_wgs84: &Transformer,
-) -> Result<geojson::Geometry, ScoreError> {
+) -> Result<geojson::Geometry, ProductError> {
     let mut g = geometry.clone();
     to_wgs84.geometry(&mut g)?;
     let g = match g {
@@ -34,7 +35,7 @@ pub fn inspection_geojson(
     list: &InspectionList,
     data: &Dataset,
     to_wgs84: &Transformer,
-) -> Result<FeatureCollection, ScoreError> {
+) -> Result<FeatureCollection, ProductError> {
     let mut features = Vec::with_capacity(list.inspecties.len());
     for item in &list.inspecties {
         let pand = &data.panden[item.pand];
@@ -57,9 +58,9 @@ pub fn inspection_geojson(
 /// Aggregated squares as a GeoJSON FeatureCollection of square polygons.
 pub fn squares_geojson(
     squares: &[crate::aggregate::Square],
-    model: &crate::RiskModel,
+    model: &buitenzicht_score::RiskModel,
     to_wgs84: &Transformer,
-) -> Result<FeatureCollection, ScoreError> {
+) -> Result<FeatureCollection, ProductError> {
     let mut features = Vec::with_capacity(squares.len());
     for sq in squares {
         let rect = geo::Rect::new(
@@ -73,7 +74,7 @@ pub fn squares_geojson(
         properties.insert("risico_gem".into(), json!(round1(sq.risico_gem)));
         properties.insert("risico_max".into(), json!(round1(sq.risico_max)));
         properties.insert("klasse".into(), json!(sq.klasse));
-        for ind in crate::Indicator::ALL {
+        for ind in Indicator::ALL {
             properties.insert(
                 format!("bijdrage_{}", ind.key()),
                 json!(round1(sq.bijdrage_gem[ind.index()])),
@@ -129,7 +130,7 @@ pub fn inspection_csv(list: &InspectionList) -> String {
 }
 
 /// The top indicators as text, e.g. `dumpingen; leegstand`.
-fn reasons(i: &crate::Inspection) -> String {
+fn reasons(i: &buitenzicht_score::Inspection) -> String {
     i.belangrijkste
         .iter()
         .map(|k| k.key())
@@ -146,8 +147,8 @@ fn csv_field(s: &str) -> String {
 }
 
 /// Writes `bytes` through a temporary file and a rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ScoreError> {
-    buitenzicht_ingest::atomic::write(path, bytes).map_err(|source| ScoreError::Io {
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ProductError> {
+    buitenzicht_ingest::atomic::write(path, bytes).map_err(|source| ProductError::Io {
         path: path.to_path_buf(),
         source,
     })
