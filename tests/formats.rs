@@ -2,7 +2,8 @@
 //! promises give the same risk raster through the release binary:
 //! GeoPackage (all layers in one file), Shapefile (with `.prj` and `.cpg`,
 //! ten-character column names mapped back), GeoJSON in WGS84 (RFC 7946) and
-//! with a legacy `crs`, FlatGeobuf, and CSV (WKT and x/y columns).
+//! with a legacy `crs`, FlatGeobuf, and CSV (WKT and x/y columns, and the
+//! semicolons and decimal commas of Dutch Excel).
 
 mod common;
 
@@ -214,6 +215,42 @@ fn convert(dir: &Path, format: &str) -> PathBuf {
     path
 }
 
+/// The fixtures with their CSV files as Dutch Excel writes them: semicolons,
+/// decimal commas, a BOM, CRLF and Windows-1252.
+fn excel_csv(dir: &Path) -> PathBuf {
+    let fixtures = common::fixtures();
+    std::fs::create_dir_all(dir).unwrap();
+    let mut project = std::fs::read_to_string(fixtures.join("buitenzicht.toml")).unwrap();
+    for entry in std::fs::read_dir(&fixtures).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_string();
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("csv") => {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let excel = text
+                    .lines()
+                    .map(|l| l.replace(',', ";").replace('.', ","))
+                    .collect::<Vec<_>>()
+                    .join("\r\n");
+                let mut bytes = b"\xEF\xBB\xBF".to_vec();
+                bytes.extend(excel.as_bytes());
+                std::fs::write(dir.join(&name), bytes).unwrap();
+            }
+            Some("geojson") => {
+                std::fs::copy(&path, dir.join(&name)).unwrap();
+            }
+            _ => {}
+        }
+    }
+    project = project.replace("\"../web\"", "\"web\"").replace(
+        "path = \"satelliet\"",
+        &format!("path = \"{}\"", fixtures.join("satelliet").display()),
+    );
+    let config = dir.join("buitenzicht.toml");
+    std::fs::write(&config, project).unwrap();
+    config
+}
+
 /// Band 1 of `risico.tif` and its geotransform.
 fn risk(out: &Path) -> ([f64; 6], Vec<f32>) {
     let ds = gdal::Dataset::open(out.join("risico.tif")).unwrap();
@@ -254,9 +291,21 @@ fn every_format_gives_the_same_risk_raster() {
     );
     let (gt, reference) = risk(&reference_out);
 
-    for format in ["gpkg", "shp", "geojson-wgs84", "geojson-rd", "fgb", "csv"] {
+    for format in [
+        "gpkg",
+        "shp",
+        "geojson-wgs84",
+        "geojson-rd",
+        "fgb",
+        "csv",
+        "excel-csv",
+    ] {
         let dir = work.path().join(format);
-        let project = convert(&dir, format);
+        let project = if format == "excel-csv" {
+            excel_csv(&dir)
+        } else {
+            convert(&dir, format)
+        };
         let out = dir.join("uit");
         run(&binary, &project, &out);
         let (gt_f, values) = risk(&out);
