@@ -15,7 +15,7 @@ use crate::args::{Common, Input};
 use crate::config::ProjectFile;
 use buitenzicht_ingest::{ingest, Dataset, IngestOptions, IngestReport};
 use buitenzicht_score::calibrate::{score_calibrated, Calibration};
-use buitenzicht_score::{rank, score, InspectionList, RiskModel};
+use buitenzicht_score::{predict, rank, score, InspectionList, RiskModel};
 use chrono::NaiveDate;
 
 pub type BoxError = Box<dyn std::error::Error>;
@@ -43,7 +43,7 @@ pub fn load(project: &ProjectFile, input: &Input) -> Result<(Dataset, IngestRepo
 }
 
 /// Scores with the calibrated model the project names, else with the
-/// hand-set weights.
+/// hand-set weights (what `bench` and `sewage` measure).
 pub fn score_project(
     data: &Dataset,
     project: &ProjectFile,
@@ -69,7 +69,9 @@ pub fn as_of(project: &ProjectFile, common: &Common) -> NaiveDate {
         .unwrap_or_else(|| chrono::Local::now().date_naive())
 }
 
-/// Ingests, scores and ranks.
+/// Ingests, scores and ranks: with a calibrated model file, by it; else the
+/// map is chosen out of sample (see `buitenzicht_score::predict`) and the
+/// buildings are ranked by the building model.
 pub fn pipeline(
     project: &ProjectFile,
     common: &Common,
@@ -77,7 +79,18 @@ pub fn pipeline(
     let (data, _) = load(project, &common.input)?;
     let as_of = as_of(project, common);
     let started = std::time::Instant::now();
-    let model = score_project(&data, project, as_of)?;
+    let (model, lists) = match &project.scoring.model {
+        Some(_) => {
+            let model = score_project(&data, project, as_of)?;
+            let lists = rank(&data, &model)?;
+            (model, lists)
+        }
+        None => {
+            let prediction = predict(&data, &project.scoring, as_of)?;
+            eprint!("{}", prediction.report);
+            (prediction.model, prediction.lists)
+        }
+    };
     eprintln!(
         "gescoord: {} × {} cellen van {} m, peildatum {as_of}, in {:.1} s",
         model.spec.cols,
@@ -85,6 +98,5 @@ pub fn pipeline(
         model.spec.cell,
         started.elapsed().as_secs_f64()
     );
-    let lists = rank(&data, &model)?;
     Ok((data, model, lists))
 }

@@ -61,7 +61,7 @@ pub fn within_distance(spec: &GridSpec, points: &[WeightedPoint], radius: f64) -
 
 /// Calls `add(cell, d², weight)` for every cell centre within `reach` of
 /// a point, band by band on all cores.
-fn splat(
+pub(crate) fn splat(
     spec: &GridSpec,
     points: &[WeightedPoint],
     reach: f64,

@@ -20,8 +20,11 @@ pub struct Inspection {
     pub oppervlakte_m2: f64,
     pub gebruiksdoel: Option<String>,
     pub bouwjaar: Option<i32>,
-    /// Highest risk over the cells whose centre lies in the footprint.
+    /// The score the list is ranked by, 0..100 (higher = visit first).
     pub risico: f32,
+    /// The score over the mean of the municipality's listed buildings: how
+    /// many times more likely than the municipality's base rate.
+    pub relatief: f32,
     /// Risk points per indicator at that cell.
     pub bijdragen: Contributions,
     /// Indicators that contribute most, largest first.
@@ -102,6 +105,7 @@ pub fn rank(
             gebruiksdoel: pand.gebruiksdoel.clone(),
             bouwjaar: pand.bouwjaar,
             risico: cell.risk,
+            relatief: 0.0,
             bijdragen: cell.contributions.into(),
             belangrijkste: order,
             x: c.x(),
@@ -113,6 +117,15 @@ pub fn rank(
     }
     let to_wgs = Transformer::from_epsg(RD_NEW, WGS84)?;
     for list in &mut lists {
+        let mean = list.inspecties.iter().map(|i| i.risico as f64).sum::<f64>()
+            / list.inspecties.len().max(1) as f64;
+        for item in &mut list.inspecties {
+            item.relatief = if mean > 0.0 {
+                (item.risico as f64 / mean) as f32
+            } else {
+                0.0
+            };
+        }
         list.inspecties.sort_by(|a, b| {
             b.risico
                 .total_cmp(&a.risico)

@@ -11,6 +11,7 @@
 //!
 //! The risk is their weighted mean scaled to 0..100 ([`model`]).
 
+pub mod additive;
 pub mod backtest;
 pub mod calibrate;
 pub mod config;
@@ -20,9 +21,11 @@ pub mod explain;
 pub mod grid;
 pub mod indicator;
 pub mod inspection;
+pub mod journey;
 pub mod kernel;
 pub mod mask;
 pub mod model;
+pub mod predict;
 pub mod satellite;
 pub mod sewage;
 pub mod variables;
@@ -34,3 +37,4 @@ pub use grid::GridSpec;
 pub use indicator::Indicator;
 pub use inspection::{rank, Inspection, InspectionList};
 pub use model::{score, CellScore, RiskModel};
+pub use predict::{predict, Prediction};

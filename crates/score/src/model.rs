@@ -26,6 +26,9 @@ pub enum Weighting {
     /// A calibrated model (see [`crate::calibrate`]) fitted on the
     /// dumpings up to `until`.
     Gekalibreerd { until: NaiveDate },
+    /// Chosen out of sample on rolling cuts (see [`crate::predict`]):
+    /// `model` names it, e.g. `kde 1000 m` or `panden, reisafstand 2000 m`.
+    Gekozen { model: String },
 }
 
 /// The scored grid and what it was scored from.

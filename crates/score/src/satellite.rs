@@ -24,10 +24,24 @@ pub fn resample(
     tiles: &[SatellietTegel],
     index: &PolygonIndex,
 ) -> Result<Vec<f32>, ScoreError> {
+    resample_where(spec, tiles, index, |_| true)
+}
+
+/// As [`resample`], with only the tiles `keep` accepts (e.g. those taken
+/// before a date).
+pub fn resample_where(
+    spec: &GridSpec,
+    tiles: &[SatellietTegel],
+    index: &PolygonIndex,
+    keep: impl Fn(&SatellietTegel) -> bool,
+) -> Result<Vec<f32>, ScoreError> {
     let mut out = vec![f32::NAN; spec.len()];
     let rd = srs_from_epsg(RD_NEW)?;
     for id in index.bbox_intersecting(spec.bbox()) {
         let tile = &tiles[id];
+        if !keep(tile) {
+            continue;
+        }
         let tile_error = |source| ScoreError::Tile {
             path: tile.path.clone(),
             source,

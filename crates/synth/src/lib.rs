@@ -13,6 +13,7 @@
 pub mod national;
 mod partition;
 mod region;
+pub mod study;
 mod write;
 
 pub use region::{generate, Summary, AS_OF, HOTSPOT, HOTSPOT_BARN, HOTSPOT_GEMEENTE, REGION};
