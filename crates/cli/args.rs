@@ -88,9 +88,26 @@ pub enum Command {
         seed: u64,
         #[arg(long)]
         national: bool,
+        /// Write the simulation study's region of this seed instead (with
+        /// its truth in `waarheid.json`).
+        #[arg(long, conflicts_with = "national")]
+        study: Option<u64>,
     },
     /// Time ingest, scoring and ranking of a project and report peak memory.
     Bench(Common),
+    /// The simulation study: synthetic regions with varying mechanisms, the
+    /// model against the best kernel density and the truth.
+    Study {
+        /// How many seeds (regions).
+        #[arg(long, default_value_t = 20)]
+        seeds: u64,
+        /// The first seed.
+        #[arg(long, default_value_t = 1)]
+        first_seed: u64,
+        /// Also write every figure as JSON to this file.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]

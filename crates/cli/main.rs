@@ -49,7 +49,13 @@ fn run(cli: Cli) -> Result<(), BoxError> {
             out,
             seed,
             national,
-        } => commands::fixtures::run(&out, seed, national),
+            study,
+        } => commands::fixtures::run(&out, seed, national, study),
         Command::Bench(common) => commands::bench::run(&common),
+        Command::Study {
+            seeds,
+            first_seed,
+            json,
+        } => commands::study::run(seeds, first_seed, json.as_deref()),
     }
 }

@@ -3,8 +3,18 @@
 use super::BoxError;
 use std::path::Path;
 
-pub fn run(out: &Path, seed: u64, national: bool) -> Result<(), BoxError> {
+pub fn run(out: &Path, seed: u64, national: bool, study: Option<u64>) -> Result<(), BoxError> {
     std::fs::create_dir_all(out)?;
+    if let Some(seed) = study {
+        let truth = buitenzicht_synth::study::generate_study_region(out, seed)?;
+        eprintln!(
+            "{}: studieregio {seed}, {} productieplaatsen, peildatum {}",
+            out.display(),
+            truth.sites.len(),
+            truth.cut
+        );
+        return Ok(());
+    }
     if national {
         let started = std::time::Instant::now();
         buitenzicht_synth::national::generate_national(

@@ -10,6 +10,7 @@ pub mod ingest;
 pub mod run;
 pub mod serve;
 pub mod sewage;
+pub mod study;
 
 use crate::args::{Common, Input};
 use crate::config::ProjectFile;

@@ -24,7 +24,8 @@
 //! history; at each cut every trait is taken as of that day (nothing dated
 //! after it: dumpings, sewage, satellite tiles by acquisition date, vacancy
 //! by record date) and the outcome is the dumpings of the
-//! [`WINDOW_DAYS`] after it. Fits pool the cuts.
+//! window after it: a year, as the map looks a year ahead, or as much as
+//! the history allows down to [`MIN_WINDOW_DAYS`]. Fits pool the cuts.
 //!
 //! **Choice.** Candidates are the kernel density of past dumpings at
 //! bandwidths 250 m–4 km (what analysts already have) and the building
@@ -49,8 +50,9 @@ use chrono::{Duration, NaiveDate};
 use rayon::prelude::*;
 use serde::Serialize;
 
-/// Days of outcome after each cut.
-pub const WINDOW_DAYS: i64 = 120;
+/// Days of outcome after each cut, at most and at least.
+pub const WINDOW_DAYS: i64 = 365;
+pub const MIN_WINDOW_DAYS: i64 = 90;
 /// Days between cuts.
 pub const STEP_DAYS: i64 = 60;
 /// History needed before the first cut.
@@ -205,10 +207,10 @@ pub fn predict(
             dated_before(t, as_of)
         })?;
     let fit = fit_grid(&base);
-    let cuts = cut_dates(data, as_of);
+    let (cuts, window) = cut_dates(data, as_of);
     let prepared: Vec<Cut> = cuts
         .iter()
-        .map(|&t| prepare_cut(data, config, &base, &fit, t))
+        .map(|&t| prepare_cut(data, config, &base, &fit, t, window))
         .collect::<Result<_, _>>()?;
 
     // The densities need no fit: every cut tests them.
@@ -296,7 +298,7 @@ pub fn predict(
         None => None,
     };
 
-    let now = prepare_cut(data, config, &base, &fit, as_of)?;
+    let now = prepare_cut(data, config, &base, &fit, as_of, window)?;
     let weights = building_weights(&now, building_model.as_ref());
     let (chosen, reason, contributions) = match (&building_model, building_wins) {
         (Some(bm), true) => {
@@ -329,7 +331,7 @@ pub fn predict(
                     "te weinig geschiedenis om een model buiten de steekproef te toetsen ({} ijkmoment(en), minstens {MIN_CUTS} nodig: {} dagen aanloop plus {} dagen uitkomst per moment); de kaart is de kerndichtheid van eerdere dumpingen",
                     prepared.len(),
                     WARM_UP_DAYS,
-                    WINDOW_DAYS
+                    MIN_WINDOW_DAYS
                 )
             } else {
                 format!(
@@ -372,7 +374,7 @@ pub fn predict(
         report: SelectionReport {
             as_of,
             cuts,
-            window_days: WINDOW_DAYS,
+            window_days: window,
             candidates,
             chosen,
             reason,
@@ -411,9 +413,10 @@ fn dated_before(tile: &SatellietTegel, date: NaiveDate) -> bool {
     tile.datum.is_none_or(|d| d <= date)
 }
 
-/// Cut dates: every [`STEP_DAYS`] from [`WARM_UP_DAYS`] after the first
-/// record to a window before `as_of`, the latest [`MAX_CUTS`].
-fn cut_dates(data: &Dataset, as_of: NaiveDate) -> Vec<NaiveDate> {
+/// Cut dates and the outcome window: every [`STEP_DAYS`] from
+/// [`WARM_UP_DAYS`] after the first record to a window before `as_of`, the
+/// latest [`MAX_CUTS`]; the window as long as [`MIN_CUTS`] cuts allow.
+fn cut_dates(data: &Dataset, as_of: NaiveDate) -> (Vec<NaiveDate>, i64) {
     let first = data
         .dumpingen
         .iter()
@@ -422,9 +425,12 @@ fn cut_dates(data: &Dataset, as_of: NaiveDate) -> Vec<NaiveDate> {
         .filter(|&d| d <= as_of)
         .min();
     let Some(first) = first else {
-        return Vec::new();
+        return (Vec::new(), WINDOW_DAYS);
     };
-    let last = as_of - Duration::days(WINDOW_DAYS);
+    let span = (as_of - first).num_days();
+    let window = (span - WARM_UP_DAYS - STEP_DAYS * (MIN_CUTS as i64 - 1))
+        .clamp(MIN_WINDOW_DAYS, WINDOW_DAYS);
+    let last = as_of - Duration::days(window);
     let mut cuts = Vec::new();
     let mut t = last;
     while t >= first + Duration::days(WARM_UP_DAYS) && cuts.len() < MAX_CUTS {
@@ -432,7 +438,7 @@ fn cut_dates(data: &Dataset, as_of: NaiveDate) -> Vec<NaiveDate> {
         t -= Duration::days(STEP_DAYS);
     }
     cuts.reverse();
-    cuts
+    (cuts, window)
 }
 
 fn fit_grid(base: &Base) -> FitGrid {
@@ -467,9 +473,9 @@ fn fit_grid(base: &Base) -> FitGrid {
 
 /// Dumpings in (`t`, `t` + window] per fit cell, counted where the fine
 /// cell is buitengebied.
-fn outcome(data: &Dataset, base: &Base, fit: &FitGrid, t: NaiveDate) -> Vec<f64> {
+fn outcome(data: &Dataset, base: &Base, fit: &FitGrid, t: NaiveDate, window: i64) -> Vec<f64> {
     let mut y = vec![0.0; fit.spec.len()];
-    let end = t + Duration::days(WINDOW_DAYS);
+    let end = t + Duration::days(window);
     for d in data
         .dumpingen
         .iter()
@@ -494,6 +500,7 @@ fn prepare_cut(
     base: &Base,
     fit: &FitGrid,
     t: NaiveDate,
+    window: i64,
 ) -> Result<Cut, ScoreError> {
     // Satellite: tiles of the year before the cut (and undated ones).
     let anomaly =
@@ -563,7 +570,7 @@ fn prepare_cut(
         .collect();
     Ok(Cut {
         date: t,
-        outcome: outcome(data, base, fit, t),
+        outcome: outcome(data, base, fit, t, window),
         traits,
         past,
     })

@@ -1,0 +1,319 @@
+//! `buitenzicht study`: the simulation study. For each seed a synthetic
+//! region with its own mechanisms (`buitenzicht_synth::study`) is written,
+//! `run`'s model sees its inputs up to one year before the end, and is
+//! measured on that last year against what only hindsight or the truth
+//! can know: the best kernel density of past dumpings (bandwidth chosen on
+//! the test year itself) and the true intensity; the building ranking
+//! against vacancy-first and the density at each building.
+
+use super::BoxError;
+use buitenzicht_ingest::{ingest, Dataset, IngestOptions, LayerSources, Leegstand};
+use buitenzicht_score::backtest::{evaluate, Metrics, AREA_SHARES};
+use buitenzicht_score::density::{kernel_density, WeightedPoint};
+use buitenzicht_score::predict::BANDWIDTHS_M;
+use buitenzicht_score::{predict, RiskModel, ScoreConfig};
+use buitenzicht_synth::study::{generate_study_region, Truth};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::path::Path;
+
+/// Ranks at which building recall is measured.
+const RECALL_AT: [usize; 3] = [25, 50, 100];
+
+/// One seed's figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct SeedResult {
+    pub seed: u64,
+    pub mechanisms: buitenzicht_synth::study::Mechanisms,
+    pub chosen: String,
+    pub test_events: u32,
+    pub model: Vec<Metrics>,
+    pub best_kde: Vec<Metrics>,
+    pub best_kde_name: String,
+    pub truth: Vec<Metrics>,
+    pub active_buildings: usize,
+    /// Recall at 25, 50, 100 for the model, vacancy-first and density.
+    pub recall_model: [f64; 3],
+    pub recall_vacancy: [f64; 3],
+    pub recall_kde: [f64; 3],
+}
+
+impl SeedResult {
+    fn pai(m: &[Metrics], k: usize) -> f64 {
+        m.get(k).map_or(0.0, |m| m.pai)
+    }
+
+    /// Model PAI at 5 % over the best density's.
+    pub fn map_ratio(&self) -> f64 {
+        let kde = Self::pai(&self.best_kde, 1);
+        if kde > 0.0 {
+            Self::pai(&self.model, 1) / kde
+        } else {
+            f64::NAN
+        }
+    }
+
+    /// Model recall at 50 over the best baseline's.
+    pub fn building_ratio(&self) -> f64 {
+        let base = self.recall_vacancy[1].max(self.recall_kde[1]);
+        if base > 0.0 {
+            self.recall_model[1] / base
+        } else {
+            f64::NAN
+        }
+    }
+}
+
+pub fn run(seeds: u64, first: u64, json: Option<&Path>) -> Result<(), BoxError> {
+    let results: Vec<SeedResult> = (first..first + seeds)
+        .map(|seed| {
+            let r = one_seed(seed);
+            if let Ok(r) = &r {
+                eprintln!(
+                    "seed {seed}: PAI5 model {:.2}, beste kerndichtheid {:.2} ({}), waarheid {:.2}; recall@50 model {:.0} %, leegstand {:.0} %, dichtheid {:.0} %  [{}]",
+                    SeedResult::pai(&r.model, 1),
+                    SeedResult::pai(&r.best_kde, 1),
+                    r.best_kde_name,
+                    SeedResult::pai(&r.truth, 1),
+                    100.0 * r.recall_model[1],
+                    100.0 * r.recall_vacancy[1],
+                    100.0 * r.recall_kde[1],
+                    r.chosen
+                );
+            }
+            r
+        })
+        .collect::<Result<_, _>>()?;
+    print!("{}", table(&results));
+    if let Some(path) = json {
+        buitenzicht_products::export::write_atomic(
+            path,
+            serde_json::to_string_pretty(&results)?.as_bytes(),
+        )?;
+    }
+    Ok(())
+}
+
+fn one_seed(seed: u64) -> Result<SeedResult, BoxError> {
+    let dir = tempfile::tempdir()?;
+    let truth = generate_study_region(dir.path(), seed)?;
+    let project = dir.path().join("buitenzicht.toml");
+    let text = std::fs::read_to_string(&project)?;
+    #[derive(serde::Deserialize)]
+    struct Layers {
+        layers: LayerSources,
+    }
+    let mut layers = toml::from_str::<Layers>(&text)?.layers;
+    layers.resolve_paths(dir.path());
+    let (data, _) = ingest(&layers, &IngestOptions::default())?;
+    let config = ScoreConfig::default();
+    let prediction = predict(&data, &config, truth.cut)?;
+    let model = &prediction.model;
+
+    let events = test_events(&data, model, &truth);
+    let test_events: u32 = events.iter().sum();
+    let model_metrics = evaluate(&model.risk, &events, &AREA_SHARES);
+
+    // The strongest density: every bandwidth, plain and with time decay,
+    // judged on the test year itself.
+    let past = |decay: bool| -> Vec<WeightedPoint> {
+        data.dumpingen
+            .iter()
+            .filter(|d| d.datum <= truth.cut)
+            .map(|d| WeightedPoint {
+                x: d.location.x(),
+                y: d.location.y(),
+                weight: if decay {
+                    0.5f64.powf((truth.cut - d.datum).num_days() as f64 / 365.0)
+                } else {
+                    1.0
+                },
+            })
+            .collect()
+    };
+    let mut best: Option<(String, Vec<Metrics>, Vec<f32>)> = None;
+    for decay in [false, true] {
+        let points = past(decay);
+        for &h in &BANDWIDTHS_M {
+            let mut kde = kernel_density(&model.spec, &points, h);
+            mask(&mut kde, model);
+            let m = evaluate(&kde, &events, &AREA_SHARES);
+            if best.as_ref().is_none_or(|b| m[1].pai > b.1[1].pai) {
+                let name = format!("{h:.0} m{}", if decay { ", verval" } else { "" });
+                best = Some((name, m, kde));
+            }
+        }
+    }
+    let (best_kde_name, best_kde, kde_values) = best.ok_or("geen kerndichtheid")?;
+
+    let area = model.risk.iter().filter(|v| !v.is_nan()).count() as f64
+        * model.spec.cell
+        * model.spec.cell;
+    let intensity: Vec<f32> = (0..model.spec.len())
+        .into_par_iter()
+        .map(|i| {
+            if model.risk[i].is_nan() {
+                return f32::NAN;
+            }
+            let [x, y] = model.spec.centre(i % model.spec.cols, i / model.spec.cols);
+            truth.intensity(x, y, area) as f32
+        })
+        .collect();
+    let truth_metrics = evaluate(&intensity, &events, &AREA_SHARES);
+
+    // Buildings.
+    let active: std::collections::HashSet<&str> = truth.active_buildings().into_iter().collect();
+    let in_buitengebied = |i: usize| {
+        let c = data.panden[i].centroid;
+        model
+            .spec
+            .cell_at(c.x(), c.y())
+            .is_some_and(|(col, row)| !model.risk[model.spec.index(col, row)].is_nan())
+    };
+    let mut ranked: Vec<(&str, f32)> = prediction
+        .lists
+        .iter()
+        .flat_map(|l| l.inspecties.iter())
+        .map(|i| (i.identificatie.as_str(), i.risico))
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+    let model_order: Vec<&str> = ranked.iter().map(|r| r.0).collect();
+    let candidates: Vec<usize> = (0..data.panden.len()).filter(|&i| in_buitengebied(i)).collect();
+    let mut vacancy = candidates.clone();
+    let vacancy_rank = |l: Leegstand| match l {
+        Leegstand::Bevestigd => 0,
+        Leegstand::Vermoedelijk => 1,
+        Leegstand::Onbekend => 2,
+        Leegstand::Nee => 3,
+    };
+    vacancy.sort_by(|&a, &b| {
+        let (pa, pb) = (&data.panden[a], &data.panden[b]);
+        vacancy_rank(pa.leegstand)
+            .cmp(&vacancy_rank(pb.leegstand))
+            .then(pb.oppervlakte.total_cmp(&pa.oppervlakte))
+    });
+    let kde_at = |i: usize| {
+        let c = data.panden[i].centroid;
+        model
+            .spec
+            .cell_at(c.x(), c.y())
+            .map_or(0.0, |(col, row)| kde_values[model.spec.index(col, row)])
+    };
+    let mut by_kde = candidates.clone();
+    by_kde.sort_by(|&a, &b| kde_at(b).total_cmp(&kde_at(a)));
+    let ids = |order: &[usize]| -> Vec<&str> {
+        order
+            .iter()
+            .map(|&i| data.panden[i].identificatie.as_str())
+            .collect()
+    };
+    let recall = |order: &[&str]| -> [f64; 3] {
+        RECALL_AT.map(|k| {
+            if active.is_empty() {
+                return f64::NAN;
+            }
+            order.iter().take(k).filter(|id| active.contains(*id)).count() as f64
+                / active.len() as f64
+        })
+    };
+    Ok(SeedResult {
+        seed,
+        mechanisms: truth.mechanisms.clone(),
+        chosen: prediction.report.chosen.clone(),
+        test_events,
+        model: model_metrics,
+        best_kde,
+        best_kde_name,
+        truth: truth_metrics,
+        active_buildings: active.len(),
+        recall_model: recall(&model_order),
+        recall_vacancy: recall(&ids(&vacancy)),
+        recall_kde: recall(&ids(&by_kde)),
+    })
+}
+
+/// Test-year dumpings per cell of the model's grid, where it scores.
+fn test_events(data: &Dataset, model: &RiskModel, truth: &Truth) -> Vec<u32> {
+    let mut events = vec![0u32; model.spec.len()];
+    for d in data
+        .dumpingen
+        .iter()
+        .filter(|d| d.datum > truth.cut && d.datum <= truth.end)
+    {
+        if let Some((c, r)) = model.spec.cell_at(d.location.x(), d.location.y()) {
+            let i = model.spec.index(c, r);
+            if !model.risk[i].is_nan() {
+                events[i] += 1;
+            }
+        }
+    }
+    events
+}
+
+fn mask(values: &mut [f32], model: &RiskModel) {
+    for (v, r) in values.iter_mut().zip(&model.risk) {
+        if r.is_nan() {
+            *v = f32::NAN;
+        }
+    }
+}
+
+/// The per-seed table and the summary, as Markdown.
+pub fn table(results: &[SeedResult]) -> String {
+    let mut out = String::from(
+        "| seed | reisafstand | geschiedenis | toetsdumpingen | gekozen | PAI 1/5/10 % model | beste kerndichtheid | PAI 1/5/10 % kerndichtheid | PAI 5 % waarheid | PEI* 5 % model / kd | verhouding kaart | recall 25/50/100 model | leegstand eerst | kerndichtheid bij pand | verhouding panden |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    let pais = |m: &[Metrics]| {
+        m.iter()
+            .map(|m| format!("{:.2}", m.pai))
+            .collect::<Vec<_>>()
+            .join(" / ")
+    };
+    let recalls = |r: &[f64; 3]| {
+        r.iter()
+            .map(|v| format!("{:.0} %", 100.0 * v))
+            .collect::<Vec<_>>()
+            .join(" / ")
+    };
+    for r in results {
+        out.push_str(&format!(
+            "| {} | {:.0} m | {} j | {} | {} | {} | {} | {} | {:.2} | {:.2} / {:.2} | {:.2} | {} | {} | {} | {:.2} |\n",
+            r.seed,
+            r.mechanisms.journey_median_m,
+            r.mechanisms.history_years,
+            r.test_events,
+            r.chosen,
+            pais(&r.model),
+            r.best_kde_name,
+            pais(&r.best_kde),
+            SeedResult::pai(&r.truth, 1),
+            r.model.get(1).map_or(0.0, |m| m.pei_star),
+            r.best_kde.get(1).map_or(0.0, |m| m.pei_star),
+            r.map_ratio(),
+            recalls(&r.recall_model),
+            recalls(&r.recall_vacancy),
+            recalls(&r.recall_kde),
+            r.building_ratio(),
+        ));
+    }
+    let finite = |v: Vec<f64>| v.into_iter().filter(|x| x.is_finite()).collect::<Vec<_>>();
+    let maps = finite(results.iter().map(SeedResult::map_ratio).collect());
+    let buildings = finite(results.iter().map(SeedResult::building_ratio).collect());
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    let worst = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
+    let verdict = |ok: bool| if ok { "gehaald" } else { "niet gehaald" };
+    out.push_str(&format!(
+        "\nkaart (PAI 5 % model / beste kerndichtheid): gemiddeld {:.2} (doel ≥ 1,3: {}), slechtste {:.2} (doel ≥ 1,0: {})\n",
+        mean(&maps),
+        verdict(mean(&maps) >= 1.3),
+        worst(&maps),
+        verdict(worst(&maps) >= 1.0)
+    ));
+    out.push_str(&format!(
+        "panden (recall@50 model / beste basislijn): gemiddeld {:.2} (doel ≥ 1,5: {}), slechtste {:.2}\n",
+        mean(&buildings),
+        verdict(mean(&buildings) >= 1.5),
+        worst(&buildings)
+    ));
+    out
+}
