@@ -10,6 +10,8 @@ command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 pkg-config --exists gdal 2>/dev/null || need+=(libgdal-dev)
 # The system SQLite, shared with GDAL (one copy per process).
 pkg-config --exists sqlite3 2>/dev/null || need+=(libsqlite3-dev)
+# OpenSSL for HTTPS feature services (PDOK).
+pkg-config --exists openssl 2>/dev/null || need+=(libssl-dev)
 command -v gdalinfo >/dev/null 2>&1 || need+=(gdal-bin)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 if ((${#need[@]})); then

@@ -251,16 +251,6 @@ fn excel_csv(dir: &Path) -> PathBuf {
     config
 }
 
-/// Band 1 of `risico.tif` and its geotransform.
-fn risk(out: &Path) -> ([f64; 6], Vec<f32>) {
-    let ds = gdal::Dataset::open(out.join("risico.tif")).unwrap();
-    let band = ds.rasterband(1).unwrap();
-    (
-        ds.geo_transform().unwrap(),
-        band.read_band_as::<f32>().unwrap().into_shape_and_vec().1,
-    )
-}
-
 fn run(binary: &Path, project: &Path, out: &Path) -> String {
     let output = Command::new(binary)
         .args(["run", "--strict", "-c"])
@@ -289,7 +279,7 @@ fn every_format_gives_the_same_risk_raster() {
         &common::fixtures().join("buitenzicht.toml"),
         &reference_out,
     );
-    let (gt, reference) = risk(&reference_out);
+    let (gt, reference) = common::risk(&reference_out);
 
     for format in [
         "gpkg",
@@ -308,7 +298,7 @@ fn every_format_gives_the_same_risk_raster() {
         };
         let out = dir.join("uit");
         run(&binary, &project, &out);
-        let (gt_f, values) = risk(&out);
+        let (gt_f, values) = common::risk(&out);
         assert_eq!(gt_f, gt, "{format}: same grid");
         assert_eq!(values.len(), reference.len());
         let mut worst = 0.0f32;

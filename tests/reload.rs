@@ -40,7 +40,7 @@ impl Server {
         });
         let base = loop {
             let line = log
-                .recv_timeout(Duration::from_secs(60))
+                .recv_timeout(Duration::from_secs(300))
                 .expect("server listens");
             if let Some(url) = line.strip_prefix("kaart op ") {
                 break url.trim_end_matches('/').to_string();
@@ -63,7 +63,7 @@ impl Server {
         loop {
             let line = self
                 .log
-                .recv_timeout(Duration::from_secs(60))
+                .recv_timeout(Duration::from_secs(300))
                 .unwrap_or_else(|_| panic!("no line with '{needle}'"));
             if line.contains(needle) {
                 return line;
@@ -101,12 +101,14 @@ fn hangup_rereads_the_project_file_and_refuses_a_broken_one() {
     assert!(line.contains("buitenzicht.toml"), "{line}");
     assert_eq!(server.version(), before, "the old model keeps serving");
 
+    // The model is fitted for the as-of date: a new date, a new model.
+    assert!(original.contains("as_of = \"2026-11-01\""));
     std::fs::write(
         &config,
-        original.replace("dumpingen = 0.35", "dumpingen = 0.9"),
+        original.replace("as_of = \"2026-11-01\"", "as_of = \"2026-08-01\""),
     )
     .unwrap();
     server.hangup();
     server.wait_for("nieuw model geladen");
-    assert_ne!(server.version(), before, "new weights, new model");
+    assert_ne!(server.version(), before, "a new as-of date, a new model");
 }

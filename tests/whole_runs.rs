@@ -75,17 +75,20 @@ fn leftovers(parent: &Path) -> Vec<String> {
 fn a_killed_run_leaves_the_old_run_or_the_new_one() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("uit");
+    let started = Instant::now();
     let first = common::binary()
         .args(run_args(&out, "2026-06-01"))
         .output()
         .unwrap();
+    let full = started.elapsed();
     assert!(first.status.success(), "{}", common::stderr(&first));
     assert_eq!(assert_one_whole_run(&out), "2026-06-01");
 
-    // Kill the next run after ever longer delays, until one finishes.
+    // Kill the next run at moments spread over a whole run's duration,
+    // densest near the end where the files are written and swapped.
     let mut killed = 0;
-    let mut delay = Duration::ZERO;
-    loop {
+    for fraction in [0.0, 0.1, 0.25, 0.4, 0.55, 0.7, 0.8, 0.88, 0.94, 0.98, 1.02] {
+        let delay = full.mul_f64(fraction);
         let mut child = common::binary()
             .args(run_args(&out, "2026-11-01"))
             .stderr(std::process::Stdio::null())
@@ -98,23 +101,16 @@ fn a_killed_run_leaves_the_old_run_or_the_new_one() {
             }
             std::thread::sleep(Duration::from_millis(5));
         }
-        let finished = child.try_wait().unwrap().is_some();
-        if !finished {
+        if child.try_wait().unwrap().is_none() {
             child.kill().unwrap();
             killed += 1;
         }
         child.wait().unwrap();
         let as_of = assert_one_whole_run(&out);
-        if finished {
-            assert_eq!(as_of, "2026-11-01");
-            break;
-        }
         assert!(
             as_of == "2026-06-01" || as_of == "2026-11-01",
             "killed after {delay:?}: {as_of}"
         );
-        delay += Duration::from_millis(60);
-        assert!(delay < Duration::from_secs(60), "the run never finished");
     }
     assert!(
         killed >= 5,
@@ -127,7 +123,7 @@ fn a_killed_run_leaves_the_old_run_or_the_new_one() {
         .args(run_args(&out, "2026-11-01"))
         .output()
         .unwrap();
-    assert!(again.status.success());
+    assert!(again.status.success(), "{}", common::stderr(&again));
     assert_eq!(leftovers(dir.path()), Vec::<String>::new());
-    assert_one_whole_run(&out);
+    assert_eq!(assert_one_whole_run(&out), "2026-11-01");
 }

@@ -102,3 +102,16 @@ pub fn assert_rfc7946(path: &Path) -> Vec<geojson::Feature> {
     );
     fc.features
 }
+
+/// Band 1 of a run's `risico.tif` and its geotransform.
+pub fn risk(out: &Path) -> ([f64; 6], Vec<f32>) {
+    let ds = gdal::Dataset::open(out.join("risico.tif")).expect("risico.tif opens");
+    let band = ds.rasterband(1).expect("band 1");
+    (
+        ds.geo_transform().expect("geotransform"),
+        band.read_band_as::<f32>()
+            .expect("band reads")
+            .into_shape_and_vec()
+            .1,
+    )
+}

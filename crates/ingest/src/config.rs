@@ -43,6 +43,65 @@ pub struct LayerSource {
     /// Attributes joined in from a local table by key (`panden`: vacancy).
     #[serde(default)]
     pub join: Option<Join>,
+    /// How a `url` source is fetched.
+    #[serde(default)]
+    pub http: HttpSettings,
+    /// Where a `url` source keeps its local copy: set from the project
+    /// file's folder (`.buitenzicht-cache` beside it).
+    #[serde(skip)]
+    pub cache_dir: Option<PathBuf>,
+}
+
+/// How an OGC API Features source is fetched.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpSettings {
+    /// Features per page asked for (PDOK serves at most 1000).
+    pub limit: u32,
+    /// Seconds one request may take, body included, before it is retried.
+    pub timeout_s: f64,
+    /// Retries per page after a timeout, a dropped connection, 429 or 5xx.
+    pub retries: u32,
+    /// First wait between retries in seconds, doubling each time (a
+    /// `Retry-After` from the server takes precedence).
+    pub backoff_s: f64,
+    /// A local copy younger than this is used without asking the server;
+    /// an older one only when the server cannot be reached.
+    pub max_age_days: f64,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            limit: 1000,
+            timeout_s: 60.0,
+            retries: 5,
+            backoff_s: 1.0,
+            max_age_days: 7.0,
+        }
+    }
+}
+
+impl HttpSettings {
+    fn validate(&self, layer: &str) -> Result<(), String> {
+        let bad = |what: &str, why: &str| Err(format!("laag `{layer}`: http.{what} {why}"));
+        if self.limit == 0 || self.limit > 10_000 {
+            return bad("limit", "moet tussen 1 en 10000 liggen");
+        }
+        if !(self.timeout_s > 0.0 && self.timeout_s <= 3600.0) {
+            return bad("timeout_s", "moet tussen 0 en 3600 seconden liggen");
+        }
+        if self.retries > 20 {
+            return bad("retries", "mag hoogstens 20 zijn");
+        }
+        if !(self.backoff_s >= 0.0 && self.backoff_s <= 600.0) {
+            return bad("backoff_s", "moet tussen 0 en 600 seconden liggen");
+        }
+        if !(self.max_age_days >= 0.0 && self.max_age_days.is_finite()) {
+            return bad("max_age_days", "moet 0 of meer dagen zijn");
+        }
+        Ok(())
+    }
 }
 
 /// A local table joined to a layer by a key column.
@@ -150,6 +209,9 @@ impl LayerSources {
             if let Some(path) = &mut source.path {
                 resolve(path);
             }
+            if source.url.is_some() && source.cache_dir.is_none() {
+                source.cache_dir = Some(base.join(".buitenzicht-cache"));
+            }
             if let Some(join) = &mut source.join {
                 resolve(&mut join.path);
             }
@@ -174,6 +236,7 @@ impl LayerSources {
                 }
                 _ => {}
             }
+            source.http.validate(layer)?;
             if let Some(share) = source.max_reject_share {
                 check_share(&format!("laag `{layer}`: max_reject_share"), share)?;
             }

@@ -10,10 +10,11 @@
 //!   GeoJSON, FlatGeobuf, …);
 //! - [`csv_file`]: CSV through the `csv` crate, with its dialect (delimiter,
 //!   decimal separator, encoding) detected or configured;
-//! - `ogcapi`: an OGC API Features collection over HTTP, cached locally.
+//! - [`ogcapi`]: an OGC API Features collection over HTTP, kept locally.
 
 pub mod csv_file;
 pub mod gdal_file;
+pub mod ogcapi;
 
 use crate::error::FieldError;
 use crate::{IngestError, LayerSource};
@@ -96,7 +97,7 @@ pub struct Context {
 pub fn open(
     layer: &'static str,
     source: &LayerSource,
-    _context: &Context,
+    context: &Context,
 ) -> Result<Box<dyn Source>, IngestError> {
     match (&source.path, &source.url) {
         (Some(path), _) => {
@@ -124,11 +125,13 @@ pub fn open(
                 )))
             }
         }
-        (None, Some(url)) => Err(IngestError::Open {
+        (None, Some(url)) => Ok(Box::new(ogcapi::OgcApi::new(
             layer,
-            path: url.into(),
-            message: "OGC API Features wordt in deze versie niet ondersteund".into(),
-        }),
+            url.clone(),
+            source.http.clone(),
+            source.cache_dir.clone(),
+            context.study_area_rd,
+        ))),
         (None, None) => Err(IngestError::Open {
             layer,
             path: "".into(),
