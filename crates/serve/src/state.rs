@@ -122,8 +122,11 @@ pub struct AppState {
     pub base_url: OnceLock<String>,
     /// Layer values restricted to a scope (a municipality's area, or
     /// risk classes per square), per model version.
-    scoped: Mutex<HashMap<(Arc<str>, String, TileLayer), Arc<Vec<f32>>>>,
+    scoped: Mutex<HashMap<ScopedKey, Arc<Vec<f32>>>>,
 }
+
+/// Model version, scope key and layer of restricted values.
+type ScopedKey = (Arc<str>, String, TileLayer);
 
 /// What part of a layer a user's tiles show.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,7 +150,10 @@ impl TileScope {
     }
 }
 
-/// The risk drawn for a class: the middle of its band on the 0–100 ramp.
+/// The risks drawn for the classes laag, verhoogd, hoog and zeer hoog.
+pub const CLASS_VALUES: [f32; 4] = [10.0, 30.0, 50.0, 80.0];
+
+/// The risk drawn for a class: within its band on the 0–100 ramp.
 fn class_value(max_risk: f32) -> f32 {
     match buitenzicht_products::aggregate::risk_class(max_risk) {
         "zeer hoog" => 80.0,

@@ -35,6 +35,42 @@ pub fn layers_for(caller: &Caller) -> Vec<TileLayer> {
         .collect()
 }
 
+/// Renders class values (see [`crate::state::CLASS_VALUES`]) with every
+/// pixel set to the nearest class colour: the bilinear blend at square
+/// edges would otherwise draw risks between the classes.
+fn render_classes(
+    spec: &buitenzicht_score::GridSpec,
+    values: &[f32],
+    ramp: &crate::tiles::ColorRamp,
+    tile: TileId,
+) -> Result<Option<Vec<u8>>, crate::tiles::RenderError> {
+    use crate::tiles::colormap::{LEVELS, TRANSPARENT};
+    use crate::tiles::render::{encode_png, render_pixels, with_scratch};
+    let map = crate::tiles::mercator::PixelMap::new(tile)?;
+    let snap: Vec<u8> = (0..=255u8)
+        .map(|i| {
+            if i == TRANSPARENT {
+                return i;
+            }
+            let risk = i as f32 * 100.0 / (LEVELS - 1) as f32;
+            let nearest = crate::state::CLASS_VALUES
+                .into_iter()
+                .min_by(|a, b| (a - risk).abs().total_cmp(&(b - risk).abs()))
+                .unwrap_or(risk);
+            ramp.index(nearest)
+        })
+        .collect();
+    with_scratch(|pixels| {
+        if !render_pixels(spec, (values, 1.0), ramp, &map, pixels) {
+            return Ok(None);
+        }
+        for p in pixels.iter_mut() {
+            *p = snap[*p as usize];
+        }
+        Ok(Some(encode_png(pixels, ramp)?))
+    })
+}
+
 /// What of `layer` `caller`'s tiles show, or why they may not have it.
 fn scope_for(caller: &Caller, layer: TileLayer) -> Result<TileScope, ApiError> {
     if let Some(size) = caller.aggregated_to() {
@@ -109,7 +145,10 @@ pub async fn tile(
             let state = Arc::clone(&state);
             // Rendering is CPU work: keep it off the async workers.
             tokio::task::spawn_blocking(move || {
-                let rendered = if scope == TileScope::All {
+                let rendered = if let TileScope::Squares(_) = scope {
+                    let (values, _) = state.scoped_values(&snapshot, layer, &scope);
+                    render_classes(&snapshot.model.spec, &values, &state.ramp, tile)
+                } else if scope == TileScope::All {
                     render_tile(
                         &snapshot.model.spec,
                         layer.values(&snapshot.model),
