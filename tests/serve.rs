@@ -182,18 +182,6 @@ async fn serves_tiles_explanations_and_lists() {
     );
     assert!(!e["samenvatting"].as_array().unwrap().is_empty());
 
-    // Without a stated purpose, building-level data is refused, in Dutch.
-    for url in [
-        format!("{base}/api/explain?lon={lon}&lat={lat}"),
-        format!("{base}/api/gemeenten/{HOTSPOT_GEMEENTE}/inspecties"),
-        format!("{base}/api/export.geojson?gemeente={HOTSPOT_GEMEENTE}&inhoud=inspecties"),
-    ] {
-        let r = reqwest::get(&url).await.unwrap();
-        assert_eq!(r.status(), 403, "{url}");
-        let e: serde_json::Value = r.json().await.unwrap();
-        assert!(e["error"].as_str().unwrap().contains("Doelbinding"), "{e}");
-    }
-
     // Outside the study area: no risk, a reason.
     let (status, e) = get_json(&client, format!("{base}/api/explain?lon=6.57&lat=53.22")).await;
     assert_eq!(status, 200);
@@ -302,6 +290,33 @@ async fn serves_tiles_explanations_and_lists() {
         200,
         "run `npm ci` in web/ (scripts/setup.sh does)"
     );
+    let (status, outlines) =
+        get_json(&client, format!("{base}/api/layers/gemeenten.geojson")).await;
+    assert_eq!(status, 200);
+    assert_eq!(outlines["features"].as_array().unwrap().len(), 6);
+}
+
+/// Without `[access]`: building-level data still needs a purpose; only the
+/// map's files are served, with security headers; no CORS; TileJSON ignores
+/// the `Host` header.
+#[tokio::test(flavor = "multi_thread")]
+async fn purpose_and_hardening_without_access() {
+    let server = start();
+    let base = &server.base;
+    let client = client();
+    let [lon, lat] = common::hotspot_lonlat();
+    // Without a stated purpose, building-level data is refused, in Dutch.
+    for url in [
+        format!("{base}/api/explain?lon={lon}&lat={lat}"),
+        format!("{base}/api/gemeenten/{HOTSPOT_GEMEENTE}/inspecties"),
+        format!("{base}/api/export.geojson?gemeente={HOTSPOT_GEMEENTE}&inhoud=inspecties"),
+    ] {
+        let r = reqwest::get(&url).await.unwrap();
+        assert_eq!(r.status(), 403, "{url}");
+        let e: serde_json::Value = r.json().await.unwrap();
+        assert!(e["error"].as_str().unwrap().contains("Doelbinding"), "{e}");
+    }
+
     // Only the map's own files: not the package files or node_modules.
     for path in [
         "/package.json",
@@ -333,10 +348,17 @@ async fn serves_tiles_explanations_and_lists() {
     let tj: serde_json::Value = r.json().await.unwrap();
     assert!(!tj["tiles"][0].as_str().unwrap().contains("kwaad"), "{tj}");
 
-    let (status, outlines) =
-        get_json(&client, format!("{base}/api/layers/gemeenten.geojson")).await;
+    let r = client
+        .get(format!("{base}/api/config"))
+        .header("origin", "https://kwaad.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+    let (status, me) = get_json(&client, format!("{base}/api/me")).await;
     assert_eq!(status, 200);
-    assert_eq!(outlines["features"].as_array().unwrap().len(), 6);
+    assert_eq!(me["rol"], "analist");
+    assert_eq!(me["lokaal"], true);
 }
 
 #[tokio::test(flavor = "multi_thread")]
