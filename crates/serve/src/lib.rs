@@ -318,3 +318,70 @@ async fn reload_on_hangup(state: Arc<AppState>, rescore: Rescore) {
 
 #[cfg(not(unix))]
 async fn reload_on_hangup(_state: Arc<AppState>, _rescore: Rescore) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_maps_own_files_are_served() {
+        let web = Path::new("/w");
+        for (path, file) in [
+            ("/", Some("/w/index.html")),
+            ("/index.html", Some("/w/index.html")),
+            ("/app.js", Some("/w/app.js")),
+            ("/auth.js", Some("/w/auth.js")),
+            ("/style.css", Some("/w/style.css")),
+            (
+                "/vendor/leaflet/images/marker-icon.png",
+                Some("/w/node_modules/leaflet/dist/images/marker-icon.png"),
+            ),
+            (
+                "/vendor/pmtiles/pmtiles.js",
+                Some("/w/node_modules/pmtiles/dist/pmtiles.js"),
+            ),
+            ("/package.json", None),
+            ("/package-lock.json", None),
+            ("/node_modules/leaflet/package.json", None),
+            ("/vendor/leaflet/../package.json", None),
+            ("/vendor/leaflet/", None),
+            ("/.env.js", None),
+            ("/vite.config.js", None),
+            ("/sub/app.js", None),
+        ] {
+            assert_eq!(
+                web_file(web, path).as_deref(),
+                file.map(Path::new),
+                "{path}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_policy_admits_the_basemap_and_no_inline_script() {
+        let csp = content_security_policy(Some("https://{s}.tiles.example/{z}/{x}/{y}.png"));
+        assert!(csp.contains("img-src 'self' data: blob: https://*.tiles.example;"));
+        assert!(csp.contains("script-src 'self';"));
+        let evil = content_security_policy(Some("https://a.example; script-src *"));
+        assert!(!evil.contains("script-src *"), "{evil}");
+    }
+
+    #[test]
+    fn every_route_has_one_rule() {
+        let table = routes();
+        let mut paths: Vec<&str> = table.iter().map(|r| r.path).collect();
+        paths.sort();
+        paths.dedup();
+        assert_eq!(paths.len(), table.len(), "one entry per path");
+        for r in &table {
+            let open = r.rule == Rule::Open;
+            assert_eq!(
+                open,
+                matches!(r.path, "/api/login" | "/api/logout"),
+                "{} is {:?}",
+                r.path,
+                r.rule
+            );
+        }
+    }
+}
