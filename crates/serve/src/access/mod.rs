@@ -349,3 +349,71 @@ pub fn session_cookie(headers: &axum::http::HeaderMap) -> Option<&str> {
         .map(|(_, v)| v)
         .filter(|v| v.len() == 64)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::{header, HeaderMap, HeaderValue};
+
+    fn bearer(token: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+        );
+        h
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn tokens_jwts_and_sessions_lead_to_users() {
+        let dir = tempfile::tempdir().unwrap();
+        let (key, jwk) = jwt::tests::key("k1");
+        std::fs::write(
+            dir.path().join("jwks.json"),
+            serde_json::json!({ "keys": [jwk] }).to_string(),
+        )
+        .unwrap();
+        let users_path = dir.path().join("users.toml");
+        let mut file = users::UsersFile::default();
+        let token = file.add("an", Role::Analist, vec![]).unwrap();
+        file.write(&users_path).unwrap();
+        let mut config: AccessConfig = toml::from_str(
+            r#"
+            users = "users.toml"
+            audit_log = "audit.jsonl"
+            [oidc]
+            issuer = "https://idp.example"
+            audience = "buitenzicht"
+            jwks = "jwks.json"
+            "#,
+        )
+        .unwrap();
+        config.resolve_paths(dir.path());
+        let access = Access::new(config, false).await.unwrap();
+        let ip = Some("192.0.2.7".parse().unwrap());
+
+        let user = access.identify(&bearer(&token), ip).await.unwrap();
+        assert_eq!((user.name.as_str(), user.role), ("an", Role::Analist));
+        let jwt = jwt::tests::sign(&key, "k1", &jwt::tests::claims("kvb", &[]));
+        let user = access.identify(&bearer(&jwt), ip).await.unwrap();
+        assert_eq!((user.name.as_str(), user.role), ("oidc:jansen", Role::Kvb));
+        assert!(access.identify(&HeaderMap::new(), ip).await.is_err());
+
+        // A session follows the users file: revoked, it ends.
+        let id = access.sessions.create(
+            access.verify_token(&token, ip).await.unwrap().user,
+            std::time::Duration::from_secs(60),
+        );
+        let mut cookie = HeaderMap::new();
+        cookie.insert(
+            header::COOKIE,
+            HeaderValue::from_str(&format!("x=1; {}={id}", sessions::COOKIE)).unwrap(),
+        );
+        assert_eq!(access.identify(&cookie, ip).await.unwrap().name, "an");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        file.revoke("an").unwrap();
+        file.write(&users_path).unwrap();
+        assert!(access.identify(&cookie, ip).await.is_err());
+        assert!(access.identify(&bearer(&token), ip).await.is_err());
+    }
+}
