@@ -64,6 +64,16 @@ fn tile_for(lon: f64, lat: f64, z: u32) -> (u32, u32) {
     (x, y)
 }
 
+/// A client stating a purpose, as building-level requests need.
+fn client() -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("doelbinding", "TEST-2026-0001".parse().unwrap());
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
 /// GET `url`: status and JSON body (null when the body is not JSON).
 async fn get_json(client: &reqwest::Client, url: String) -> (u16, serde_json::Value) {
     let r = client.get(url).send().await.unwrap();
@@ -88,7 +98,7 @@ async fn png(client: &reqwest::Client, url: &str) -> image::RgbaImage {
 async fn serves_tiles_explanations_and_lists() {
     let server = start();
     let base = &server.base;
-    let client = reqwest::Client::new();
+    let client = client();
 
     // TileJSON 3.0.0.
     let (status, tj) = get_json(&client, format!("{base}/tiles/risk.json")).await;
@@ -286,11 +296,76 @@ async fn serves_tiles_explanations_and_lists() {
     assert_eq!(outlines["features"].as_array().unwrap().len(), 6);
 }
 
+/// Without `[access]`: building-level data still needs a purpose; only the
+/// map's files are served, with security headers; no CORS; TileJSON ignores
+/// the `Host` header.
+#[tokio::test(flavor = "multi_thread")]
+async fn purpose_and_hardening_without_access() {
+    let server = start();
+    let base = &server.base;
+    let client = client();
+    let [lon, lat] = common::hotspot_lonlat();
+    // Without a stated purpose, building-level data is refused, in Dutch.
+    for url in [
+        format!("{base}/api/explain?lon={lon}&lat={lat}"),
+        format!("{base}/api/gemeenten/{HOTSPOT_GEMEENTE}/inspecties"),
+        format!("{base}/api/export.geojson?gemeente={HOTSPOT_GEMEENTE}&inhoud=inspecties"),
+    ] {
+        let r = reqwest::get(&url).await.unwrap();
+        assert_eq!(r.status(), 403, "{url}");
+        let e: serde_json::Value = r.json().await.unwrap();
+        assert!(e["error"].as_str().unwrap().contains("Doelbinding"), "{e}");
+    }
+
+    // Only the map's own files: not the package files or node_modules.
+    for path in [
+        "/package.json",
+        "/package-lock.json",
+        "/node_modules/leaflet/package.json",
+        "/vendor/leaflet/../package.json",
+        "/vendor/leaflet/%2e%2e/package.json",
+        "/.git/config",
+    ] {
+        let r = client.get(format!("{base}{path}")).send().await.unwrap();
+        assert_eq!(r.status(), 404, "{path}");
+    }
+    let page = client.get(format!("{base}/app.js")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let h = page.headers();
+    assert!(h["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("script-src 'self'"));
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["referrer-policy"], "no-referrer");
+    // TileJSON never builds URLs from a forged Host header.
+    let r = client
+        .get(format!("{base}/tiles/risk.json"))
+        .header("host", "kwaad.example")
+        .send()
+        .await
+        .unwrap();
+    let tj: serde_json::Value = r.json().await.unwrap();
+    assert!(!tj["tiles"][0].as_str().unwrap().contains("kwaad"), "{tj}");
+
+    let r = client
+        .get(format!("{base}/api/config"))
+        .header("origin", "https://kwaad.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+    let (status, me) = get_json(&client, format!("{base}/api/me")).await;
+    assert_eq!(status, 200);
+    assert_eq!(me["rol"], "analist");
+    assert_eq!(me["lokaal"], true);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn tiles_are_cacheable_per_model_version() {
     let server = start();
     let base = &server.base;
-    let client = reqwest::Client::new();
+    let client = client();
     let (status, catalog) = get_json(&client, format!("{base}/tiles/catalog.json")).await;
     assert_eq!(status, 200);
     let ids: Vec<&str> = catalog["layers"]
@@ -398,14 +473,14 @@ async fn tiles_are_cacheable_per_model_version() {
     assert_eq!(head.headers()["content-type"], "image/png");
     assert!(head.bytes().await.unwrap().is_empty());
 
-    // CORS for GET.
+    // No CORS unless configured: other sites' pages cannot read the API.
     let cors = client
         .get(format!("{base}/tiles/risk/13/{x}/{y}.png"))
         .header("origin", "https://kaart.example")
         .send()
         .await
         .unwrap();
-    assert_eq!(cors.headers()["access-control-allow-origin"], "*");
+    assert!(cors.headers().get("access-control-allow-origin").is_none());
 }
 
 /// After new input is rescored (SIGHUP), the version changes and no old tile
@@ -415,7 +490,7 @@ async fn rescoring_invalidates_tiles() {
     let dir = common::fixture_copy();
     let server = start_with(dir.path());
     let base = &server.base;
-    let client = reqwest::Client::new();
+    let client = client();
     let version = |c: serde_json::Value| c["versie"].as_str().unwrap().to_string();
     let before = version(get_json(&client, format!("{base}/api/config")).await.1);
     // A quiet place in Vennebroek, far from every planted signal.

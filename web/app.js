@@ -8,7 +8,7 @@ let klikMarker = null;
 let inspectieLaag = null;
 
 async function haal(url) {
-  const r = await fetch(url);
+  const r = await fetch(url, { headers: aanmelding.headers(), credentials: "same-origin" });
   if (!r.ok) {
     let melding = r.statusText;
     try { melding = (await r.json()).error || melding; } catch (_) { /* geen JSON */ }
@@ -39,7 +39,8 @@ async function start() {
   // URL lets the browser cache tiles until the model is rescored.
   const lagen = {};
   for (const laag of cfg.lagen) {
-    lagen[laag.naam] = L.tileLayer(`/tiles/${laag.id}/{z}/{x}/{y}.png?v=${cfg.versie}`, {
+    // Leaflet's layer control puts names in as HTML.
+    lagen[tekst(laag.naam)] = L.tileLayer(`/tiles/${laag.id}/{z}/{x}/{y}.png?v=${cfg.versie}`, {
       opacity: 0.85, maxZoom: 18, attribution: "buitenzicht", bounds: [[s, w], [n, e]],
     });
   }
@@ -48,7 +49,7 @@ async function start() {
   const archief = new URLSearchParams(location.search).get("pmtiles");
   if (archief) {
     const bron = new pmtiles.PMTiles(archief);
-    lagen[`Archief: ${archief.split("/").pop()}`] = pmtiles.leafletRasterLayer(bron, {
+    lagen[`Archief: ${tekst(archief.split("/").pop())}`] = pmtiles.leafletRasterLayer(bron, {
       opacity: 0.85, maxZoom: 18, attribution: "buitenzicht",
     });
   }
@@ -97,7 +98,9 @@ async function gemeentekiezer() {
   for (const g of lijst) {
     const o = document.createElement("option");
     o.value = g.statcode;
-    o.textContent = `${g.statnaam} (${g.statcode}) – ${g.aantal_inspecties} panden`;
+    o.textContent = g.aantal_inspecties == null
+      ? `${g.statnaam} (${g.statcode})`
+      : `${g.statnaam} (${g.statcode}) – ${g.aantal_inspecties} panden`;
     o.dataset.bbox = JSON.stringify(g.bbox);
     select.appendChild(o);
   }
@@ -170,6 +173,6 @@ async function verklaar(lat, lon) {
   klikMarker.bindPopup(`<strong>Risico ${nl(u.risico)}</strong><br>${kort}`, { maxWidth: 320 }).openPopup();
 }
 
-start().catch((err) => {
+aanmelding.klaar().then(start).catch((err) => {
   el("hulp").textContent = `De kaart kon niet laden: ${err.message}`;
 });

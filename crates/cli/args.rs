@@ -93,6 +93,17 @@ pub enum Command {
         #[arg(long, conflicts_with = "national")]
         study: Option<u64>,
     },
+    /// Manage the users of `[access] users`: add (prints the new token as
+    /// the last line), list, revoke.
+    Users {
+        #[command(subcommand)]
+        what: Users,
+    },
+    /// Check or read the audit log of `[access] audit_log`.
+    Audit {
+        #[command(subcommand)]
+        what: Audit,
+    },
     /// Time ingest, scoring and ranking of a project and report peak memory.
     Bench(Common),
     /// The simulation study: synthetic regions with varying mechanisms, the
@@ -154,6 +165,61 @@ pub enum Export {
         #[arg(long)]
         out: PathBuf,
     },
+}
+
+#[derive(Subcommand)]
+pub enum Users {
+    /// Add a user; their token is printed once, as the last line.
+    Add {
+        name: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// CBS code of a municipality the user covers (role gemeente; repeat
+        /// for more).
+        #[arg(long)]
+        gemeente: Vec<String>,
+        #[arg(long, short, default_value = "buitenzicht.toml")]
+        config: PathBuf,
+    },
+    /// List the users (never their tokens).
+    List {
+        #[arg(long, short, default_value = "buitenzicht.toml")]
+        config: PathBuf,
+    },
+    /// Remove a user; their token stops working at once.
+    Revoke {
+        name: String,
+        #[arg(long, short, default_value = "buitenzicht.toml")]
+        config: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum Audit {
+    /// Check the hash chain; names the first edited, removed or moved line.
+    Verify {
+        #[arg(long, short, default_value = "buitenzicht.toml")]
+        config: PathBuf,
+    },
+    /// Print the entries, optionally of one user and from a date on.
+    Show {
+        #[arg(long)]
+        user: Option<String>,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        since: Option<NaiveDate>,
+        #[arg(long, short, default_value = "buitenzicht.toml")]
+        config: PathBuf,
+    },
+}
+
+/// A role.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    Analist,
+    Gemeente,
+    Kvb,
+    Beheerder,
 }
 
 /// A tile layer.

@@ -3,6 +3,7 @@
 
 use buitenzicht_ingest::{IngestOptions, LayerSources};
 use buitenzicht_score::ScoreConfig;
+use buitenzicht_serve::access::AccessConfig;
 use buitenzicht_serve::ServeConfig;
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -25,6 +26,42 @@ pub struct ProjectFile {
     pub scoring: ScoreConfig,
     #[serde(default)]
     pub serve: ServeConfig,
+    /// Who may see what; without it the server is for this computer only.
+    #[serde(default)]
+    pub access: Option<AccessConfig>,
+}
+
+/// Only the `[access]` of a project file: what `users` and `audit` need,
+/// without checking the layers.
+#[derive(Debug, Deserialize)]
+struct AccessOnly {
+    #[serde(default)]
+    access: Option<AccessConfig>,
+}
+
+/// The `[access]` section of the project file at `path`, paths resolved.
+pub fn load_access(path: &Path) -> Result<AccessConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let table: toml::Table = toml::from_str(&text).map_err(|source| ConfigError::Parse {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let only: AccessOnly =
+        toml::Value::Table(table)
+            .try_into()
+            .map_err(|source| ConfigError::Parse {
+                path: path.to_path_buf(),
+                source,
+            })?;
+    let mut access = only.access.ok_or_else(|| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        message: "het projectbestand heeft geen [access]-sectie".into(),
+    })?;
+    access.resolve_paths(path.parent().unwrap_or(Path::new(".")));
+    Ok(access)
 }
 
 fn default_name() -> String {
@@ -62,6 +99,9 @@ impl ProjectFile {
         let base = path.parent().unwrap_or(Path::new("."));
         project.layers.resolve_paths(base);
         project.serve.resolve_paths(base);
+        if let Some(access) = &mut project.access {
+            access.resolve_paths(base);
+        }
         if let Some(model) = &project.scoring.model {
             if model.is_relative() {
                 project.scoring.model = Some(base.join(model));
@@ -78,6 +118,9 @@ impl ProjectFile {
         )
         .map_err(invalid)?;
         project.scoring.validate().map_err(invalid)?;
+        if let Some(access) = &project.access {
+            access.validate().map_err(invalid)?;
+        }
         Ok(project)
     }
 }

@@ -51,6 +51,8 @@ fn run(cli: Cli) -> Result<(), BoxError> {
             national,
             study,
         } => commands::fixtures::run(&out, seed, national, study),
+        Command::Users { what } => commands::users::run(what),
+        Command::Audit { what } => commands::audit::run(what),
         Command::Bench(common) => commands::bench::run(&common),
         Command::Study {
             seeds,

@@ -1,6 +1,7 @@
 //! One module per command; what several commands share lives here: loading
 //! the project and its layers, and scoring them.
 
+pub mod audit;
 pub mod backtest;
 pub mod bench;
 pub mod calibrate;
@@ -11,6 +12,7 @@ pub mod run;
 pub mod serve;
 pub mod sewage;
 pub mod study;
+pub mod users;
 
 use crate::args::{Common, Input};
 use crate::config::ProjectFile;

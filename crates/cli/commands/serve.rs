@@ -3,6 +3,7 @@
 use super::{pipeline, BoxError};
 use crate::args::Common;
 use crate::config::ProjectFile;
+use buitenzicht_serve::access::Access;
 use buitenzicht_serve::{AppState, Rescore, Snapshot};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -17,15 +18,40 @@ pub fn run(
     if cache_mb.is_some() {
         project.serve.tile_cache_mb = cache_mb;
     }
-    let (data, model, lists) = pipeline(&project, &common)?;
     let addr = addr
         .or_else(|| project.serve.addr.clone())
         .unwrap_or_else(|| "127.0.0.1:8080".into());
+    if project.access.is_none() {
+        // Without access control nobody but this computer may connect.
+        use std::net::ToSocketAddrs;
+        let resolved: Vec<_> = addr
+            .to_socket_addrs()
+            .map_err(|e| format!("{addr}: {e}"))?
+            .collect();
+        if resolved.is_empty() || resolved.iter().any(|a| !a.ip().is_loopback()) {
+            return Err(format!(
+                "{addr} is bereikbaar van buiten deze computer; zonder [access] in het \
+                 projectbestand luistert de server alleen op loopback (127.0.0.1 of ::1)"
+            )
+            .into());
+        }
+        eprintln!(
+            "geen [access] in het projectbestand: de kaart is alleen op deze computer \
+             bereikbaar en wie hem opent is analist"
+        );
+    }
+    let (data, model, lists) = pipeline(&project, &common)?;
     let web = web
         .or_else(|| project.serve.web_dir.clone())
         .unwrap_or_else(|| PathBuf::from("web"));
     let snapshot = Snapshot::new(data, model, lists)?;
-    let state = AppState::new(project.name.clone(), snapshot, &project.serve)?;
+    let mut state = AppState::new(project.name.clone(), snapshot, &project.serve)?;
+    let access = project.access.clone();
+    let secure_cookie = project
+        .serve
+        .public_url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("https://"));
     // SIGHUP re-reads the project file and the inputs as they are then; a
     // broken project file or layer leaves the old model serving.
     let rescore: Rescore = Arc::new(move || {
@@ -35,6 +61,10 @@ pub fn run(
     });
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
+        if let Some(config) = access {
+            state = state.with_access(Access::new(config, secure_cookie).await?);
+            eprintln!("toegangsbeheer aan: aanmelden verplicht, auditlog bijgehouden");
+        }
         let listener = tokio::net::TcpListener::bind(&addr).await?;
         eprintln!("kaart op http://{}/", listener.local_addr()?);
         buitenzicht_serve::serve(state, listener, &web, Some(rescore)).await?;

@@ -18,6 +18,13 @@ pub struct ServeConfig {
     pub basemap_attribution: Option<String>,
     /// Tile cache size in MiB (default 256).
     pub tile_cache_mb: Option<u64>,
+    /// The URL the map is reached at from outside (e.g. behind a reverse
+    /// proxy): the base of TileJSON's tile URLs, and `https://` marks the
+    /// session cookie `Secure`.
+    pub public_url: Option<String>,
+    /// Origins (`https://host[:port]`) whose web pages may read the API;
+    /// none by default.
+    pub cors_origins: Vec<String>,
 }
 
 impl ServeConfig {

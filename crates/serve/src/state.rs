@@ -4,7 +4,8 @@
 //! Every handler reads through [`AppState::current`], so checks on who may
 //! see what belong in this one place.
 
-use crate::tiles::{ColorRamp, TileCache};
+use crate::access::Access;
+use crate::tiles::{ColorRamp, TileCache, TileLayer};
 use buitenzicht_ingest::crs::{Transformer, RD_NEW, WGS84};
 use buitenzicht_ingest::Dataset;
 use buitenzicht_products::export::rfc7946_geometry;
@@ -12,7 +13,8 @@ use buitenzicht_score::{InspectionList, RiskModel};
 use geo::Geometry;
 use geojson::{Feature, FeatureCollection};
 use serde_json::json;
-use std::sync::{Arc, RwLock};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 /// Tile cache size when the project file does not set one.
 pub const DEFAULT_CACHE_BYTES: u64 = 256 * 1024 * 1024;
@@ -111,6 +113,108 @@ pub struct AppState {
     pub empty_tile: axum::body::Bytes,
     pub basemap_url: Option<String>,
     pub basemap_attribution: Option<String>,
+    /// Origins whose pages may read the API (CORS); none by default.
+    pub cors_origins: Vec<String>,
+    /// Access control; `None` without `[access]` (loopback only).
+    pub access: Option<Arc<Access>>,
+    /// Base of the URLs in TileJSON: `[serve] public_url`, else the address
+    /// the server listens on. Never the request's `Host` header.
+    pub base_url: OnceLock<String>,
+    /// Layer values restricted to a scope (a municipality's area, or
+    /// risk classes per square), per model version.
+    scoped: Mutex<HashMap<ScopedKey, Arc<Vec<f32>>>>,
+}
+
+/// Model version, scope key and layer of restricted values.
+type ScopedKey = (Arc<str>, String, TileLayer);
+
+/// What part of a layer a user's tiles show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TileScope {
+    /// Everything.
+    All,
+    /// Only the cells of these municipalities (CBS codes, sorted).
+    Gemeenten(Vec<String>),
+    /// The risk as classes per RD square of this many metres.
+    Squares(u32),
+}
+
+impl TileScope {
+    /// The scope's part of tile cache keys.
+    pub fn key(&self) -> String {
+        match self {
+            TileScope::All => "alles".into(),
+            TileScope::Gemeenten(codes) => format!("gm:{}", codes.join(",")),
+            TileScope::Squares(size) => format!("vierkant:{size}"),
+        }
+    }
+}
+
+/// The risks drawn for the classes laag, verhoogd, hoog and zeer hoog.
+pub const CLASS_VALUES: [f32; 4] = [10.0, 30.0, 50.0, 80.0];
+
+/// The risk drawn for a class: within its band on the 0–100 ramp.
+fn class_value(max_risk: f32) -> f32 {
+    match buitenzicht_products::aggregate::risk_class(max_risk) {
+        "zeer hoog" => 80.0,
+        "hoog" => 50.0,
+        "verhoogd" => 30.0,
+        _ => 10.0,
+    }
+}
+
+/// `values` with every cell outside `scope` set to no data (and, for
+/// squares, each square's cells set to its class).
+fn restrict(snapshot: &Snapshot, values: &[f32], scope: &TileScope) -> Vec<f32> {
+    let model = &snapshot.model;
+    match scope {
+        TileScope::All => values.to_vec(),
+        TileScope::Gemeenten(codes) => {
+            let wanted: Vec<u32> = snapshot
+                .data
+                .gemeenten
+                .iter()
+                .enumerate()
+                .filter(|(_, g)| codes.contains(&g.statcode))
+                .map(|(i, _)| i as u32 + 1)
+                .collect();
+            values
+                .iter()
+                .zip(&model.gemeente)
+                .map(|(&v, g)| if wanted.contains(g) { v } else { f32::NAN })
+                .collect()
+        }
+        TileScope::Squares(size) => {
+            let spec = &model.spec;
+            let size = *size as f64;
+            let square = |col: usize, row: usize| {
+                let [x, y] = spec.centre(col, row);
+                ((x / size).floor() as i64, (y / size).floor() as i64)
+            };
+            let mut max: HashMap<(i64, i64), f32> = HashMap::new();
+            for row in 0..spec.rows {
+                for col in 0..spec.cols {
+                    let v = model.risk[spec.index(col, row)];
+                    if v.is_finite() {
+                        let m = max.entry(square(col, row)).or_insert(v);
+                        *m = m.max(v);
+                    }
+                }
+            }
+            let mut out = vec![f32::NAN; model.risk.len()];
+            for row in 0..spec.rows {
+                for col in 0..spec.cols {
+                    let i = spec.index(col, row);
+                    if model.risk[i].is_finite() {
+                        if let Some(&m) = max.get(&square(col, row)) {
+                            out[i] = class_value(m);
+                        }
+                    }
+                }
+            }
+            out
+        }
+    }
 }
 
 impl AppState {
@@ -131,7 +235,45 @@ impl AppState {
             empty_tile: crate::tiles::empty_tile()?.into(),
             basemap_url: config.basemap_url.clone(),
             basemap_attribution: config.basemap_attribution.clone(),
+            cors_origins: config.cors_origins.clone(),
+            access: None,
+            base_url: config
+                .public_url
+                .as_deref()
+                .map(|u| u.trim_end_matches('/').to_string())
+                .map(OnceLock::from)
+                .unwrap_or_default(),
+            scoped: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The state with access control switched on.
+    pub fn with_access(mut self, access: Access) -> Self {
+        self.access = Some(Arc::new(access));
+        self
+    }
+
+    /// `layer`'s values (and factor to the ramp) within `scope`.
+    pub fn scoped_values(
+        &self,
+        snapshot: &Snapshot,
+        layer: TileLayer,
+        scope: &TileScope,
+    ) -> (Arc<Vec<f32>>, f32) {
+        let (values, factor) = layer.values(&snapshot.model);
+        let factor = if matches!(scope, TileScope::Squares(_)) {
+            1.0
+        } else {
+            factor
+        };
+        let key = (Arc::clone(&snapshot.version), scope.key(), layer);
+        let mut scoped = self.scoped.lock().unwrap_or_else(|p| p.into_inner());
+        // Entries of an older model are of no more use.
+        scoped.retain(|(version, _, _), _| *version == snapshot.version);
+        let values = scoped
+            .entry(key)
+            .or_insert_with(|| Arc::new(restrict(snapshot, values, scope)));
+        (Arc::clone(values), factor)
     }
 
     /// The snapshot requests are answered from.
@@ -150,5 +292,9 @@ impl AppState {
             Err(poisoned) => *poisoned.into_inner() = fresh,
         }
         self.cache.clear();
+        self.scoped
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
     }
 }

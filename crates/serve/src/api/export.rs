@@ -5,9 +5,11 @@
 //! municipality's ranked barns. Scope with `gemeente=GM####` and/or
 //! `bbox=west,south,east,north` (WGS84).
 
+use crate::access::policy::Caller;
+use crate::access::Role;
 use crate::error::ApiError;
 use crate::state::{AppState, Snapshot};
-use axum::extract::{Query, State};
+use axum::extract::{Extension, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use buitenzicht_ingest::crs::{Transformer, RD_NEW, WGS84};
@@ -109,14 +111,57 @@ pub fn build_export(
     }
 }
 
+/// Narrows `request` to what `caller` may have: a `gemeente` user's own
+/// municipality, a `kvb` user's square size at least their resolution.
+fn scope_request(caller: &Caller, mut request: ExportRequest) -> Result<ExportRequest, ApiError> {
+    if caller.role() == Role::Gemeente {
+        match (&request.gemeente, &caller.user.gemeenten[..]) {
+            (Some(code), _) => caller.check_gemeente(code)?,
+            (None, [only]) => request.gemeente = Some(only.clone()),
+            (None, _) => {
+                return Err(ApiError::Forbidden(format!(
+                    "kies een van uw gemeenten met gemeente= ({})",
+                    caller.user.gemeenten.join(", ")
+                )))
+            }
+        }
+    }
+    if let Some(size) = caller.aggregated_to() {
+        request.cel = Some(request.cel.unwrap_or(size).max(size));
+    }
+    Ok(request)
+}
+
+/// A `kvb` user's squares hold the class only.
+const KVB_PROPERTIES: [&str; 4] = ["vierkant", "grootte_m", "klasse", "peildatum"];
+
 pub async fn export_geojson(
     State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
     Query(request): Query<ExportRequest>,
 ) -> Result<Response, ApiError> {
+    let request = scope_request(&caller, request)?;
     let snapshot = state.current();
-    let collection = tokio::task::spawn_blocking(move || build_export(&snapshot, &request))
+    let building = request.inhoud.as_deref() == Some("inspecties");
+    let gemeente = request.gemeente.clone();
+    let mut collection = tokio::task::spawn_blocking(move || build_export(&snapshot, &request))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))??;
+    if caller.aggregated_to().is_some() {
+        for f in &mut collection.features {
+            if let Some(p) = &mut f.properties {
+                p.retain(|k, _| KVB_PROPERTIES.contains(&k.as_str()));
+            }
+        }
+    }
+    if building {
+        let ids = collection
+            .features
+            .iter()
+            .filter_map(|f| f.property("identificatie")?.as_str().map(String::from))
+            .collect();
+        caller.audit(gemeente.as_deref(), ids).await?;
+    }
     let body = serde_json::to_string(&collection).map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok((
         [

@@ -1,7 +1,8 @@
 //! What the web map needs besides tiles: settings, legend and outlines.
 
+use crate::access::policy::Caller;
 use crate::state::AppState;
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::Json;
@@ -9,7 +10,10 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 
 /// `GET /api/config`: name, bounds, base map and model version.
-pub async fn config(State(state): State<Arc<AppState>>) -> Json<Value> {
+pub async fn config(
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+) -> Json<Value> {
     let snapshot = state.current();
     Json(json!({
         "naam": state.name,
@@ -17,7 +21,7 @@ pub async fn config(State(state): State<Arc<AppState>>) -> Json<Value> {
         "peildatum": snapshot.model.as_of.to_string(),
         "versie": &*snapshot.version,
         "celgrootte_m": snapshot.model.spec.cell,
-        "lagen": crate::tiles::TileLayer::ALL.iter().map(|l| json!({"id": l.id(), "naam": l.name()})).collect::<Vec<_>>(),
+        "lagen": crate::tiles_api::layers_for(&caller).iter().map(|l| json!({"id": l.id(), "naam": l.name()})).collect::<Vec<_>>(),
         "basemap_url": state.basemap_url,
         "basemap_attribution": state.basemap_attribution,
     }))

@@ -28,10 +28,12 @@ impl CachedTile {
 }
 
 /// Cache key: the model version is part of it, so a new model never hits
-/// an old tile.
+/// an old tile, and so is the user's scope, so nobody gets a tile drawn
+/// for a wider one.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TileKey {
     pub version: Arc<str>,
+    pub scope: Arc<str>,
     pub layer: TileLayer,
     pub tile: TileId,
 }
@@ -84,6 +86,7 @@ mod tests {
         let renders = Arc::new(AtomicUsize::new(0));
         let key = TileKey {
             version: "v1".into(),
+            scope: "alles".into(),
             layer: TileLayer::Risk,
             tile: TileId { z: 1, x: 0, y: 0 },
         };

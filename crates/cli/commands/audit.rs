@@ -1,0 +1,51 @@
+//! `buitenzicht audit verify|show`: the audit log for the privacy officer.
+
+use super::BoxError;
+use crate::args::Audit;
+use crate::config::load_access;
+use buitenzicht_serve::access::audit;
+
+pub fn run(what: Audit) -> Result<(), BoxError> {
+    match what {
+        Audit::Verify { config } => {
+            let access = load_access(&config)?;
+            let path = access.audit_log.ok_or("[access] noemt geen audit_log")?;
+            let lines = audit::verify(&path)?;
+            println!(
+                "auditlog {} in orde: {lines} regel(s), keten intact",
+                path.display()
+            );
+        }
+        Audit::Show {
+            user,
+            since,
+            config,
+        } => {
+            let access = load_access(&config)?;
+            let path = access.audit_log.ok_or("[access] noemt geen audit_log")?;
+            if let Err(e) = audit::verify(&path) {
+                eprintln!("let op: de keten is verbroken: {e}");
+            }
+            let since = since.map(|d| d.to_string());
+            for (nr, e) in audit::read(&path)? {
+                if user.as_ref().is_some_and(|u| &e.gebruiker != u)
+                    || since.as_ref().is_some_and(|d| e.tijd.as_str() < d.as_str())
+                {
+                    continue;
+                }
+                println!(
+                    "{nr}\t{}\t{} ({})\t{}\tgemeente {}\tdoelbinding {}\t{} id(s): {}",
+                    e.tijd,
+                    e.gebruiker,
+                    e.rol,
+                    e.verzoek,
+                    e.gemeente.as_deref().unwrap_or("-"),
+                    e.doelbinding.as_deref().unwrap_or("-"),
+                    e.ids.len(),
+                    e.ids.join(",")
+                );
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,95 @@
+//! `buitenzicht users add|list|revoke`: the built-in users file.
+
+use super::BoxError;
+use crate::args::{RoleArg, Users};
+use crate::config::load_access;
+use buitenzicht_serve::access::audit::{AuditLog, Entry};
+use buitenzicht_serve::access::users::UsersFile;
+use buitenzicht_serve::access::{AccessConfig, Role};
+use std::path::PathBuf;
+
+fn role(arg: RoleArg) -> Role {
+    match arg {
+        RoleArg::Analist => Role::Analist,
+        RoleArg::Gemeente => Role::Gemeente,
+        RoleArg::Kvb => Role::Kvb,
+        RoleArg::Beheerder => Role::Beheerder,
+    }
+}
+
+fn users_path(access: &AccessConfig) -> Result<PathBuf, BoxError> {
+    access
+        .users
+        .clone()
+        .ok_or_else(|| "[access] noemt geen users-bestand (users = \"users.toml\")".into())
+}
+
+/// Notes an administrative action in the audit log, when there is one.
+fn audit(access: &AccessConfig, action: &str, ids: Vec<String>) -> Result<(), BoxError> {
+    let Some(path) = &access.audit_log else {
+        return Ok(());
+    };
+    let operator = std::env::var("USER").unwrap_or_else(|_| "onbekend".into());
+    AuditLog::open(path)?.append_blocking(&Entry {
+        tijd: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        gebruiker: format!("systeem:{operator}"),
+        rol: "beheerder".into(),
+        route: format!("buitenzicht users {action}"),
+        verzoek: format!("users {action}"),
+        gemeente: None,
+        doelbinding: None,
+        ids,
+    })?;
+    Ok(())
+}
+
+pub fn run(what: Users) -> Result<(), BoxError> {
+    match what {
+        Users::Add {
+            name,
+            role: r,
+            gemeente,
+            config,
+        } => {
+            let access = load_access(&config)?;
+            let path = users_path(&access)?;
+            let mut file = UsersFile::read(&path)?;
+            let token = file.add(&name, role(r), gemeente)?;
+            file.write(&path)?;
+            audit(&access, "add", vec![name.clone()])?;
+            println!("gebruiker {name} toegevoegd ({}).", role(r));
+            println!("Het token staat hieronder; het wordt niet bewaard en niet nog eens getoond.");
+            println!("{token}");
+        }
+        Users::List { config } => {
+            let access = load_access(&config)?;
+            let file = UsersFile::read(&users_path(&access)?)?;
+            if file.gebruikers.is_empty() {
+                println!("geen gebruikers");
+            }
+            for u in &file.gebruikers {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    u.naam,
+                    u.rol,
+                    if u.gemeenten.is_empty() {
+                        "-".to_string()
+                    } else {
+                        u.gemeenten.join(",")
+                    },
+                    u.aangemaakt
+                );
+            }
+        }
+        Users::Revoke { name, config } => {
+            let access = load_access(&config)?;
+            let path = users_path(&access)?;
+            let mut file = UsersFile::read(&path)?;
+            file.revoke(&name)?;
+            file.write(&path)?;
+            audit(&access, "revoke", vec![name.clone()])?;
+            println!("gebruiker {name} ingetrokken; het token werkt niet meer.");
+        }
+    }
+    Ok(())
+}
