@@ -11,6 +11,9 @@
 //! | `GET /api/gemeenten` | municipalities with bounds |
 //! | `GET /api/gemeenten/{statcode}/inspecties` | ranked inspection list |
 //! | `GET /api/layers/{gemeenten,bebouwde_kom}.geojson` | outlines |
+//! | `GET /api/gemeenten/{statcode}/{inspecties.csv,inspecties.geojson,risico.tif,risico.qml}` | downloads |
+//! | `GET /api/layers/{dumpingen,leegstand,rwzi,satelliet}.geojson` | evidence overlays |
+//! | `GET /api/rd?x=&y=`, `GET /api/panden/{id}` | search: RD New position, building |
 //! | `GET /api/config`, `GET /api/legend` | map settings, colour ramp |
 //! | `GET /` | the web map |
 
@@ -30,6 +33,7 @@ use axum::routing::get;
 use axum::Router;
 use std::path::Path;
 use std::sync::Arc;
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::services::ServeDir;
 
@@ -53,6 +57,7 @@ pub fn router(state: Arc<AppState>, web_dir: &Path) -> Router {
             "/api/layers/bebouwde_kom.geojson",
             get(api::map::bebouwde_kom),
         )
+        .merge(api::routes())
         .route("/api/config", get(api::map::config))
         .route("/api/legend", get(api::map::legend))
         .nest_service("/vendor/leaflet", leaflet)
@@ -63,6 +68,7 @@ pub fn router(state: Arc<AppState>, web_dir: &Path) -> Router {
                 .allow_origin(Any)
                 .allow_methods([Method::GET, Method::HEAD]),
         )
+        .layer(CompressionLayer::new())
         .with_state(state)
 }
 

@@ -111,6 +111,7 @@ pub struct AppState {
     pub empty_tile: axum::body::Bytes,
     pub basemap_url: Option<String>,
     pub basemap_attribution: Option<String>,
+    pub locatieserver_url: Option<String>,
 }
 
 impl AppState {
@@ -131,6 +132,7 @@ impl AppState {
             empty_tile: crate::tiles::empty_tile()?.into(),
             basemap_url: config.basemap_url.clone(),
             basemap_attribution: config.basemap_attribution.clone(),
+            locatieserver_url: config.locatieserver_url.clone(),
         })
     }
 

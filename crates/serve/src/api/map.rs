@@ -20,6 +20,7 @@ pub async fn config(State(state): State<Arc<AppState>>) -> Json<Value> {
         "lagen": crate::tiles::TileLayer::ALL.iter().map(|l| json!({"id": l.id(), "naam": l.name()})).collect::<Vec<_>>(),
         "basemap_url": state.basemap_url,
         "basemap_attribution": state.basemap_attribution,
+        "locatieserver_url": state.locatieserver_url,
     }))
 }
 
