@@ -1,0 +1,257 @@
+// End-to-end tests of the web map in headless Chromium against a real
+// server on the demo project. Run by scripts/test.sh (or
+// `node --test tests/browser/` after `cargo build`).
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { DESKTOP, PHONE, ROOT, launchBrowser, openPage, startServer, waitForMap, waitForTiles } from "./harness.mjs";
+
+let server;
+let chromium;
+
+before(async () => {
+  server = await startServer();
+  chromium = await launchBrowser();
+});
+
+after(async () => {
+  await chromium?.close();
+  await server?.stop();
+});
+
+/** Opens `path` and waits until the map is ready. */
+async function open(path = "/", options = {}) {
+  const p = await openPage(chromium.browser, server.url, options);
+  await p.page.goto(`${server.url}${path}`, { waitUntil: "load" });
+  assert.equal(await waitForMap(p.page), "ja", `map failed to start: ${p.problems.join("\n")}`);
+  return p;
+}
+
+/** How many of the loaded risk tiles have a non-transparent pixel. */
+function paintedTiles(page) {
+  return page.evaluate(() => {
+    const c = document.createElement("canvas");
+    c.width = 256; c.height = 256;
+    const g = c.getContext("2d", { willReadFrequently: true });
+    let painted = 0;
+    for (const img of document.querySelectorAll(".risicolaag img.leaflet-tile-loaded")) {
+      g.clearRect(0, 0, 256, 256);
+      g.drawImage(img, 0, 0);
+      const d = g.getImageData(0, 0, 256, 256).data;
+      for (let i = 3; i < d.length; i += 4) if (d[i] > 0) { painted++; break; }
+    }
+    return painted;
+  });
+}
+
+const firstMunicipality = async () => (await (await fetch(`${server.url}/api/gemeenten`)).json())[0];
+
+describe("desktop", () => {
+  test("loads without console or HTTP errors and renders tiles", async () => {
+    const { page, problems, close } = await open("/");
+    await waitForTiles(page);
+    assert.ok((await paintedTiles(page)) > 0, "no risk tile has a visible pixel");
+    // Dutch controls and formats.
+    assert.equal(await page.$eval(".leaflet-control-zoom-in", (a) => a.title), "Inzoomen");
+    assert.equal(await page.$eval(".leaflet-control-zoom-out", (a) => a.title), "Uitzoomen");
+    assert.ok(await page.$(".leaflet-control-scale-line"), "no scale bar");
+    const peildatum = await page.$eval("#peildatum", (e) => e.textContent);
+    assert.match(peildatum, /Peildatum \d{1,2} [a-z]+ \d{4}/);
+    // Legend ticks sit on the bar: the last tick's centre is the bar's end.
+    const ticks = await page.$$eval(".legenda .schaal span", (s) => s.map((x) => {
+      const r = x.getBoundingClientRect();
+      return r.left + r.width / 2;
+    }));
+    const bar = await page.$eval(".legenda .verloop", (e) => e.getBoundingClientRect().toJSON());
+    assert.ok(Math.abs(ticks[0] - bar.left) < 3, `first tick at ${ticks[0]}, bar starts at ${bar.left}`);
+    assert.ok(Math.abs(ticks.at(-1) - bar.right) < 3, `last tick at ${ticks.at(-1)}, bar ends at ${bar.right}`);
+    const classes = await page.$eval(".legenda .klassen", (e) => e.textContent);
+    for (const k of ["laag", "verhoogd", "hoog", "zeer hoog"]) assert.ok(classes.includes(k), `legend lacks class ${k}`);
+    mkdirSync(join(ROOT, "docs"), { recursive: true });
+    assert.deepEqual(problems, []);
+    await close();
+  });
+
+  test("a click in the map shows the explanation", async () => {
+    const g = await firstMunicipality();
+    const { page, problems, close } = await open("/");
+    await page.select("#gemeente", g.statcode);
+    await page.waitForSelector("#inspectielijst li");
+    // Open the first building of the list by keyboard.
+    await page.focus("#inspectielijst li");
+    await page.keyboard.press("Enter");
+    await page.waitForFunction(() => document.querySelector("#uitleg-inhoud .risico-groot"));
+    const text = await page.$eval("#uitleg-inhoud", (e) => e.textContent);
+    assert.match(text, /\d+,\d/, "risk not in Dutch number format");
+    assert.ok(!/dumping\(en\)|piek\(en\)/.test(text), "singular/plural not resolved");
+    // Then a click on the map, away from the building.
+    const box = await page.$eval("#kaart", (e) => e.getBoundingClientRect().toJSON());
+    await page.mouse.click(box.left + box.width * 0.45, box.top + box.height * 0.55);
+    await page.waitForFunction(() => document.querySelector(".leaflet-popup-content")?.textContent.length > 0);
+    assert.match(window_hash(await page.url()), /punt=/);
+    assert.deepEqual(problems, []);
+    await close();
+  });
+
+  test("desktop screenshot", async () => {
+    const g = await firstMunicipality();
+    const { page, problems, close } = await open(`/#gemeente=${g.statcode}`);
+    await page.waitForSelector("#inspectielijst li");
+    await page.click("#inspectielijst li");
+    await page.waitForFunction(() => document.querySelector("#uitleg-inhoud .risico-groot"));
+    await page.evaluate(() => document.getElementById("zijbalk").scrollTo(0, 0));
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 800))); // popup fade-in
+    await waitForTiles(page);
+    await page.screenshot({ path: join(ROOT, "docs/kaart-desktop.png") });
+    assert.deepEqual(problems, []);
+    await close();
+  });
+
+  test("downloads work", async () => {
+    const g = await firstMunicipality();
+    const { page, problems, close } = await open(`/#gemeente=${g.statcode}`);
+    await page.waitForSelector("#inspectielijst li");
+    const targets = await page.$$eval("#download-knoppen button", (b) => b.map((x) => ({ pad: x.dataset.pad, label: x.textContent })));
+    assert.ok(targets.length >= 5, `only ${targets.length} download buttons`);
+    const expected = [
+      [/export\.geojson/, "application/geo+json", (t) => JSON.parse(t).type === "FeatureCollection"],
+      [/inspecties\.csv$/, "text/csv", (t) => t.startsWith("statcode,rang,identificatie")],
+      [/inspecties\.geojson$/, "application/geo+json", (t) => JSON.parse(t).features.length > 0],
+      [/risico\.tif$/, "image/tiff", null],
+      [/risico\.qml$/, "application/xml", (t) => t.includes("<qgis")],
+    ];
+    for (const [pattern, type, check] of expected) {
+      const target = targets.find((t) => pattern.test(t.pad));
+      assert.ok(target, `no download for ${pattern}`);
+      // Fetched from inside the page, as the button does.
+      const got = await page.evaluate(async (pad) => {
+        const r = await fetch(pad);
+        const buf = new Uint8Array(await r.arrayBuffer());
+        return { status: r.status, type: r.headers.get("content-type"), head: [...buf.slice(0, 4)], text: r.headers.get("content-type").startsWith("image/") ? "" : new TextDecoder().decode(buf), size: buf.length };
+      }, target.pad);
+      assert.equal(got.status, 200, target.pad);
+      assert.ok(got.type.startsWith(type), `${target.pad}: ${got.type}`);
+      if (check) assert.ok(check(got.text), `${target.pad}: unexpected body`);
+      else assert.deepEqual(got.head, [0x49, 0x49, 0x2a, 0x00], "GeoTIFF magic"); // little-endian TIFF
+    }
+    // A click on a button saves the file.
+    const client = await page.createCDPSession();
+    const dir = join(ROOT, "target/browser-downloads");
+    mkdirSync(dir, { recursive: true });
+    await client.send("Browser.setDownloadBehavior", { behavior: "allow", downloadPath: dir });
+    await page.click("#download-knoppen button:nth-child(2)");
+    assert.deepEqual(problems, []);
+    await close();
+  });
+
+  test("the permalink restores view, layer and municipality", async () => {
+    const g = await firstMunicipality();
+    const { page, problems, close } = await open(`/#kaart=13/${((g.bbox[1] + g.bbox[3]) / 2).toFixed(5)}/${((g.bbox[0] + g.bbox[2]) / 2).toFixed(5)}&laag=dumpingen&gemeente=${g.statcode}`);
+    await page.waitForSelector("#inspectielijst li");
+    const view = await page.evaluate(() => ({ hash: location.hash, layer: document.querySelector(".leaflet-control-layers-base input:checked")?.nextSibling?.textContent.trim(), select: document.getElementById("gemeente").value }));
+    assert.equal(view.select, g.statcode);
+    assert.match(view.hash, /kaart=13\//);
+    assert.match(view.hash, /laag=dumpingen/);
+    assert.match(view.layer || "", /umping/i);
+    const [, z, lat, lon] = /kaart=(\d+)\/([-\d.]+)\/([-\d.]+)/.exec(view.hash);
+    assert.equal(Number(z), 13);
+    assert.ok(Math.abs(Number(lat) - (g.bbox[1] + g.bbox[3]) / 2) < 1e-3);
+    assert.ok(Math.abs(Number(lon) - (g.bbox[0] + g.bbox[2]) / 2) < 1e-3);
+    // A selection in the list goes into the URL and comes back from it.
+    await page.click("#inspectielijst li");
+    await page.waitForFunction(() => /pand=/.test(location.hash));
+    const url = page.url();
+    const pand = /pand=([^&]+)/.exec(url)[1];
+    const again = await open(url.slice(server.url.length));
+    await again.page.waitForFunction(() => document.querySelector("#inspectielijst li.actief"));
+    assert.equal(await again.page.$eval("#inspectielijst li.actief", (li) => li.dataset.id), decodeURIComponent(pand));
+    assert.deepEqual(problems, []);
+    assert.deepEqual(again.problems, []);
+    await again.close();
+    await close();
+  });
+
+  test("search finds RD New and WGS84 positions and municipalities", async () => {
+    const g = await firstMunicipality();
+    const { page, problems, close } = await open("/");
+    const search = async (q) => {
+      await page.$eval("#zoekterm", (e) => { e.value = ""; });
+      await page.type("#zoekterm", q);
+      await page.click("#zoeken button");
+      await page.waitForFunction(() => !/Zoeken…/.test(document.getElementById("zoek-uitkomst").textContent) && document.getElementById("zoek-uitkomst").textContent);
+      return page.$eval("#zoek-uitkomst", (e) => e.textContent);
+    };
+    assert.match(await search(g.statnaam), /Gemeente/);
+    assert.equal(await page.$eval("#gemeente", (e) => e.value), g.statcode);
+    assert.match(await search("155000 463000"), /Gevonden/);
+    const c = await page.evaluate(() => /kaart=\d+\/([-\d.]+)\/([-\d.]+)/.exec(location.hash).slice(1).map(Number));
+    // RD 155000 463000 (Amersfoort) is 52.1552 N, 5.3872 E.
+    assert.ok(Math.abs(c[0] - 52.1552) < 0.001 && Math.abs(c[1] - 5.3872) < 0.001, `RD search went to ${c}`);
+    assert.match(await search("51,45, 5,40"), /Gevonden/);
+    assert.deepEqual(problems, []);
+    await close();
+  });
+});
+
+function window_hash(url) {
+  return new URL(url).hash;
+}
+
+describe("phone", () => {
+  test("the map keeps most of the screen and the controls stay inside", async () => {
+    const { page, problems, close } = await open("/", { viewport: PHONE });
+    await waitForTiles(page);
+    const m = await page.evaluate(() => {
+      const r = document.getElementById("kaart").getBoundingClientRect();
+      const sheet = document.getElementById("zijbalk").getBoundingClientRect();
+      const controls = [...document.querySelectorAll(".leaflet-control")].map((c) => c.getBoundingClientRect().toJSON());
+      const touch = [...document.querySelectorAll(".leaflet-control-zoom a, #paneel-knop")].map((c) => c.getBoundingClientRect().toJSON());
+      return { map: r.toJSON(), sheet: sheet.toJSON(), controls, touch, w: innerWidth, h: innerHeight };
+    });
+    const visible = (m.map.width * (Math.min(m.map.bottom, m.sheet.top) - m.map.top)) / (m.w * m.h);
+    assert.ok(visible > 0.8, `map shows ${Math.round(100 * visible)} % of the screen`);
+    for (const c of m.controls) {
+      assert.ok(c.left >= 0 && c.top >= 0 && c.right <= m.w && c.bottom <= m.h, `control outside viewport: ${JSON.stringify(c)}`);
+    }
+    for (const t of m.touch) assert.ok(t.height >= 44 && t.width >= 44, `touch target too small: ${JSON.stringify(t)}`);
+    await page.screenshot({ path: join(ROOT, "docs/kaart-telefoon.png") });
+    // The sheet opens and the map still has room.
+    await page.click("#paneel-knop");
+    const open2 = await page.$eval("#zijbalk", (e) => e.getBoundingClientRect().top / innerHeight);
+    assert.ok(open2 > 0.5, "the open sheet covers more than half of the screen");
+    assert.deepEqual(problems, []);
+    await close();
+  });
+});
+
+describe("hostile URLs", () => {
+  const payload = "<img src=x onerror=window.__xss=1>";
+  const e = encodeURIComponent(payload);
+  for (const path of [
+    `/?pmtiles=${e}`,
+    `/?pmtiles=${e}#laag=${e}`,
+    `/#kaart=${e}&laag=${e}&gemeente=${e}&pand=${e}&punt=${e}`,
+    `/?kaart=${e}&laag=${e}&gemeente=${e}`,
+    `/#gemeente=${e}`,
+  ]) {
+    test(`payload stays inert: ${path.slice(0, 40)}`, async () => {
+      const p = await openPage(chromium.browser, server.url);
+      await p.page.goto(`${server.url}${path}`, { waitUntil: "load" });
+      await waitForMap(p.page);
+      await new Promise((r) => setTimeout(r, 500));
+      const r = await p.page.evaluate(() => ({
+        xss: window.__xss,
+        injected: [...document.querySelectorAll("img")].some((i) => i.getAttribute("src") === "x"),
+        message: document.getElementById("melding").textContent,
+      }));
+      assert.equal(r.xss, undefined);
+      assert.equal(r.injected, false);
+      if (path.includes("pmtiles")) assert.match(r.message, /kon niet worden gelezen/);
+      // Only the archive's own request may fail (it names no file).
+      const others = p.problems.filter((x) => !x.includes("%3Cimg") && !x.includes("404 (Not Found)"));
+      assert.deepEqual(others, []);
+      await p.close();
+    });
+  }
+});
