@@ -178,7 +178,9 @@ fn one_seed(seed: u64) -> Result<SeedResult, BoxError> {
         .collect();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
     let model_order: Vec<&str> = ranked.iter().map(|r| r.0).collect();
-    let candidates: Vec<usize> = (0..data.panden.len()).filter(|&i| in_buitengebied(i)).collect();
+    let candidates: Vec<usize> = (0..data.panden.len())
+        .filter(|&i| in_buitengebied(i))
+        .collect();
     let mut vacancy = candidates.clone();
     let vacancy_rank = |l: Leegstand| match l {
         Leegstand::Bevestigd => 0,
@@ -212,7 +214,11 @@ fn one_seed(seed: u64) -> Result<SeedResult, BoxError> {
             if active.is_empty() {
                 return f64::NAN;
             }
-            order.iter().take(k).filter(|id| active.contains(*id)).count() as f64
+            order
+                .iter()
+                .take(k)
+                .filter(|id| active.contains(*id))
+                .count() as f64
                 / active.len() as f64
         })
     };
