@@ -358,9 +358,10 @@ function openPaneel(open) {
   setTimeout(() => kaart.invalidateSize(), 50);
 }
 
-function afdrukken() {
+/** Fills the print header: municipality, as-of date, model and purpose. */
+function afdrukkop() {
   const g = gemeenten.find((x) => x.statcode === staat.gemeente);
-  const doel = window.prompt("Doel van de aanvraag (bijvoorbeeld een zaaknummer) voor op de afdruk:", "") || "niet opgegeven";
+  const doel = el("doel").value.trim() || "niet opgegeven";
   const kop = el("afdruk-kop");
   kop.replaceChildren();
   const regels = [
@@ -374,7 +375,6 @@ function afdrukken() {
     e.textContent = t;
     kop.appendChild(e);
   }
-  window.print();
 }
 
 // ---- start -----------------------------------------------------------
@@ -462,7 +462,8 @@ async function start() {
   }
   select.addEventListener("change", () => kiesGemeente(select.value).catch((err) => meld(err.message)));
   el("zoeken").addEventListener("submit", zoeken);
-  el("afdrukken").addEventListener("click", afdrukken);
+  el("afdrukken").addEventListener("click", () => { afdrukkop(); window.print(); });
+  window.addEventListener("beforeprint", afdrukkop);
   el("paneel-knop").addEventListener("click", () => openPaneel(el("zijbalk").dataset.open !== "ja"));
   el("link-kopieren").addEventListener("click", async () => {
     bijwerkenPermalink();

@@ -11,8 +11,8 @@ import { fileURLToPath } from "node:url";
 import puppeteer from "puppeteer-core";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-const BINARY = process.env.BUITENZICHT_BIN || join(ROOT, "target/debug/buitenzicht");
-const CONFIG = process.env.BUITENZICHT_CONFIG || join(ROOT, "fixtures/buitenzicht.toml");
+export const BINARY = process.env.BUITENZICHT_BIN || join(ROOT, "target/debug/buitenzicht");
+export const CONFIG = process.env.BUITENZICHT_CONFIG || join(ROOT, "fixtures/buitenzicht.toml");
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 
 /** A free TCP port on the loopback interface. */
@@ -110,6 +110,8 @@ export async function openPage(browser, baseUrl, { viewport = DESKTOP, auth } = 
   const page = await context.newPage();
   await page.setViewport(viewport);
   const problems = [];
+  const requests = [];
+  page.on("request", (r) => requests.push(r.url()));
   page.on("console", (m) => {
     if (m.type() === "error") problems.push(`console: ${m.text()} ${m.location()?.url || ""}`);
   });
@@ -124,7 +126,7 @@ export async function openPage(browser, baseUrl, { viewport = DESKTOP, auth } = 
   });
   if (auth) await setAuth(page, baseUrl, auth);
   const close = () => context.close();
-  return { page, problems, close };
+  return { page, problems, requests, close };
 }
 
 /** Sets a user's credentials on `page` (see `openPage`). */

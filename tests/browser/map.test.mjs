@@ -3,19 +3,26 @@
 // `node --test tests/browser/` after `cargo build`).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { mkdirSync, rmSync } from "node:fs";
+import { promisify } from "node:util";
 import { join } from "node:path";
-import { DESKTOP, PHONE, ROOT, launchBrowser, openPage, startServer, waitForMap, waitForTiles } from "./harness.mjs";
+import { BINARY, CONFIG, PHONE, ROOT, launchBrowser, openPage, startServer, waitForMap, waitForTiles } from "./harness.mjs";
 
 let server;
 let chromium;
+// A small tile archive in the served folder, for `?pmtiles=`.
+const ARCHIVE = `test-archief-${process.pid}.pmtiles`;
 
 before(async () => {
-  server = await startServer();
-  chromium = await launchBrowser();
+  const archive = promisify(execFile)(BINARY, [
+    "export", "tiles", "-c", CONFIG, "--minzoom", "8", "--maxzoom", "11", "--out", join(ROOT, "web", ARCHIVE),
+  ]);
+  [server, chromium] = await Promise.all([startServer(), launchBrowser(), archive]);
 });
 
 after(async () => {
+  rmSync(join(ROOT, "web", ARCHIVE), { force: true });
   await chromium?.close();
   await server?.stop();
 });
@@ -49,9 +56,12 @@ const firstMunicipality = async () => (await (await fetch(`${server.url}/api/gem
 
 describe("desktop", () => {
   test("loads without console or HTTP errors and renders tiles", async () => {
-    const { page, problems, close } = await open("/");
+    const { page, problems, requests, close } = await open("/");
     await waitForTiles(page);
     assert.ok((await paintedTiles(page)) > 0, "no risk tile has a visible pixel");
+    // Offline: without a configured base map nothing leaves the server.
+    const foreign = requests.filter((u) => !u.startsWith(server.url) && !u.startsWith("data:") && !u.startsWith("blob:"));
+    assert.deepEqual(foreign, []);
     // Dutch controls and formats.
     assert.equal(await page.$eval(".leaflet-control-zoom-in", (a) => a.title), "Inzoomen");
     assert.equal(await page.$eval(".leaflet-control-zoom-out", (a) => a.title), "Uitzoomen");
@@ -104,6 +114,77 @@ describe("desktop", () => {
     await page.evaluate(() => new Promise((r) => setTimeout(r, 800))); // popup fade-in
     await waitForTiles(page);
     await page.screenshot({ path: join(ROOT, "docs/kaart-desktop.png") });
+    assert.deepEqual(problems, []);
+    await close();
+  });
+
+  test("every overlay switches on and off, opacity and legend follow the layer", async () => {
+    const { page, problems, close } = await open("/");
+    const labels = await page.$$eval(".leaflet-control-layers-overlays label", (l) => l.map((x) => x.textContent.trim()));
+    for (const name of ["Gemeentegrenzen", "Bebouwde kom", "Schuren op de inspectielijst", "Dumpingen", "Leegstaande panden", "Rioolgebieden met signaal", "Satelliettegels"]) {
+      assert.ok(labels.includes(name), `no overlay ${name}`);
+    }
+    const paths = () => page.$$eval(".leaflet-overlay-pane path", (p) => p.length);
+    const before = await paths();
+    for (let k = 0; k < labels.length; k++) {
+      const box = (await page.$$(".leaflet-control-layers-overlays input"))[k];
+      const checked = await box.evaluate((b) => b.checked);
+      if (!checked) await box.click();
+    }
+    await page.waitForFunction((n) => document.querySelectorAll(".leaflet-overlay-pane path").length > n + 40, {}, before);
+    const legend = await page.$eval(".legenda", (e) => e.textContent);
+    for (const t of ["dumping", "leegstaand pand", "rioolgebied", "satelliettegel"]) assert.ok(legend.includes(t), `legend lacks ${t}`);
+    // All off again: only the chosen municipality's outline may stay.
+    for (const box of await page.$$(".leaflet-control-layers-overlays input")) await box.click();
+    assert.ok((await paths()) <= 1, "overlays left on the map");
+    // Another layer: its own legend, no risk classes, its own opacity.
+    const radios = await page.$$(".leaflet-control-layers-base input");
+    await radios[2].click();
+    await page.waitForFunction(() => /laag=dumpingen/.test(location.hash));
+    assert.match(await page.$eval(".legenda strong", (e) => e.textContent), /umping/);
+    assert.equal(await page.$(".legenda .klassen"), null);
+    await page.$eval("#dekking", (e) => { e.value = "40"; e.dispatchEvent(new Event("input")); });
+    const opacity = await page.$eval(".risicolaag", (e) => getComputedStyle(e).opacity);
+    assert.equal(Number(opacity), 0.4);
+    await radios[0].click();
+    assert.equal(await page.$eval("#dekking", (e) => e.value), "85");
+    assert.deepEqual(problems, []);
+    await close();
+  });
+
+  test("a tile archive is shown, over-zoomed above its maximum zoom", async () => {
+    const cfg = await (await fetch(`${server.url}/api/config`)).json();
+    const [w, so, e, n] = cfg.bounds;
+    const { page, problems, close } = await open(`/?pmtiles=/${ARCHIVE}#kaart=14/${((so + n) / 2).toFixed(5)}/${((w + e) / 2).toFixed(5)}`);
+    const layer = await page.$eval(".leaflet-control-layers-base input:checked", (i) => i.nextSibling.textContent.trim());
+    assert.equal(layer, `Archief: ${ARCHIVE}`);
+    await waitForTiles(page);
+    assert.ok((await paintedTiles(page)) > 0, "no archive tile drawn at z14 (archive up to z11)");
+    assert.equal(await page.$eval("#melding", (m) => m.hidden), true);
+    assert.deepEqual(problems, []);
+    await close();
+  });
+
+  test("the print view holds the list, the map, the as-of date, the model and the purpose", async () => {
+    const g = await firstMunicipality();
+    const { page, problems, close } = await open(`/#gemeente=${g.statcode}`);
+    await page.waitForSelector("#inspectielijst li");
+    await page.type("#doel", "RIEC-2026-0142");
+    await page.evaluate(() => window.dispatchEvent(new Event("beforeprint")));
+    await page.emulateMediaType("print");
+    const r = await page.evaluate(() => ({
+      kop: document.getElementById("afdruk-kop").textContent,
+      kopZichtbaar: getComputedStyle(document.getElementById("afdruk-kop")).display !== "none",
+      kaart: document.getElementById("kaart").getBoundingClientRect().height,
+      lijst: getComputedStyle(document.getElementById("inspecties")).display !== "none",
+      zoeken: getComputedStyle(document.getElementById("zoeken")).display,
+    }));
+    assert.ok(r.kopZichtbaar && r.lijst && r.kaart > 200, JSON.stringify(r));
+    assert.equal(r.zoeken, "none");
+    assert.match(r.kop, /Peildatum \d+ [a-z]+ \d{4}/);
+    assert.match(r.kop, /model /);
+    assert.match(r.kop, /RIEC-2026-0142/);
+    assert.ok(r.kop.includes(g.statnaam));
     assert.deepEqual(problems, []);
     await close();
   });
