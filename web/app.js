@@ -49,13 +49,42 @@ function bijwerkenPermalink() {
 
 // ---- tile layers ----------------------------------------------------
 
-/** While a zoom animation runs, Leaflet keeps the old level's tiles; once
- * it ends they are hidden, so translucent tiles of two levels never add up. */
-function verbergOudeNiveaus(laag) {
-  const huidig = laag._tileZoom;
-  for (const [z, level] of Object.entries(laag._levels || {})) {
-    level.el.classList.toggle("oud", Number(z) !== huidig);
+/**
+ * Leaflet keeps the previous zoom level's tiles until the new ones have
+ * loaded; with translucent tiles both would show at once. An old tile is
+ * hidden as soon as a new tile over it has loaded (its other parts stay
+ * empty for the moment the rest takes, rather than doubly coloured).
+ */
+function verbergBedekteTegels(laag) {
+  const z = laag._tileZoom;
+  for (const t of Object.values(laag._tiles || {})) {
+    const c = t.coords;
+    if (c.z === z || t.el.classList.contains("bedekt")) continue;
+    let bedekt = false;
+    if (c.z < z) {
+      const f = 2 ** (z - c.z);
+      for (let x = c.x * f; !bedekt && x < (c.x + 1) * f; x++) {
+        for (let y = c.y * f; y < (c.y + 1) * f; y++) {
+          if (laag._tiles[`${x}:${y}:${z}`]?.loaded) { bedekt = true; break; }
+        }
+      }
+    } else {
+      const f = 2 ** (c.z - z);
+      bedekt = Boolean(laag._tiles[`${Math.floor(c.x / f)}:${Math.floor(c.y / f)}:${z}`]?.loaded);
+    }
+    if (bedekt) t.el.classList.add("bedekt");
   }
+}
+
+function zonderStapeling(laag) {
+  laag.on("tileload tileerror", () => verbergBedekteTegels(laag));
+  const naZoom = () => {
+    for (const t of Object.values(laag._tiles || {})) if (t.coords.z === laag._tileZoom) t.el.classList.remove("bedekt");
+    verbergBedekteTegels(laag);
+  };
+  laag.on("add", () => kaart.on("zoomend", naZoom));
+  laag.on("remove", () => kaart.off("zoomend", naZoom));
+  return laag;
 }
 
 function tegellaag(id, naam, bounds) {
@@ -63,7 +92,7 @@ function tegellaag(id, naam, bounds) {
     opacity: dekking.get(id) ?? 0.85, maxZoom: 19, maxNativeZoom: 18, className: "risicolaag",
     updateWhenZooming: false, keepBuffer: 2, bounds, attribution: "buitenzicht",
   });
-  laag.on("load", () => verbergOudeNiveaus(laag));
+  zonderStapeling(laag);
   tegellagen.set(id, { naam, laag });
   return laag;
 }
@@ -113,7 +142,7 @@ async function archieflaag(adres) {
     className: "risicolaag", updateWhenZooming: false, keepBuffer: 2, attribution: "buitenzicht",
     bounds: [[kop.minLat, kop.minLon], [kop.maxLat, kop.maxLon]],
   });
-  laag.on("load", () => verbergOudeNiveaus(laag));
+  zonderStapeling(laag);
   tegellagen.set(id, { naam: `Archief: ${naam}`, laag });
   return id;
 }

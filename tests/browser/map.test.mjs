@@ -78,7 +78,32 @@ describe("desktop", () => {
     assert.ok(Math.abs(ticks.at(-1) - bar.right) < 3, `last tick at ${ticks.at(-1)}, bar ends at ${bar.right}`);
     const classes = await page.$eval(".legenda .klassen", (e) => e.textContent);
     for (const k of ["laag", "verhoogd", "hoog", "zeer hoog"]) assert.ok(classes.includes(k), `legend lacks class ${k}`);
-    mkdirSync(join(ROOT, "docs"), { recursive: true });
+    // Zooming in and out: while the new level loads, no old tile shows
+    // under a loaded new one.
+    for (const button of [".leaflet-control-zoom-in", ".leaflet-control-zoom-in", ".leaflet-control-zoom-out"]) {
+      await page.click(button);
+      const stacked = await page.evaluate(() => new Promise((done) => {
+        let worst = 0;
+        const t0 = performance.now();
+        const look = () => {
+          const levels = [...document.querySelectorAll(".risicolaag .leaflet-tile-container")];
+          const top = levels.reduce((a, b) => (Number(b.style.zIndex) > Number(a?.style.zIndex ?? -1) ? b : a), null);
+          const fresh = top ? [...top.querySelectorAll("img.leaflet-tile-loaded")].map((i) => i.getBoundingClientRect()) : [];
+          for (const l of levels) {
+            if (l === top) continue;
+            for (const img of l.querySelectorAll("img.leaflet-tile-loaded:not(.bedekt)")) {
+              const r = img.getBoundingClientRect();
+              const cx = (r.left + r.right) / 2;
+              const cy = (r.top + r.bottom) / 2;
+              if (fresh.some((f) => f.left <= cx && cx <= f.right && f.top <= cy && cy <= f.bottom && r.width * r.height <= 4 * f.width * f.height)) worst++;
+            }
+          }
+          if (performance.now() - t0 < 1500) requestAnimationFrame(look); else done(worst);
+        };
+        look();
+      }));
+      assert.equal(stacked, 0, `old tiles under loaded new ones after ${button}`);
+    }
     assert.deepEqual(problems, []);
     await close();
   });
