@@ -5,7 +5,7 @@ import { api, download } from "./api.js";
 import * as f from "./format.js";
 import { leesPermalink, schrijfPermalink } from "./permalink.js";
 import { zoek } from "./zoeken.js";
-import { tekst, uitlegHtml } from "./uitleg.js";
+import { pasBalkenToe, tekst, uitlegHtml } from "./uitleg.js";
 import { Inspectielijst } from "./lijst.js";
 
 const el = (id) => document.getElementById(id);
@@ -178,21 +178,25 @@ function tekenLegenda() {
   const naam = tegellagen.get(staat.laag)?.naam || "Risico";
   const verloop = legendaStops.map((s) => `${s.kleur} ${s.risico}%`).join(", ");
   const ticks = isRisico ? [0, 20, 40, 60, 80, 100] : [0, 50, 100];
-  const schaal = ticks.map((t) => `<span style="left:${t}%">${isRisico ? f.getal(t) : `${f.getal(t)} %`}</span>`).join("");
+  const schaal = ticks.map((t) => `<span data-links="${t}">${isRisico ? f.getal(t) : `${f.getal(t)} %`}</span>`).join("");
   const klassen = isRisico
-    ? `<div class="klassen">${KLASSEN.map(([k, lo, hi, bereik]) => `<span class="vlak" style="background:${kleurBij((lo + hi) / 2)}"></span><span>${k} (${bereik})</span>`).join("")}</div>`
+    ? `<div class="klassen">${KLASSEN.map(([k, lo, hi, bereik]) => `<span class="vlak" data-kleur="${kleurBij((lo + hi) / 2)}"></span><span>${k} (${bereik})</span>`).join("")}</div>`
     : '<div class="klein">aandeel van de grootste bijdrage van deze indicator</div>';
   const overlays = [];
   if (kaart.hasLayer(overlayLagen.kom)) overlays.push('<span class="vlak kom"></span> bebouwde kom (geen risico berekend)');
-  if (kaart.hasLayer(inspectieLaag) && lijst.data) overlays.push('<span class="punt" style="border-color:#fff;background:#0b5cad"></span> schuur op de inspectielijst (rangnummer)');
-  if (kaart.hasLayer(overlayLagen.dumpingen)) overlays.push('<span class="punt" style="border-color:#7a0c00;background:#e8452c"></span> dumping');
-  if (kaart.hasLayer(overlayLagen.leegstand)) overlays.push('<span class="punt" style="border-color:#4b2a7b;background:#b49be0"></span> leegstaand pand');
-  if (kaart.hasLayer(overlayLagen.rwzi)) overlays.push('<span class="vlak" style="background:#2b7bb9"></span> rioolgebied, donkerder = sterker signaal');
-  if (kaart.hasLayer(overlayLagen.satelliet)) overlays.push('<span class="vlak" style="border:2px dashed #2a7a2a"></span> satelliettegel');
+  if (kaart.hasLayer(inspectieLaag) && lijst.data) overlays.push('<span class="punt schuur"></span> schuur op de inspectielijst (rangnummer)');
+  if (kaart.hasLayer(overlayLagen.dumpingen)) overlays.push('<span class="punt dumping"></span> dumping');
+  if (kaart.hasLayer(overlayLagen.leegstand)) overlays.push('<span class="punt leeg"></span> leegstaand pand');
+  if (kaart.hasLayer(overlayLagen.rwzi)) overlays.push('<span class="vlak riool"></span> rioolgebied, donkerder = sterker signaal');
+  if (kaart.hasLayer(overlayLagen.satelliet)) overlays.push('<span class="vlak satelliet"></span> satelliettegel');
   div.innerHTML = `<strong>${tekst(naam)}</strong>
-    <div class="verloop" style="background: linear-gradient(to right, ${verloop})"></div>
+    <div class="verloop"></div>
     <div class="schaal">${schaal}</div>${klassen}
     ${overlays.map((o) => `<div class="overlay">${o}</div>`).join("")}`;
+  // Styles through the CSSOM, not in the markup (a CSP may forbid inline styles).
+  div.querySelector(".verloop").style.background = `linear-gradient(to right, ${verloop})`;
+  for (const t of div.querySelectorAll("[data-links]")) t.style.left = `${t.dataset.links}%`;
+  for (const v of div.querySelectorAll("[data-kleur]")) v.style.background = v.dataset.kleur;
 }
 
 // ---- overlays with the evidence -------------------------------------
@@ -344,6 +348,7 @@ async function verklaar(lat, lon, pand = null) {
   }
   const html = uitlegHtml(u, pand);
   vak.innerHTML = html.paneel;
+  pasBalkenToe(vak);
   klikMarker.bindPopup(html.popup, { maxWidth: 320, autoPanPadding: [20, 20] }).openPopup();
 }
 

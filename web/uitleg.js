@@ -89,7 +89,7 @@ export function uitlegHtml(u, pand) {
   const regels = delen.map(({ i, zin, regels: bewijs }) => `
     <div class="indicator">
       <div class="kop"><span>${tekst(i.label)}</span><span>${f.metTeken(i.bijdrage)}</span></div>
-      <div class="balk"><span style="width:${Math.round(100 * Math.max(0, Math.min(1, i.waarde)))}%"></span></div>
+      <div class="balk"><span data-breedte="${Math.round(100 * Math.max(0, Math.min(1, i.waarde)))}"></span></div>
       <div class="klein">${zin}</div>${lijst(bewijs)}
     </div>`).join("");
   const verschil = pand && Math.abs(pand.risico - u.risico) >= 0.05
@@ -102,4 +102,10 @@ export function uitlegHtml(u, pand) {
       <p class="klein">Peildatum ${f.datum(u.peildatum)}</p>${verschil}${regels}`,
     popup: `<strong>Risico ${f.risico(u.risico)} (${f.klasse(u.risico)})</strong><br>${kort.length ? kort.join("<br>") : "Geen opvallende signalen."}`,
   };
+}
+
+/** Applies the bar widths of an explanation (set through the CSSOM, as a
+ * CSP may forbid inline styles). */
+export function pasBalkenToe(root) {
+  for (const b of root.querySelectorAll("[data-breedte]")) b.style.width = `${b.dataset.breedte}%`;
 }
