@@ -63,7 +63,7 @@ pub async fn dumpingen(State(state): State<Arc<AppState>>) -> Result<Response, A
             .iter()
             .filter(|d| d.datum <= as_of)
             .collect();
-        list.sort_by(|a, b| b.datum.cmp(&a.datum));
+        list.sort_by_key(|d| std::cmp::Reverse(d.datum));
         list.into_iter()
             .map(|d| {
                 (
@@ -130,7 +130,7 @@ pub async fn rwzi(State(state): State<Arc<AppState>>) -> Result<Response, ApiErr
                     .filter(|s| s.rwzi_code == r.rwzi_code)
                     .filter(|s| (model.as_of - s.datum).num_days() <= lookback)
                     .collect();
-                spikes.sort_by(|a, b| b.datum.cmp(&a.datum));
+                spikes.sort_by_key(|s| std::cmp::Reverse(s.datum));
                 let pieken: Vec<Value> = spikes
                     .iter()
                     .map(|s| {
