@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what buitenzicht needs on Debian/Ubuntu when it is missing:
 # GDAL (library, headers and command-line tools), SQLite, pkg-config, Node's npm,
-# and the web map's npm packages. Rust itself comes from rustup.
+# Chromium for the browser tests, the web map's npm packages and the browser
+# tests' puppeteer-core (which drives the system Chromium and never downloads
+# a browser). Rust itself comes from rustup.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +16,7 @@ pkg-config --exists sqlite3 2>/dev/null || need+=(libsqlite3-dev)
 pkg-config --exists openssl 2>/dev/null || need+=(libssl-dev)
 command -v gdalinfo >/dev/null 2>&1 || need+=(gdal-bin)
 command -v npm >/dev/null 2>&1 || need+=(npm)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
 if ((${#need[@]})); then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -30,4 +33,10 @@ fi
 # Leaflet and PMTiles for the web map, installed locally so the map works offline.
 if [ ! -f web/node_modules/leaflet/dist/leaflet.js ] || [ ! -f web/node_modules/pmtiles/dist/pmtiles.js ]; then
   (cd web && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# puppeteer-core for the browser tests (tests/browser), which use the system
+# Chromium above.
+if [ ! -f tests/browser/node_modules/puppeteer-core/package.json ]; then
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -12,3 +12,7 @@ if cargo nextest --version >/dev/null 2>&1; then
 else
   cargo test --workspace --locked --no-fail-fast
 fi
+
+# The web map in headless Chromium against a server the tests start.
+cargo build --locked --bin buitenzicht
+node --test --test-concurrency=1 tests/browser/

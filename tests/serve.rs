@@ -543,3 +543,95 @@ async fn rescoring_invalidates_tiles() {
         "the tile shows the new dumpings"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serves_downloads_evidence_and_search_helpers() {
+    let server = start();
+    let base = &server.base;
+    let client = reqwest::Client::new();
+    let get = |path: String| {
+        let client = client.clone();
+        async move { client.get(format!("{base}{path}")).send().await.unwrap() }
+    };
+
+    // Downloads of one municipality.
+    let csv = get(format!("/api/gemeenten/{HOTSPOT_GEMEENTE}/inspecties.csv")).await;
+    assert_eq!(csv.status(), 200);
+    assert!(csv.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    assert!(csv.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains(&format!("{HOTSPOT_GEMEENTE}-inspecties.csv")));
+    let text = csv.text().await.unwrap();
+    assert!(text.starts_with("statcode,rang,identificatie"));
+    assert!(text.contains(HOTSPOT_BARN));
+    let geojson: serde_json::Value = get(format!(
+        "/api/gemeenten/{HOTSPOT_GEMEENTE}/inspecties.geojson"
+    ))
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert!(!geojson["features"].as_array().unwrap().is_empty());
+    let tif = get(format!("/api/gemeenten/{HOTSPOT_GEMEENTE}/risico.tif")).await;
+    assert_eq!(tif.status(), 200);
+    assert_eq!(tif.headers()["content-type"], "image/tiff");
+    assert_eq!(&tif.bytes().await.unwrap()[..4], b"II*\0");
+    let qml = get(format!("/api/gemeenten/{HOTSPOT_GEMEENTE}/risico.qml")).await;
+    assert!(qml.text().await.unwrap().contains("<qgis"));
+    for path in ["inspecties.csv", "risico.tif", "risico.qml"] {
+        assert_eq!(
+            get(format!("/api/gemeenten/GM0000/{path}")).await.status(),
+            404
+        );
+    }
+
+    // Evidence layers.
+    for (layer, property) in [
+        ("dumpingen", "datum"),
+        ("leegstand", "leegstand"),
+        ("rwzi", "signaal"),
+        ("satelliet", "naam"),
+    ] {
+        let (status, v) = get_json(&client, format!("{base}/api/layers/{layer}.geojson")).await;
+        assert_eq!(status, 200, "{layer}");
+        let features = v["features"].as_array().unwrap();
+        assert!(!features.is_empty(), "{layer}");
+        assert!(
+            features
+                .iter()
+                .all(|f| !f["properties"][property].is_null()),
+            "{layer}: {property}"
+        );
+    }
+
+    // RD New → WGS84: Amersfoort, the origin of RD.
+    let (status, p) = get_json(&client, format!("{base}/api/rd?x=155000&y=463000")).await;
+    assert_eq!(status, 200);
+    assert!((p["lat"].as_f64().unwrap() - 52.155_17).abs() < 1e-4, "{p}");
+    assert!((p["lon"].as_f64().unwrap() - 5.387_21).abs() < 1e-4, "{p}");
+    let (status, _) = get_json(&client, format!("{base}/api/rd?x=5&y=52")).await;
+    assert_eq!(status, 400);
+    let (status, pand) = get_json(&client, format!("{base}/api/panden/{HOTSPOT_BARN}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(pand["gemeente"], HOTSPOT_GEMEENTE);
+
+    // Static files and JSON are compressed on request; tiles are not.
+    let page = client
+        .get(format!("{base}/app.js"))
+        .header("accept-encoding", "br, gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.headers()["content-encoding"], "br");
+    let tile = client
+        .get(format!("{base}/tiles/risk/10/526/340.png"))
+        .header("accept-encoding", "br, gzip")
+        .send()
+        .await
+        .unwrap();
+    assert!(tile.headers().get("content-encoding").is_none());
+}

@@ -1,178 +1,533 @@
-// buitenzicht web map: risk tiles, outlines, legend, explanation on click,
-// and the inspection list per municipality.
-"use strict";
+// buitenzicht web map: risk and indicator tiles, overlays with the
+// evidence, legend, search, explanation on click, the inspection list per
+// municipality, downloads and a permalink.
+import { api, download } from "./api.js";
+import * as f from "./format.js";
+import { leesPermalink, schrijfPermalink } from "./permalink.js";
+import { zoek } from "./zoeken.js";
+import { pasBalkenToe, tekst, uitlegHtml } from "./uitleg.js";
+import { Inspectielijst } from "./lijst.js";
 
-const kaart = L.map("kaart", { zoomSnap: 0.5, minZoom: 7, maxZoom: 18 });
 const el = (id) => document.getElementById(id);
+const smal = window.matchMedia("(max-width: 700px)").matches;
+
+// Whole zoom levels only: tiles then sit on whole pixels (no seams).
+const kaart = L.map("kaart", {
+  zoomSnap: 1, zoomDelta: 1, minZoom: 7, maxZoom: 19,
+  zoomControl: false, attributionControl: false,
+});
+L.control.zoom({ position: "topleft", zoomInTitle: "Inzoomen", zoomOutTitle: "Uitzoomen" }).addTo(kaart);
+L.control.scale({ metric: true, imperial: false, position: "bottomleft" }).addTo(kaart);
+L.control.attribution({
+  position: "bottomright",
+  prefix: '<a href="https://leafletjs.com" title="JavaScript-bibliotheek voor interactieve kaarten">Leaflet</a>',
+}).addTo(kaart);
+
+const staat = { laag: "risk", gemeente: null, pand: null, punt: null };
+const tegellagen = new Map(); // id -> { naam, laag }
+const dekking = new Map(); // id -> opacity 0..1
+let cfg = null;
+let gemeenten = [];
+let grenzenData = null;
 let klikMarker = null;
-let inspectieLaag = null;
+let selectieLaag = null;
+let legendaStops = [];
+const inspectieLaag = L.layerGroup();
+const lijst = new Inspectielijst(inspectieLaag, (i) => kiesPand(i));
 
-async function haal(url) {
-  const r = await fetch(url, { headers: aanmelding.headers(), credentials: "same-origin" });
-  if (!r.ok) {
-    let melding = r.statusText;
-    try { melding = (await r.json()).error || melding; } catch (_) { /* geen JSON */ }
-    throw new Error(melding);
-  }
-  return r.json();
+function meld(boodschap) {
+  const m = el("melding");
+  m.textContent = boodschap;
+  m.hidden = !boodschap;
 }
 
-function tekst(s) {
-  const d = document.createElement("div");
-  d.textContent = s == null ? "" : String(s);
-  return d.innerHTML;
+function bijwerkenPermalink() {
+  if (!cfg) return;
+  const c = kaart.getCenter();
+  schrijfPermalink({ view: { zoom: kaart.getZoom(), lat: c.lat, lon: c.lng }, ...staat });
 }
 
-const nl = (v, d = 1) => Number(v).toLocaleString("nl-NL", { minimumFractionDigits: d, maximumFractionDigits: d });
+// ---- tile layers ----------------------------------------------------
 
-async function start() {
-  const cfg = await haal("/api/config");
-  el("projectnaam").textContent = cfg.naam;
-  el("peildatum").textContent = `Peildatum ${cfg.peildatum} · cellen van ${cfg.celgrootte_m} m`;
-  const [w, s, e, n] = cfg.bounds;
-  kaart.fitBounds([[s, w], [n, e]]);
-
-  if (cfg.basemap_url) {
-    L.tileLayer(cfg.basemap_url, { attribution: cfg.basemap_attribution || "", maxZoom: 19 }).addTo(kaart);
+/**
+ * Leaflet keeps the previous zoom level's tiles until the new ones have
+ * loaded; with translucent tiles both would show at once. An old tile is
+ * hidden as soon as a new tile over it has loaded (its other parts stay
+ * empty for the moment the rest takes, rather than doubly coloured).
+ */
+function verbergBedekteTegels(laag) {
+  const z = laag._tileZoom;
+  for (const t of Object.values(laag._tiles || {})) {
+    const c = t.coords;
+    if (c.z === z || t.el.classList.contains("bedekt")) continue;
+    let bedekt = false;
+    if (c.z < z) {
+      const f = 2 ** (z - c.z);
+      for (let x = c.x * f; !bedekt && x < (c.x + 1) * f; x++) {
+        for (let y = c.y * f; y < (c.y + 1) * f; y++) {
+          if (laag._tiles[`${x}:${y}:${z}`]?.loaded) { bedekt = true; break; }
+        }
+      }
+    } else {
+      const f = 2 ** (c.z - z);
+      bedekt = Boolean(laag._tiles[`${Math.floor(c.x / f)}:${Math.floor(c.y / f)}:${z}`]?.loaded);
+    }
+    if (bedekt) t.el.classList.add("bedekt");
   }
-  // The risk and each indicator as switchable layers; the version in the
-  // URL lets the browser cache tiles until the model is rescored.
-  const lagen = {};
-  for (const laag of cfg.lagen) {
-    // Leaflet's layer control puts names in as HTML.
-    lagen[tekst(laag.naam)] = L.tileLayer(`/tiles/${laag.id}/{z}/{x}/{y}.png?v=${cfg.versie}`, {
-      opacity: 0.85, maxZoom: 18, attribution: "buitenzicht", bounds: [[s, w], [n, e]],
-    });
-  }
-  // ?pmtiles=URL shows a tile archive written by `buitenzicht export tiles`
-  // (from this server or any static file server with range requests).
-  const archief = new URLSearchParams(location.search).get("pmtiles");
-  if (archief) {
-    const bron = new pmtiles.PMTiles(archief);
-    lagen[`Archief: ${tekst(archief.split("/").pop())}`] = pmtiles.leafletRasterLayer(bron, {
-      opacity: 0.85, maxZoom: 18, attribution: "buitenzicht",
-    });
-  }
-  const eerste = archief ? Object.values(lagen).pop() : Object.values(lagen)[0];
-  eerste.addTo(kaart);
-  L.control.layers(lagen, null, { collapsed: false, position: "topright" }).addTo(kaart);
-
-  const kom = await haal("/api/layers/bebouwde_kom.geojson");
-  L.geoJSON(kom, {
-    style: { color: "#6d6d66", weight: 1, fillColor: "#c9c9c1", fillOpacity: 0.75 },
-    onEachFeature: (f, laag) => f.properties.naam && laag.bindTooltip(tekst(f.properties.naam)),
-  }).addTo(kaart);
-
-  const gemeenten = await haal("/api/layers/gemeenten.geojson");
-  L.geoJSON(gemeenten, {
-    style: { color: "#222", weight: 2, fill: false },
-    interactive: false,
-    onEachFeature: (f, laag) => laag.bindTooltip(tekst(f.properties.statnaam), {
-      permanent: true, direction: "center", className: "gemeentelabel",
-    }),
-  }).addTo(kaart);
-
-  await legenda();
-  await gemeentekiezer();
-  kaart.on("click", (ev) => verklaar(ev.latlng.lat, ev.latlng.lng));
 }
 
-async function legenda() {
-  const l = await haal("/api/legend");
-  const control = L.control({ position: "bottomright" });
-  control.onAdd = () => {
-    const div = L.DomUtil.create("div", "legenda");
-    const verloop = l.stops.map((s) => `${s.kleur} ${s.risico}%`).join(", ");
-    div.innerHTML = `<strong>${tekst(l.titel)}</strong>
-      <div class="verloop" style="background: linear-gradient(to right, ${verloop})"></div>
-      <div class="schaal"><span>0 laag</span><span>50</span><span>100 hoog</span></div>
-      <div style="margin-top:6px"><span class="kom"></span> bebouwde kom (geen risico berekend)</div>`;
-    return div;
+function zonderStapeling(laag) {
+  laag.on("tileload tileerror", () => verbergBedekteTegels(laag));
+  const naZoom = () => {
+    for (const t of Object.values(laag._tiles || {})) if (t.coords.z === laag._tileZoom) t.el.classList.remove("bedekt");
+    verbergBedekteTegels(laag);
   };
-  control.addTo(kaart);
+  laag.on("add", () => kaart.on("zoomend", naZoom));
+  laag.on("remove", () => kaart.off("zoomend", naZoom));
+  return laag;
 }
 
-async function gemeentekiezer() {
-  const lijst = await haal("/api/gemeenten");
-  const select = el("gemeente");
-  for (const g of lijst) {
-    const o = document.createElement("option");
-    o.value = g.statcode;
-    o.textContent = g.aantal_inspecties == null
-      ? `${g.statnaam} (${g.statcode})`
-      : `${g.statnaam} (${g.statcode}) – ${g.aantal_inspecties} panden`;
-    o.dataset.bbox = JSON.stringify(g.bbox);
-    select.appendChild(o);
-  }
-  select.addEventListener("change", async () => {
-    const code = select.value;
-    if (!code) { el("inspecties").hidden = true; return; }
-    const [w, s, e, n] = JSON.parse(select.selectedOptions[0].dataset.bbox);
-    kaart.fitBounds([[s, w], [n, e]]);
-    await inspecties(code);
+function tegellaag(id, naam, bounds) {
+  const laag = L.tileLayer(`/tiles/${encodeURIComponent(id)}/{z}/{x}/{y}.png?v=${encodeURIComponent(cfg.versie)}`, {
+    opacity: dekking.get(id) ?? 0.85, maxZoom: 19, maxNativeZoom: 18, className: "risicolaag",
+    updateWhenZooming: false, keepBuffer: 2, bounds, attribution: "buitenzicht",
   });
+  zonderStapeling(laag);
+  tegellagen.set(id, { naam, laag });
+  return laag;
 }
 
-async function inspecties(code) {
-  const data = await haal(`/api/gemeenten/${encodeURIComponent(code)}/inspecties`);
-  const ol = el("inspectielijst");
-  ol.innerHTML = "";
-  if (inspectieLaag) inspectieLaag.remove();
-  inspectieLaag = L.layerGroup().addTo(kaart);
-  el("inspecties-aantal").textContent = `${data.statnaam}: ${data.inspecties.length} panden`;
-  for (const i of data.inspecties) {
-    const li = document.createElement("li");
-    li.innerHTML = `<span class="rang">${i.rang}.</span>
-      <span><strong>${tekst(i.identificatie)}</strong><br>
-      <span class="klein">${tekst(i.leegstand)} · ${nl(i.oppervlakte_m2, 0)} m² · ${tekst(i.belangrijkste.join(", ") || "–")}</span></span>
-      <span class="score">${nl(i.risico)}</span>`;
-    L.circleMarker([i.lat, i.lon], {
-      radius: i.rang <= 10 ? 6 : 4, color: "#0b5cad", weight: 2, fillColor: "#fff", fillOpacity: 0.9,
-    }).bindTooltip(`${i.rang}. ${tekst(i.identificatie)} – risico ${nl(i.risico)}`)
-      .on("click", () => li.click())
-      .addTo(inspectieLaag);
-    li.addEventListener("click", () => {
-      for (const x of ol.children) x.classList.remove("actief");
-      li.classList.add("actief");
-      kaart.setView([i.lat, i.lon], 15);
-      verklaar(i.lat, i.lon);
-    });
-    ol.appendChild(li);
+/** A tile archive (`?pmtiles=`), over-zoomed above its maximum zoom. */
+async function archieflaag(adres) {
+  let url;
+  try {
+    url = new URL(adres, window.location.href);
+  } catch (_) {
+    throw new Error("dit is geen geldig adres");
   }
-  el("inspecties").hidden = false;
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error("alleen http- en https-adressen");
+  const bron = new pmtiles.PMTiles(url.href);
+  let kop;
+  try {
+    kop = await bron.getHeader();
+  } catch (e) {
+    throw new Error(`geen leesbaar PMTiles-archief (${e.message})`);
+  }
+  const soort = { 2: "image/png", 3: "image/jpeg", 4: "image/webp", 5: "image/avif" }[kop.tileType];
+  if (!soort) throw new Error("het archief bevat geen rastertegels");
+  const Laag = L.GridLayer.extend({
+    createTile(coords, klaar) {
+      const img = document.createElement("img");
+      img.alt = "";
+      const stop = new AbortController();
+      img.stop = stop;
+      bron.getZxy(coords.z, coords.x, coords.y, stop.signal).then((t) => {
+        if (!t) { img.style.visibility = "hidden"; klaar(null, img); return; }
+        const src = URL.createObjectURL(new Blob([t.data], { type: soort }));
+        img.onload = () => { URL.revokeObjectURL(src); klaar(null, img); };
+        img.onerror = () => { URL.revokeObjectURL(src); klaar(new Error("tegel onleesbaar"), img); };
+        img.src = src;
+      }).catch((e) => { if (e.name !== "AbortError") klaar(e, img); });
+      return img;
+    },
+    _removeTile(key) {
+      this._tiles[key]?.el.stop?.abort();
+      L.GridLayer.prototype._removeTile.call(this, key);
+    },
+  });
+  const naam = url.pathname.split("/").pop() || url.host;
+  const id = "archief";
+  const laag = new Laag({
+    opacity: 0.85, maxZoom: 19, minNativeZoom: kop.minZoom, maxNativeZoom: kop.maxZoom,
+    className: "risicolaag", updateWhenZooming: false, keepBuffer: 2, attribution: "buitenzicht",
+    bounds: [[kop.minLat, kop.minLon], [kop.maxLat, kop.maxLon]],
+  });
+  zonderStapeling(laag);
+  tegellagen.set(id, { naam: `Archief: ${naam}`, laag });
+  return id;
 }
 
-async function verklaar(lat, lon) {
+function huidigeTegellaag() {
+  return tegellagen.get(staat.laag)?.laag;
+}
+
+function zetDekking(waarde) {
+  const t = tegellagen.get(staat.laag);
+  if (!t) return;
+  dekking.set(staat.laag, waarde);
+  t.laag.setOpacity(waarde);
+}
+
+// ---- legend ----------------------------------------------------------
+
+const KLASSEN = [["laag", 0, 20, "< 20"], ["verhoogd", 20, 40, "20 – 40"], ["hoog", 40, 60, "40 – 60"], ["zeer hoog", 60, 100, "≥ 60"]];
+
+function kleurBij(r) {
+  let best = legendaStops[0];
+  for (const s of legendaStops) if (Math.abs(s.risico - r) < Math.abs(best.risico - r)) best = s;
+  return best?.kleur || "#000";
+}
+
+const legenda = L.control({ position: "bottomright" });
+legenda.onAdd = () => L.DomUtil.create("div", "legenda");
+
+function tekenLegenda() {
+  const div = legenda.getContainer();
+  if (!div) return;
+  const isRisico = staat.laag === "risk" || staat.laag === "archief";
+  const naam = tegellagen.get(staat.laag)?.naam || "Risico";
+  const verloop = legendaStops.map((s) => `${s.kleur} ${s.risico}%`).join(", ");
+  const ticks = isRisico ? [0, 20, 40, 60, 80, 100] : [0, 50, 100];
+  const schaal = ticks.map((t) => `<span data-links="${t}">${isRisico ? f.getal(t) : `${f.getal(t)} %`}</span>`).join("");
+  const klassen = isRisico
+    ? `<div class="klassen">${KLASSEN.map(([k, lo, hi, bereik]) => `<span class="vlak" data-kleur="${kleurBij((lo + hi) / 2)}"></span><span>${k} (${bereik})</span>`).join("")}</div>`
+    : '<div class="klein">aandeel van de grootste bijdrage van deze indicator</div>';
+  const overlays = [];
+  if (kaart.hasLayer(overlayLagen.kom)) overlays.push('<span class="vlak kom"></span> bebouwde kom (geen risico berekend)');
+  if (kaart.hasLayer(inspectieLaag) && lijst.data) overlays.push('<span class="punt schuur"></span> schuur op de inspectielijst (rangnummer)');
+  if (kaart.hasLayer(overlayLagen.dumpingen)) overlays.push('<span class="punt dumping"></span> dumping');
+  if (kaart.hasLayer(overlayLagen.leegstand)) overlays.push('<span class="punt leeg"></span> leegstaand pand');
+  if (kaart.hasLayer(overlayLagen.rwzi)) overlays.push('<span class="vlak riool"></span> rioolgebied, donkerder = sterker signaal');
+  if (kaart.hasLayer(overlayLagen.satelliet)) overlays.push('<span class="vlak satelliet"></span> satelliettegel');
+  div.innerHTML = `<strong>${tekst(naam)}</strong>
+    <div class="verloop"></div>
+    <div class="schaal">${schaal}</div>${klassen}
+    ${overlays.map((o) => `<div class="overlay">${o}</div>`).join("")}`;
+  // Styles through the CSSOM, not in the markup (a CSP may forbid inline styles).
+  div.querySelector(".verloop").style.background = `linear-gradient(to right, ${verloop})`;
+  for (const t of div.querySelectorAll("[data-links]")) t.style.left = `${t.dataset.links}%`;
+  for (const v of div.querySelectorAll("[data-kleur]")) v.style.background = v.dataset.kleur;
+}
+
+// ---- overlays with the evidence -------------------------------------
+
+/** A layer group filled from `pad` the first time it is switched on. */
+function lazyLaag(pad, maak) {
+  const groep = L.layerGroup();
+  let geladen = false;
+  groep.on("add", async () => {
+    if (geladen) return;
+    geladen = true;
+    try {
+      maak(await api(pad)).addTo(groep);
+    } catch (e) {
+      geladen = false;
+      meld(`Laag kon niet laden: ${e.message}`);
+    }
+    tekenLegenda();
+  });
+  return groep;
+}
+
+const overlayLagen = {
+  grenzen: L.layerGroup(),
+  kom: L.layerGroup(),
+  dumpingen: lazyLaag("/api/layers/dumpingen.geojson", (d) => L.geoJSON(d, {
+    pointToLayer: (_, ll) => L.circleMarker(ll, { radius: 5, color: "#7a0c00", weight: 1.5, fillColor: "#e8452c", fillOpacity: 0.9 }),
+    onEachFeature: (ft, l) => {
+      const p = ft.properties;
+      const wat = [p.dumpingwijze, p.volume_l != null ? `${f.getal(p.volume_l)} l` : null, p.productietype].filter(Boolean).map(tekst).join(", ");
+      l.bindTooltip(`Dumping ${f.datum(p.datum)}${wat ? `<br>${wat}` : ""}${p.incident_id ? `<br>incident ${tekst(p.incident_id)}` : ""}`);
+    },
+  })),
+  leegstand: lazyLaag("/api/layers/leegstand.geojson", (d) => L.geoJSON(d, {
+    pointToLayer: (_, ll) => L.circleMarker(ll, { radius: 4, color: "#4b2a7b", weight: 1, fillColor: "#b49be0", fillOpacity: 0.9 }),
+    onEachFeature: (ft, l) => {
+      const p = ft.properties;
+      l.bindTooltip(`Pand ${tekst(p.identificatie)}<br>${tekst(f.leegstand(p.leegstand))}${p.leegstand_datum ? ` sinds ${f.datum(p.leegstand_datum)}` : ""}, ${f.oppervlakte(p.oppervlakte_m2)}`);
+    },
+  })),
+  rwzi: lazyLaag("/api/layers/rwzi.geojson", (d) => L.geoJSON(d, {
+    style: (ft) => ({ color: "#1d5a8c", weight: 1.5, fillColor: "#2b7bb9", fillOpacity: 0.08 + 0.5 * ft.properties.signaal }),
+    onEachFeature: (ft, l) => {
+      const p = ft.properties;
+      const pieken = p.pieken.slice(0, 5).map((x) => `${f.datum(x.datum)}: ${tekst(x.stof)} ${f.getal(x.ratio, 1)}×`).join("<br>");
+      l.bindTooltip(`<strong>${tekst(p.rwzi_naam)}</strong><br>signaal ${f.getal(100 * p.signaal, 0)} %, ${f.aantal(p.pieken.length, "piek", "pieken")}${pieken ? `<br>${pieken}` : ""}`, { sticky: true });
+    },
+  })),
+  satelliet: lazyLaag("/api/layers/satelliet.geojson", (d) => L.geoJSON(d, {
+    style: { color: "#2a7a2a", weight: 2, dashArray: "6 4", fill: false },
+    onEachFeature: (ft, l) => l.bindTooltip(`${tekst(ft.properties.naam)}<br>opname ${f.datum(ft.properties.datum)}`, { sticky: true }),
+  })),
+};
+
+// ---- municipalities and the inspection list -------------------------
+
+function toonSelectie() {
+  if (selectieLaag) selectieLaag.remove();
+  selectieLaag = null;
+  if (!staat.gemeente || !grenzenData) return;
+  const ft = grenzenData.features.filter((x) => x.properties.statcode === staat.gemeente);
+  selectieLaag = L.geoJSON({ type: "FeatureCollection", features: ft }, {
+    style: { color: "#0b5cad", weight: 4, fillColor: "#0b5cad", fillOpacity: 0.04 }, interactive: false,
+  }).addTo(kaart);
+}
+
+function toonDownloads() {
+  const vak = el("download-knoppen");
+  vak.replaceChildren();
+  const knop = (label, pad, naam) => {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.textContent = label;
+    b.dataset.pad = pad;
+    b.dataset.naam = naam;
+    b.addEventListener("click", async () => {
+      try { await download(pad, naam); } catch (e) { meld(`Download mislukt: ${e.message}`); }
+    });
+    vak.appendChild(b);
+  };
+  const g = staat.gemeente;
+  if (g) {
+    const c = encodeURIComponent(g);
+    knop("Risico per vierkant (GeoJSON)", `/api/export.geojson?gemeente=${c}`, `${g}-risico-vierkanten.geojson`);
+    knop("Inspectielijst (CSV)", `/api/gemeenten/${c}/inspecties.csv`, `${g}-inspecties.csv`);
+    knop("Inspectielijst (GeoJSON)", `/api/gemeenten/${c}/inspecties.geojson`, `${g}-inspecties.geojson`);
+    knop("Risico (GeoTIFF)", `/api/gemeenten/${c}/risico.tif`, `${g}-risico.tif`);
+    knop("QGIS-stijl (.qml)", `/api/gemeenten/${c}/risico.qml`, `${g}-risico.qml`);
+  } else {
+    knop("Risico per vierkant (GeoJSON)", "/api/export.geojson", "buitenzicht-risico-vierkanten.geojson");
+  }
+  el("downloads").hidden = false;
+}
+
+async function kiesGemeente(code, { zoom = true } = {}) {
+  const g = gemeenten.find((x) => x.statcode === code) || null;
+  staat.gemeente = g ? g.statcode : null;
+  el("gemeente").value = staat.gemeente || "";
+  toonSelectie();
+  toonDownloads();
+  if (!g) {
+    lijst.leeg();
+    el("inspecties").hidden = true;
+    tekenLegenda();
+    bijwerkenPermalink();
+    return;
+  }
+  if (zoom && g.bbox) {
+    const [w, s, e, n] = g.bbox;
+    kaart.fitBounds([[s, w], [n, e]]);
+  }
+  const data = await api(`/api/gemeenten/${encodeURIComponent(g.statcode)}/inspecties`);
+  lijst.zet(data);
+  el("inspecties").hidden = false;
+  tekenLegenda();
+  bijwerkenPermalink();
+}
+
+async function kiesPand(i, { zoom = true } = {}) {
+  staat.pand = i.identificatie;
+  staat.punt = null;
+  lijst.markeer(i.identificatie);
+  if (zoom) kaart.setView([i.lat, i.lon], Math.max(kaart.getZoom(), 15));
+  await verklaar(i.lat, i.lon, i);
+  bijwerkenPermalink();
+}
+
+// ---- explanation -----------------------------------------------------
+
+async function verklaar(lat, lon, pand = null) {
+  if (!pand) {
+    staat.pand = null;
+    staat.punt = { lat, lon };
+    lijst.markeer(null);
+  }
   if (klikMarker) klikMarker.remove();
   klikMarker = L.circleMarker([lat, lon], { radius: 7, color: "#0b5cad", weight: 3, fill: false }).addTo(kaart);
   const vak = el("uitleg-inhoud");
   el("uitleg").hidden = false;
+  if (smal) openPaneel(true);
   vak.textContent = "Laden…";
+  bijwerkenPermalink();
   let u;
   try {
-    u = await haal(`/api/explain?lon=${lon.toFixed(6)}&lat=${lat.toFixed(6)}`);
+    u = await api(`/api/explain?lon=${lon.toFixed(6)}&lat=${lat.toFixed(6)}`);
   } catch (err) {
     vak.textContent = `Fout: ${err.message}`;
     return;
   }
-  const waar = u.gemeente ? `${tekst(u.gemeente.statnaam)} (${tekst(u.gemeente.statcode)}), ${tekst(u.gebied)}` : tekst(u.gebied);
-  if (u.risico == null) {
-    vak.innerHTML = `<p>${waar}</p><p>${tekst(u.samenvatting.join(" "))}</p>`;
-    klikMarker.bindPopup(`<strong>Geen risico berekend</strong><br>${waar}`).openPopup();
-    return;
-  }
-  const regels = u.indicatoren.map((i) => `
-    <div class="indicator">
-      <div class="kop"><span>${tekst(i.label)}</span><span>+${nl(i.bijdrage)}</span></div>
-      <div class="balk"><span style="width:${Math.round(100 * i.waarde)}%"></span></div>
-      <div class="klein">${tekst(i.uitleg)}</div>
-    </div>`).join("");
-  vak.innerHTML = `<p>${waar}</p>
-    <div class="risico-groot">${nl(u.risico)} <span class="klein">/ 100</span></div>${regels}`;
-  const kort = u.samenvatting.length ? u.samenvatting.map(tekst).join("<br>") : "Geen opvallende signalen.";
-  klikMarker.bindPopup(`<strong>Risico ${nl(u.risico)}</strong><br>${kort}`, { maxWidth: 320 }).openPopup();
+  const html = uitlegHtml(u, pand);
+  vak.innerHTML = html.paneel;
+  pasBalkenToe(vak);
+  klikMarker.bindPopup(html.popup, { maxWidth: 320, autoPanPadding: [20, 20] }).openPopup();
 }
 
-aanmelding.klaar().then(start).catch((err) => {
-  el("hulp").textContent = `De kaart kon niet laden: ${err.message}`;
+// ---- search ----------------------------------------------------------
+
+async function zoeken(ev) {
+  ev.preventDefault();
+  const uit = el("zoek-uitkomst");
+  const term = el("zoekterm").value;
+  uit.textContent = "Zoeken…";
+  try {
+    const r = await zoek(term, gemeenten, cfg);
+    if (!r) { uit.textContent = "Niets gevonden. Probeer een gemeente, een pand-id of coördinaten."; return; }
+    if (r.soort === "gemeente") {
+      await kiesGemeente(r.statcode);
+      uit.textContent = `Gemeente ${gemeenten.find((g) => g.statcode === r.statcode)?.statnaam || r.statcode}`;
+    } else if (r.soort === "pand") {
+      if (r.gemeente && r.gemeente !== staat.gemeente) await kiesGemeente(r.gemeente, { zoom: false });
+      const item = lijst.vind(r.identificatie);
+      kaart.setView([r.lat, r.lon], 16);
+      if (item) await kiesPand(item, { zoom: false });
+      else await verklaar(r.lat, r.lon);
+      uit.textContent = `Pand ${r.identificatie}`;
+    } else {
+      kaart.setView([r.lat, r.lon], Math.max(kaart.getZoom(), 15));
+      await verklaar(r.lat, r.lon);
+      uit.textContent = `Gevonden: ${r.label}`;
+    }
+  } catch (e) {
+    uit.textContent = `Zoeken mislukt: ${e.message}`;
+  }
+}
+
+// ---- panel (bottom sheet on phones), print, link ---------------------
+
+function openPaneel(open) {
+  const z = el("zijbalk");
+  z.dataset.open = open ? "ja" : "nee";
+  el("paneel-knop").setAttribute("aria-expanded", String(open));
+  el("paneel-knop-tekst").textContent = open ? "Paneel inklappen" : "Paneel uitklappen";
+  setTimeout(() => kaart.invalidateSize(), 50);
+}
+
+/** Fills the print header: municipality, as-of date, model and purpose. */
+function afdrukkop() {
+  const g = gemeenten.find((x) => x.statcode === staat.gemeente);
+  const doel = el("doel").value.trim() || "niet opgegeven";
+  const kop = el("afdruk-kop");
+  kop.replaceChildren();
+  const regels = [
+    ["h1", `${cfg.naam} – inspectielijst${g ? ` ${g.statnaam} (${g.statcode})` : ""}`],
+    ["p", `Peildatum ${f.datum(cfg.peildatum)} · model ${cfg.versie} · cellen van ${f.getal(cfg.celgrootte_m)} m`],
+    ["p", `Doel van de aanvraag: ${doel}`],
+    ["p", `Afgedrukt op ${f.datum(new Date().toISOString().slice(0, 10))}`],
+  ];
+  for (const [tag, t] of regels) {
+    const e = document.createElement(tag);
+    e.textContent = t;
+    kop.appendChild(e);
+  }
+}
+
+// ---- start -----------------------------------------------------------
+
+async function start() {
+  // Signed in (and the #token= fragment gone) before the first request.
+  if (typeof aanmelding !== "undefined") await aanmelding.klaar();
+  const perma = leesPermalink();
+  const [config, legendaData, lijstGemeenten, kom, grenzen] = await Promise.all([
+    api("/api/config"), api("/api/legend"), api("/api/gemeenten"),
+    api("/api/layers/bebouwde_kom.geojson"), api("/api/layers/gemeenten.geojson"),
+  ]);
+  cfg = config;
+  gemeenten = lijstGemeenten;
+  grenzenData = grenzen;
+  legendaStops = legendaData.stops;
+  el("projectnaam").textContent = cfg.naam;
+  el("peildatum").textContent = `Peildatum ${f.datum(cfg.peildatum)} · cellen van ${f.getal(cfg.celgrootte_m)} m`;
+  const [w, s, e, n] = cfg.bounds;
+  const bounds = [[s, w], [n, e]];
+
+  let ondergrond = null;
+  if (cfg.basemap_url) {
+    ondergrond = L.tileLayer(cfg.basemap_url, { attribution: cfg.basemap_attribution || "", maxZoom: 19, className: "ondergrond" }).addTo(kaart);
+  }
+  const basis = {};
+  for (const laag of cfg.lagen) basis[tekst(laag.naam)] = tegellaag(laag.id, laag.naam, bounds);
+  const archief = new URLSearchParams(window.location.search).get("pmtiles");
+  if (archief) {
+    try {
+      const id = await archieflaag(archief);
+      basis[tekst(tegellagen.get(id).naam)] = tegellagen.get(id).laag;
+      staat.laag = id;
+    } catch (err) {
+      meld(`Het tegelarchief „${archief}” kon niet worden gelezen: ${err.message}. De kaart toont de lagen van de server.`);
+    }
+  }
+  if (perma.laag && tegellagen.has(perma.laag)) staat.laag = perma.laag;
+  huidigeTegellaag().addTo(kaart);
+
+  L.geoJSON(kom, {
+    style: { color: "#6d6d66", weight: 1, fillColor: "#c9c9c1", fillOpacity: 0.75 },
+    onEachFeature: (ft, l) => ft.properties.naam && l.bindTooltip(tekst(ft.properties.naam)),
+  }).addTo(overlayLagen.kom);
+  L.geoJSON(grenzen, {
+    style: { color: "#222", weight: 2, fill: false }, interactive: false,
+    onEachFeature: (ft, l) => l.bindTooltip(tekst(ft.properties.statnaam), { permanent: true, direction: "center", className: "gemeentelabel" }),
+  }).addTo(overlayLagen.grenzen);
+  overlayLagen.kom.addTo(kaart);
+  overlayLagen.grenzen.addTo(kaart);
+  inspectieLaag.addTo(kaart);
+
+  const overlays = {
+    "Gemeentegrenzen": overlayLagen.grenzen,
+    "Bebouwde kom": overlayLagen.kom,
+    "Schuren op de inspectielijst": inspectieLaag,
+    "Dumpingen": overlayLagen.dumpingen,
+    "Leegstaande panden": overlayLagen.leegstand,
+    "Rioolgebieden met signaal": overlayLagen.rwzi,
+    "Satelliettegels": overlayLagen.satelliet,
+  };
+  if (ondergrond) overlays.Achtergrondkaart = ondergrond;
+  const lagenControl = L.control.layers(basis, overlays, { collapsed: smal, position: "topright" }).addTo(kaart);
+  const knop = lagenControl.getContainer().querySelector(".leaflet-control-layers-toggle");
+  if (knop) { knop.title = "Lagen"; knop.setAttribute("aria-label", "Lagen"); }
+  legenda.addTo(kaart);
+
+  kaart.on("baselayerchange", (ev) => {
+    for (const [id, t] of tegellagen) if (t.laag === ev.layer) staat.laag = id;
+    el("dekking").value = String(Math.round(100 * (dekking.get(staat.laag) ?? 0.85)));
+    el("dekking-laag").textContent = `(${tegellagen.get(staat.laag)?.naam || ""})`;
+    tekenLegenda();
+    bijwerkenPermalink();
+  });
+  kaart.on("overlayadd overlayremove", tekenLegenda);
+  kaart.on("moveend", bijwerkenPermalink);
+  kaart.on("click", (ev) => verklaar(ev.latlng.lat, ev.latlng.lng));
+  el("dekking").addEventListener("input", (ev) => zetDekking(Number(ev.target.value) / 100));
+  el("dekking-laag").textContent = `(${tegellagen.get(staat.laag)?.naam || ""})`;
+
+  const select = el("gemeente");
+  for (const g of gemeenten) {
+    const o = document.createElement("option");
+    o.value = g.statcode;
+    o.textContent = `${g.statnaam} (${g.statcode}) – ${f.aantal(g.aantal_inspecties, "pand", "panden")}`;
+    select.appendChild(o);
+  }
+  select.addEventListener("change", () => kiesGemeente(select.value).catch((err) => meld(err.message)));
+  el("zoeken").addEventListener("submit", zoeken);
+  el("afdrukken").addEventListener("click", () => { afdrukkop(); window.print(); });
+  window.addEventListener("beforeprint", afdrukkop);
+  el("paneel-knop").addEventListener("click", () => openPaneel(el("zijbalk").dataset.open !== "ja"));
+  el("link-kopieren").addEventListener("click", async () => {
+    bijwerkenPermalink();
+    try {
+      await navigator.clipboard.writeText(window.location.href);
+      el("link-status").textContent = "Link gekopieerd.";
+    } catch (_) {
+      el("link-status").textContent = "Kopieer de link uit de adresbalk.";
+    }
+  });
+  if (smal) openPaneel(false);
+
+  // The view: from the permalink, else the study area.
+  if (perma.view) kaart.setView([perma.view.lat, perma.view.lon], perma.view.zoom);
+  else kaart.fitBounds(bounds);
+  toonDownloads();
+  if (perma.gemeente && gemeenten.some((g) => g.statcode === perma.gemeente)) {
+    await kiesGemeente(perma.gemeente, { zoom: !perma.view });
+  }
+  if (perma.pand && lijst.vind(perma.pand)) await kiesPand(lijst.vind(perma.pand), { zoom: !perma.view });
+  else if (perma.punt) await verklaar(perma.punt.lat, perma.punt.lon);
+  tekenLegenda();
+  bijwerkenPermalink();
+}
+
+start().then(() => {
+  document.body.dataset.klaar = "ja";
+}).catch((err) => {
+  meld(`De kaart kon niet laden: ${err.message}`);
+  document.body.dataset.klaar = "fout";
 });

@@ -83,14 +83,15 @@ const aanmelding = (() => {
     const gebied = gebruiker.gemeenten && gebruiker.gemeenten.length ? ` · ${gebruiker.gemeenten.join(", ")}` : "";
     wie.textContent = `${gebruiker.naam} (${gebruiker.rol}${gebied})`;
     sectie.appendChild(wie);
-    const label = document.createElement("label");
-    label.textContent = "Doelbinding (zaaknummer of wettelijke grondslag) ";
-    const doel = document.createElement("input");
-    doel.maxLength = 200;
-    doel.value = sessionStorage.getItem(DOEL) || "";
-    doel.addEventListener("change", () => sessionStorage.setItem(DOEL, doel.value.trim()));
-    label.appendChild(doel);
-    sectie.appendChild(label);
+    // The page's purpose field (also printed on the list), kept for this tab.
+    const doel = document.getElementById("doel");
+    if (doel) {
+      doel.value = sessionStorage.getItem(DOEL) || "";
+      doel.addEventListener("input", () => sessionStorage.setItem(DOEL, doel.value.trim()));
+      const label = document.querySelector('label[for="doel"]');
+      if (label) sectie.appendChild(label);
+      sectie.appendChild(doel);
+    }
     if (!gebruiker.lokaal) {
       const uit = document.createElement("button");
       uit.type = "button";
@@ -110,8 +111,11 @@ const aanmelding = (() => {
     const fragment = new URLSearchParams(location.hash.slice(1));
     const token = fragment.get("token");
     if (token) {
-      // Out of the address bar and the history before anything else.
-      history.replaceState(null, "", location.pathname + location.search);
+      // Out of the address bar and the history before anything else; the
+      // rest of the fragment (the permalink) stays.
+      fragment.delete("token");
+      const rest = fragment.toString();
+      history.replaceState(null, "", location.pathname + location.search + (rest ? `#${rest}` : ""));
       try { await login(token); } catch (err) { melding = err.message; }
     }
     let gebruiker = await ik();

@@ -16,6 +16,10 @@ pub struct ServeConfig {
     pub basemap_url: Option<String>,
     /// Attribution shown for the base map.
     pub basemap_attribution: Option<String>,
+    /// Optional address search: a PDOK Locatieserver `free` endpoint, e.g.
+    /// `https://api.pdok.nl/bzk/locatieserver/search/v3_1/free`. Without
+    /// one, the search box finds municipalities, buildings and coordinates.
+    pub locatieserver_url: Option<String>,
     /// Tile cache size in MiB (default 256).
     pub tile_cache_mb: Option<u64>,
     /// The URL the map is reached at from outside (e.g. behind a reverse

@@ -11,6 +11,9 @@
 //! | `GET /api/gemeenten` | municipalities with bounds |
 //! | `GET /api/gemeenten/{statcode}/inspecties` | ranked inspection list |
 //! | `GET /api/layers/{gemeenten,bebouwde_kom}.geojson` | outlines |
+//! | `GET /api/gemeenten/{statcode}/{inspecties.csv,inspecties.geojson,risico.tif,risico.qml}` | downloads |
+//! | `GET /api/layers/{dumpingen,leegstand,rwzi,satelliet}.geojson` | evidence overlays |
+//! | `GET /api/rd?x=&y=`, `GET /api/panden/{id}` | search: RD New position, building |
 //! | `GET /api/config`, `GET /api/legend` | map settings, colour ramp |
 //! | `POST /api/login`, `POST /api/logout`, `GET /api/me` | web-map session |
 //! | `GET /api/beheer/gebruikers`, `GET /api/beheer/audit` | users and audit log |
@@ -42,6 +45,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tower::ServiceExt;
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeFile;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -118,6 +122,61 @@ pub fn routes() -> Vec<Route> {
             "/api/layers/bebouwde_kom.geojson",
             Rule::AnyUser,
             get(api::map::bebouwde_kom),
+        ),
+        r(
+            M::GET,
+            "/api/gemeenten/{statcode}/inspecties.csv",
+            Rule::BuildingLevel,
+            get(api::downloads::inspections_csv),
+        ),
+        r(
+            M::GET,
+            "/api/gemeenten/{statcode}/inspecties.geojson",
+            Rule::BuildingLevel,
+            get(api::downloads::inspections_geojson),
+        ),
+        r(
+            M::GET,
+            "/api/gemeenten/{statcode}/risico.tif",
+            Rule::Map,
+            get(api::downloads::geotiff),
+        ),
+        r(
+            M::GET,
+            "/api/gemeenten/{statcode}/risico.qml",
+            Rule::Map,
+            get(api::downloads::qgis_style),
+        ),
+        r(
+            M::GET,
+            "/api/layers/dumpingen.geojson",
+            Rule::BuildingLevel,
+            get(api::evidence::dumpingen),
+        ),
+        r(
+            M::GET,
+            "/api/layers/leegstand.geojson",
+            Rule::BuildingLevel,
+            get(api::evidence::leegstand),
+        ),
+        r(
+            M::GET,
+            "/api/layers/rwzi.geojson",
+            Rule::Map,
+            get(api::evidence::rwzi),
+        ),
+        r(
+            M::GET,
+            "/api/layers/satelliet.geojson",
+            Rule::Map,
+            get(api::evidence::satelliet),
+        ),
+        r(M::GET, "/api/rd", Rule::AnyUser, get(api::evidence::rd_to_wgs84)),
+        r(
+            M::GET,
+            "/api/panden/{identificatie}",
+            Rule::BuildingLevel,
+            get(api::evidence::pand),
         ),
         r(M::GET, "/api/config", Rule::AnyUser, get(api::map::config)),
         r(M::GET, "/api/legend", Rule::AnyUser, get(api::map::legend)),
@@ -245,7 +304,10 @@ pub fn router(state: Arc<AppState>, web_dir: &Path) -> Router {
         .layer(SetResponseHeaderLayer::overriding(
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
-        ));
+        ))
+        // gzip or brotli for pages, scripts and JSON; never for the PNG
+        // tiles or GeoTIFFs (images are left out by default).
+        .layer(CompressionLayer::new());
     // Cross-origin reading only for the configured origins, and never with
     // cookies: another site's page cannot use an analyst's session.
     let origins: Vec<HeaderValue> = state

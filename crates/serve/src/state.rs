@@ -123,6 +123,8 @@ pub struct AppState {
     /// Layer values restricted to a scope (a municipality's area, or
     /// risk classes per square), per model version.
     scoped: Mutex<HashMap<ScopedKey, Arc<Vec<f32>>>>,
+    /// PDOK Locatieserver for the map's address search, when configured.
+    pub locatieserver_url: Option<String>,
 }
 
 /// Model version, scope key and layer of restricted values.
@@ -244,6 +246,7 @@ impl AppState {
                 .map(OnceLock::from)
                 .unwrap_or_default(),
             scoped: Mutex::new(HashMap::new()),
+            locatieserver_url: config.locatieserver_url.clone(),
         })
     }
 

@@ -24,6 +24,7 @@ pub async fn config(
         "lagen": crate::tiles_api::layers_for(&caller).iter().map(|l| json!({"id": l.id(), "naam": l.name()})).collect::<Vec<_>>(),
         "basemap_url": state.basemap_url,
         "basemap_attribution": state.basemap_attribution,
+        "locatieserver_url": state.locatieserver_url,
     }))
 }
 

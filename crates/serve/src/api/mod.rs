@@ -1,6 +1,8 @@
 //! JSON endpoints.
 
 pub mod admin;
+pub mod downloads;
+pub mod evidence;
 pub mod explain;
 pub mod export;
 pub mod gemeenten;
