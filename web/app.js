@@ -34,10 +34,37 @@ let selectieLaag = null;
 let legendaStops = [];
 const inspectieLaag = L.layerGroup();
 const lijst = new Inspectielijst(inspectieLaag, (i) => kiesPand(i));
+/** Who is signed in (`/api/me`); the local analyst without sign-in. */
+let gebruiker = { rol: "analist", lokaal: true, gemeenten: [] };
 
-function meld(boodschap) {
+/** Whether the user's role may see building-level data at all. */
+const pandniveau = () => gebruiker.rol === "analist" || gebruiker.rol === "gemeente";
+
+const ROLNAAM = { analist: "analist", gemeente: "gemeente", kvb: "KVB-partner", beheerder: "beheerder" };
+
+const DOEL_NODIG = "Vul eerst de doelbinding in (een zaaknummer of wettelijke grondslag, bijvoorbeeld RIEC-2026-0142) "
+  + "in het veld Doelbinding bovenaan het paneel: zonder doel worden geen gegevens op pandniveau getoond.";
+
+/** Why building-level data cannot be asked for now (no purpose), or "". */
+function doelProbleem() {
+  if (!pandniveau() || typeof aanmelding === "undefined") return "";
+  const fout = aanmelding.doelFout();
+  return fout === "leeg" ? DOEL_NODIG : fout;
+}
+
+/** A refusal of the server in words for this user. */
+function weigering(err) {
+  if (err.status === 403 && gebruiker.rol === "kvb") {
+    return `${err.message}. Met de rol KVB-partner ziet u het risico in klassen per vierkant, zonder gegevens over panden of incidenten.`;
+  }
+  if (err.status === 401) return `${err.message}. Meld u opnieuw aan (pagina vernieuwen).`;
+  return err.message;
+}
+
+function meld(boodschap, soort = "") {
   const m = el("melding");
   m.textContent = boodschap;
+  m.dataset.soort = boodschap ? soort : "";
   m.hidden = !boodschap;
 }
 
@@ -201,21 +228,35 @@ function tekenLegenda() {
 
 // ---- overlays with the evidence -------------------------------------
 
-/** A layer group filled from `pad` the first time it is switched on. */
-function lazyLaag(pad, maak) {
+/** Building-level layers, loaded again once a purpose is given. */
+const pandLagen = [];
+
+/**
+ * A layer group filled from `pad` the first time it is switched on.
+ * With `{ doel: true }` it holds building-level data: without a stated
+ * purpose it stays empty and says why.
+ */
+function lazyLaag(pad, maak, { doel = false } = {}) {
   const groep = L.layerGroup();
   let geladen = false;
-  groep.on("add", async () => {
-    if (geladen) return;
+  const laad = async () => {
+    if (geladen || !kaart.hasLayer(groep)) return;
+    const probleem = doel ? doelProbleem() : "";
+    if (probleem) {
+      meld(probleem, "doel");
+      return;
+    }
     geladen = true;
     try {
       maak(await api(pad)).addTo(groep);
     } catch (e) {
       geladen = false;
-      meld(`Laag kon niet laden: ${e.message}`);
+      meld(`Laag kon niet laden: ${weigering(e)}`);
     }
     tekenLegenda();
-  });
+  };
+  groep.on("add", laad);
+  if (doel) pandLagen.push(laad);
   return groep;
 }
 
@@ -229,14 +270,14 @@ const overlayLagen = {
       const wat = [p.dumpingwijze, p.volume_l != null ? `${f.getal(p.volume_l)} l` : null, p.productietype].filter(Boolean).map(tekst).join(", ");
       l.bindTooltip(`Dumping ${f.datum(p.datum)}${wat ? `<br>${wat}` : ""}${p.incident_id ? `<br>incident ${tekst(p.incident_id)}` : ""}`);
     },
-  })),
+  }), { doel: true }),
   leegstand: lazyLaag("/api/layers/leegstand.geojson", (d) => L.geoJSON(d, {
     pointToLayer: (_, ll) => L.circleMarker(ll, { radius: 4, color: "#4b2a7b", weight: 1, fillColor: "#b49be0", fillOpacity: 0.9 }),
     onEachFeature: (ft, l) => {
       const p = ft.properties;
       l.bindTooltip(`Pand ${tekst(p.identificatie)}<br>${tekst(f.leegstand(p.leegstand))}${p.leegstand_datum ? ` sinds ${f.datum(p.leegstand_datum)}` : ""}, ${f.oppervlakte(p.oppervlakte_m2)}`);
     },
-  })),
+  }), { doel: true }),
   rwzi: lazyLaag("/api/layers/rwzi.geojson", (d) => L.geoJSON(d, {
     style: (ft) => ({ color: "#1d5a8c", weight: 1.5, fillColor: "#2b7bb9", fillOpacity: 0.08 + 0.5 * ft.properties.signaal }),
     onEachFeature: (ft, l) => {
@@ -266,14 +307,18 @@ function toonSelectie() {
 function toonDownloads() {
   const vak = el("download-knoppen");
   vak.replaceChildren();
-  const knop = (label, pad, naam) => {
+  const knop = (label, pad, naam, { doel = false } = {}) => {
+    // Building-level files only for the roles that may have them.
+    if (doel && !pandniveau()) return;
     const b = document.createElement("button");
     b.type = "button";
     b.textContent = label;
     b.dataset.pad = pad;
     b.dataset.naam = naam;
     b.addEventListener("click", async () => {
-      try { await download(pad, naam); } catch (e) { meld(`Download mislukt: ${e.message}`); }
+      const probleem = doel ? doelProbleem() : "";
+      if (probleem) { meld(probleem, "doel"); return; }
+      try { await download(pad, naam); } catch (e) { meld(`Download mislukt: ${weigering(e)}`); }
     });
     vak.appendChild(b);
   };
@@ -281,8 +326,8 @@ function toonDownloads() {
   if (g) {
     const c = encodeURIComponent(g);
     knop("Risico per vierkant (GeoJSON)", `/api/export.geojson?gemeente=${c}`, `${g}-risico-vierkanten.geojson`);
-    knop("Inspectielijst (CSV)", `/api/gemeenten/${c}/inspecties.csv`, `${g}-inspecties.csv`);
-    knop("Inspectielijst (GeoJSON)", `/api/gemeenten/${c}/inspecties.geojson`, `${g}-inspecties.geojson`);
+    knop("Inspectielijst (CSV)", `/api/gemeenten/${c}/inspecties.csv`, `${g}-inspecties.csv`, { doel: true });
+    knop("Inspectielijst (GeoJSON)", `/api/gemeenten/${c}/inspecties.geojson`, `${g}-inspecties.geojson`, { doel: true });
     knop("Risico (GeoTIFF)", `/api/gemeenten/${c}/risico.tif`, `${g}-risico.tif`);
     knop("QGIS-stijl (.qml)", `/api/gemeenten/${c}/risico.qml`, `${g}-risico.qml`);
   } else {
@@ -299,6 +344,7 @@ async function kiesGemeente(code, { zoom = true } = {}) {
   toonDownloads();
   if (!g) {
     lijst.leeg();
+    lijstMelding("");
     el("inspecties").hidden = true;
     tekenLegenda();
     bijwerkenPermalink();
@@ -308,11 +354,60 @@ async function kiesGemeente(code, { zoom = true } = {}) {
     const [w, s, e, n] = g.bbox;
     kaart.fitBounds([[s, w], [n, e]]);
   }
-  const data = await api(`/api/gemeenten/${encodeURIComponent(g.statcode)}/inspecties`);
-  lijst.zet(data);
-  el("inspecties").hidden = false;
+  await laadLijst();
   tekenLegenda();
   bijwerkenPermalink();
+}
+
+/** A message in the list's place (or none). */
+function lijstMelding(boodschap) {
+  const m = el("inspecties-melding");
+  m.textContent = boodschap;
+  m.hidden = !boodschap;
+  el("inspecties").dataset.beschikbaar = boodschap ? "nee" : "ja";
+  if (boodschap) el("inspecties-aantal").textContent = "";
+}
+
+/** Loads the chosen municipality's inspection list, or says why not. */
+async function laadLijst() {
+  const code = staat.gemeente;
+  if (!code) return;
+  el("inspecties").hidden = false;
+  const probleem = doelProbleem();
+  if (probleem) {
+    lijst.leeg();
+    lijstMelding(probleem);
+    return;
+  }
+  let data;
+  try {
+    data = await api(`/api/gemeenten/${encodeURIComponent(code)}/inspecties`);
+  } catch (e) {
+    if (staat.gemeente !== code) return;
+    lijst.leeg();
+    lijstMelding(`De inspectielijst is niet beschikbaar: ${weigering(e)}`);
+    return;
+  }
+  if (staat.gemeente !== code) return; // another municipality was chosen meanwhile
+  lijstMelding("");
+  lijst.zet(data);
+  if (staat.pand) lijst.markeer(staat.pand);
+}
+
+/** The purpose was entered or changed: load what needs it. */
+let laatsteDoel = null;
+async function doelGewijzigd() {
+  const doel = typeof aanmelding === "undefined" ? "" : aanmelding.doel();
+  if (doel === laatsteDoel) return;
+  laatsteDoel = doel;
+  if (el("melding").dataset.soort === "doel") meld("");
+  const fout = doelProbleem();
+  if (fout && fout !== DOEL_NODIG) meld(fout, "doel");
+  for (const laad of pandLagen) laad();
+  if (staat.gemeente) await laadLijst();
+  tekenLegenda();
+  if (staat.pand && lijst.vind(staat.pand)) await kiesPand(lijst.vind(staat.pand), { zoom: false });
+  else if (staat.punt) await verklaar(staat.punt.lat, staat.punt.lon);
 }
 
 async function kiesPand(i, { zoom = true } = {}) {
@@ -339,13 +434,24 @@ async function verklaar(lat, lon, pand = null) {
   if (smal) openPaneel(true);
   vak.textContent = "Laden…";
   bijwerkenPermalink();
+  const marker = klikMarker;
+  const weiger = (tekstregel) => {
+    vak.textContent = tekstregel;
+    marker.bindPopup(`<strong>Geen uitleg</strong><br>${tekst(tekstregel)}`, { maxWidth: 320, autoPanPadding: [20, 20] }).openPopup();
+  };
+  const probleem = doelProbleem();
+  if (probleem) {
+    weiger(probleem);
+    return;
+  }
   let u;
   try {
     u = await api(`/api/explain?lon=${lon.toFixed(6)}&lat=${lat.toFixed(6)}`);
   } catch (err) {
-    vak.textContent = `Fout: ${err.message}`;
+    if (marker === klikMarker) weiger(`Geen uitleg voor deze plek: ${weigering(err)}`);
     return;
   }
+  if (marker !== klikMarker) return; // a newer click
   const html = uitlegHtml(u, pand);
   vak.innerHTML = html.paneel;
   pasBalkenToe(vak);
@@ -360,8 +466,9 @@ async function zoeken(ev) {
   const term = el("zoekterm").value;
   uit.textContent = "Zoeken…";
   try {
-    const r = await zoek(term, gemeenten, cfg);
-    if (!r) { uit.textContent = "Niets gevonden. Probeer een gemeente, een pand-id of coördinaten."; return; }
+    const r = await zoek(term, gemeenten, cfg, { panden: pandniveau() && !doelProbleem() });
+    if (!r && /^\d{16}$/.test(term.trim()) && doelProbleem()) { uit.textContent = doelProbleem(); return; }
+    if (!r) { uit.textContent = `Niets gevonden. Probeer een gemeente${pandniveau() ? ", een pand-id" : ""} of coördinaten.`; return; }
     if (r.soort === "gemeente") {
       await kiesGemeente(r.statcode);
       uit.textContent = `Gemeente ${gemeenten.find((g) => g.statcode === r.statcode)?.statnaam || r.statcode}`;
@@ -415,8 +522,16 @@ function afdrukkop() {
 
 async function start() {
   // Signed in (and the #token= fragment gone) before the first request.
-  if (typeof aanmelding !== "undefined") await aanmelding.klaar();
+  if (typeof aanmelding !== "undefined") gebruiker = await aanmelding.klaar();
+  document.body.dataset.rol = gebruiker.rol;
+  if (!["analist", "gemeente", "kvb"].includes(gebruiker.rol)) {
+    // The administrator manages users and the audit log, not the map.
+    meld(`U bent aangemeld als ${ROLNAAM[gebruiker.rol] || gebruiker.rol}. Deze rol beheert gebruikers en het auditlog `
+      + "en ziet geen kaartgegevens. Meld u voor de kaart aan als analist, gemeente of KVB-partner.");
+    return;
+  }
   const perma = leesPermalink();
+  laatsteDoel = typeof aanmelding === "undefined" ? "" : aanmelding.doel();
   const [config, legendaData, lijstGemeenten, kom, grenzen] = await Promise.all([
     api("/api/config"), api("/api/legend"), api("/api/gemeenten"),
     api("/api/layers/bebouwde_kom.geojson"), api("/api/layers/gemeenten.geojson"),
@@ -459,17 +574,19 @@ async function start() {
   }).addTo(overlayLagen.grenzen);
   overlayLagen.kom.addTo(kaart);
   overlayLagen.grenzen.addTo(kaart);
-  inspectieLaag.addTo(kaart);
-
   const overlays = {
     "Gemeentegrenzen": overlayLagen.grenzen,
     "Bebouwde kom": overlayLagen.kom,
-    "Schuren op de inspectielijst": inspectieLaag,
-    "Dumpingen": overlayLagen.dumpingen,
-    "Leegstaande panden": overlayLagen.leegstand,
-    "Rioolgebieden met signaal": overlayLagen.rwzi,
-    "Satelliettegels": overlayLagen.satelliet,
   };
+  // Building-level overlays only for the roles that may see them.
+  if (pandniveau()) {
+    inspectieLaag.addTo(kaart);
+    overlays["Schuren op de inspectielijst"] = inspectieLaag;
+    overlays.Dumpingen = overlayLagen.dumpingen;
+    overlays["Leegstaande panden"] = overlayLagen.leegstand;
+  }
+  overlays["Rioolgebieden met signaal"] = overlayLagen.rwzi;
+  overlays.Satelliettegels = overlayLagen.satelliet;
   if (ondergrond) overlays.Achtergrondkaart = ondergrond;
   const lagenControl = L.control.layers(basis, overlays, { collapsed: smal, position: "topright" }).addTo(kaart);
   const knop = lagenControl.getContainer().querySelector(".leaflet-control-layers-toggle");
@@ -493,11 +610,26 @@ async function start() {
   for (const g of gemeenten) {
     const o = document.createElement("option");
     o.value = g.statcode;
-    o.textContent = `${g.statnaam} (${g.statcode}) – ${f.aantal(g.aantal_inspecties, "pand", "panden")}`;
+    o.textContent = g.aantal_inspecties == null
+      ? `${g.statnaam} (${g.statcode})`
+      : `${g.statnaam} (${g.statcode}) – ${f.aantal(g.aantal_inspecties, "pand", "panden")}`;
     select.appendChild(o);
   }
   select.addEventListener("change", () => kiesGemeente(select.value).catch((err) => meld(err.message)));
   el("zoeken").addEventListener("submit", zoeken);
+  let doelKlok = null;
+  el("doel").addEventListener("input", () => {
+    clearTimeout(doelKlok);
+    doelKlok = setTimeout(() => doelGewijzigd().catch((err) => meld(err.message)), 400);
+  });
+  el("doel").addEventListener("change", () => {
+    clearTimeout(doelKlok);
+    doelGewijzigd().catch((err) => meld(err.message));
+  });
+  if (gebruiker.rol === "kvb") {
+    el("hulp").textContent = `Met de rol KVB-partner ziet u het risico in klassen per vierkant van ${f.getal(gebruiker.resolutie_m || 500)} m. `
+      + "Inspectielijsten, de uitleg per plek en gegevens over panden of incidenten zijn voor deze rol niet beschikbaar.";
+  }
   el("afdrukken").addEventListener("click", () => { afdrukkop(); window.print(); });
   window.addEventListener("beforeprint", afdrukkop);
   el("paneel-knop").addEventListener("click", () => openPaneel(el("zijbalk").dataset.open !== "ja"));
@@ -518,8 +650,12 @@ async function start() {
   toonDownloads();
   if (perma.gemeente && gemeenten.some((g) => g.statcode === perma.gemeente)) {
     await kiesGemeente(perma.gemeente, { zoom: !perma.view });
+  } else if (gemeenten.length === 1 && gebruiker.rol === "gemeente") {
+    // A municipality's own user starts in its own area.
+    await kiesGemeente(gemeenten[0].statcode, { zoom: !perma.view });
   }
   if (perma.pand && lijst.vind(perma.pand)) await kiesPand(lijst.vind(perma.pand), { zoom: !perma.view });
+  else if (perma.pand && doelProbleem()) staat.pand = perma.pand; // chosen once the purpose is given
   else if (perma.punt) await verklaar(perma.punt.lat, perma.punt.lon);
   tekenLegenda();
   bijwerkenPermalink();

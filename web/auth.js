@@ -5,16 +5,22 @@
 // every request, since building-level data needs it.
 //
 // Contract for app.js: `await aanmelding.klaar()` before the first request
-// (resolves with /api/me's answer), and `aanmelding.headers()` on every fetch.
+// (resolves with /api/me's answer), `aanmelding.headers()` on every fetch,
+// `aanmelding.doel()` for the stated purpose (or "").
 "use strict";
 
 const aanmelding = (() => {
   const DOEL = "buitenzicht-doelbinding";
+  const ROLNAMEN = { analist: "analist", gemeente: "gemeente", kvb: "KVB-partner", beheerder: "beheerder" };
 
   async function fout(r) {
     let melding = r.statusText;
     try { melding = (await r.json()).error || melding; } catch (_) { /* geen JSON */ }
-    return new Error(melding);
+    if (r.status === 429) melding = `Te veel mislukte pogingen: ${melding}`;
+    else if (r.status !== 404) melding = `Aanmelden mislukt: ${melding}`;
+    const e = new Error(melding);
+    e.status = r.status;
+    return e;
   }
 
   async function login(token) {
@@ -39,25 +45,33 @@ const aanmelding = (() => {
   function formulier(melding) {
     return new Promise((klaar) => {
       const vak = document.createElement("form");
-      Object.assign(vak.style, {
-        position: "fixed", inset: "0", zIndex: "10000", background: "rgba(255,255,255,0.95)",
-        display: "flex", flexDirection: "column", alignItems: "center", justifyContent: "center", gap: "8px",
-      });
+      vak.id = "aanmeldformulier";
+      const kaart = document.createElement("div");
+      kaart.className = "kader";
       const kop = document.createElement("h2");
       kop.textContent = "Aanmelden bij buitenzicht";
+      const uitleg = document.createElement("p");
+      uitleg.className = "klein";
+      uitleg.textContent = "Vul de token in die u van de beheerder kreeg.";
       const label = document.createElement("label");
       label.textContent = "Token";
+      label.htmlFor = "aanmeld-token";
       const invoer = document.createElement("input");
+      invoer.id = "aanmeld-token";
       invoer.type = "password";
       invoer.autocomplete = "off";
-      invoer.size = 60;
-      label.appendChild(invoer);
+      invoer.required = true;
       const knop = document.createElement("button");
       knop.type = "submit";
       knop.textContent = "Aanmelden";
       const tekstvak = document.createElement("p");
+      tekstvak.id = "aanmeld-fout";
+      tekstvak.className = "melding";
+      tekstvak.setAttribute("role", "alert");
       tekstvak.textContent = melding || "";
-      vak.append(kop, label, knop, tekstvak);
+      tekstvak.hidden = !melding;
+      kaart.append(kop, uitleg, label, invoer, knop, tekstvak);
+      vak.appendChild(kaart);
       vak.addEventListener("submit", async (ev) => {
         ev.preventDefault();
         try {
@@ -66,6 +80,7 @@ const aanmelding = (() => {
           klaar(gebruiker);
         } catch (err) {
           tekstvak.textContent = err.message;
+          tekstvak.hidden = false;
         }
       });
       document.body.appendChild(vak);
@@ -73,61 +88,79 @@ const aanmelding = (() => {
     });
   }
 
+  /** The stated purpose, or "". */
+  function doel() {
+    return (sessionStorage.getItem(DOEL) || "").trim();
+  }
+
   // Who is signed in, the purpose field and a sign-out button.
   function balk(gebruiker) {
-    const zijbalk = document.getElementById("zijbalk");
-    if (!zijbalk) return;
-    const sectie = document.createElement("section");
-    sectie.className = "klein";
-    const wie = document.createElement("p");
-    const gebied = gebruiker.gemeenten && gebruiker.gemeenten.length ? ` · ${gebruiker.gemeenten.join(", ")}` : "";
-    wie.textContent = `${gebruiker.naam} (${gebruiker.rol}${gebied})`;
-    sectie.appendChild(wie);
-    // The page's purpose field (also printed on the list), kept for this tab.
-    const doel = document.getElementById("doel");
-    if (doel) {
-      doel.value = sessionStorage.getItem(DOEL) || "";
-      doel.addEventListener("input", () => sessionStorage.setItem(DOEL, doel.value.trim()));
-      const label = document.querySelector('label[for="doel"]');
-      if (label) sectie.appendChild(label);
-      sectie.appendChild(doel);
+    const wie = document.getElementById("gebruiker");
+    if (wie) {
+      const rol = ROLNAMEN[gebruiker.rol] || gebruiker.rol;
+      const gebied = gebruiker.gemeenten && gebruiker.gemeenten.length ? ` · ${gebruiker.gemeenten.join(", ")}` : "";
+      wie.textContent = gebruiker.lokaal
+        ? "Lokale analist (deze computer, zonder aanmelding)"
+        : `Aangemeld als ${gebruiker.naam} (${rol}${gebied})`;
     }
-    if (!gebruiker.lokaal) {
-      const uit = document.createElement("button");
-      uit.type = "button";
-      uit.textContent = "Afmelden";
+    const doelVak = document.getElementById("doel-vak");
+    const doelInvoer = document.getElementById("doel");
+    const pandniveau = gebruiker.rol === "analist" || gebruiker.rol === "gemeente";
+    if (doelVak) doelVak.hidden = !pandniveau;
+    if (doelInvoer) {
+      doelInvoer.value = doel();
+      doelInvoer.addEventListener("input", () => sessionStorage.setItem(DOEL, doelInvoer.value.trim()));
+    }
+    const uit = document.getElementById("afmelden");
+    if (uit && !gebruiker.lokaal) {
+      uit.hidden = false;
       uit.addEventListener("click", async () => {
         await fetch("/api/logout", { method: "POST", credentials: "same-origin" });
         sessionStorage.removeItem(DOEL);
         location.reload();
       });
-      sectie.appendChild(uit);
     }
-    zijbalk.insertBefore(sectie, zijbalk.children[1] || null);
   }
 
   async function klaar() {
     let melding = "";
     const fragment = new URLSearchParams(location.hash.slice(1));
     const token = fragment.get("token");
-    if (token) {
+    if (token != null) {
       // Out of the address bar and the history before anything else; the
       // rest of the fragment (the permalink) stays.
       fragment.delete("token");
       const rest = fragment.toString();
       history.replaceState(null, "", location.pathname + location.search + (rest ? `#${rest}` : ""));
-      try { await login(token); } catch (err) { melding = err.message; }
     }
-    let gebruiker = await ik();
+    let gebruiker = null;
+    if (token) {
+      try {
+        gebruiker = await login(token.trim());
+      } catch (err) {
+        // 404: the server runs without [access] (everyone is the local
+        // analyst), so there is no token to trade.
+        if (err.status !== 404) melding = err.message;
+      }
+    }
+    if (!gebruiker && !melding) gebruiker = await ik();
     if (!gebruiker) gebruiker = await formulier(melding);
     balk(gebruiker);
     return gebruiker;
   }
 
-  function headers() {
-    const doel = sessionStorage.getItem(DOEL);
-    return doel ? { Doelbinding: doel } : {};
+  /** Why the stated purpose cannot be sent, or "" when it can. */
+  function doelFout() {
+    const d = doel();
+    if (!d) return "leeg";
+    // A header carries printable ASCII only (the server refuses the rest).
+    if (!/^[\x20-\x7e]+$/.test(d)) return "Gebruik in de doelbinding alleen gewone tekens (geen accenten, gedachtestreepjes of emoji).";
+    return "";
   }
 
-  return { klaar, headers };
+  function headers() {
+    return doelFout() ? {} : { Doelbinding: doel() };
+  }
+
+  return { klaar, headers, doel, doelFout };
 })();

@@ -19,9 +19,10 @@ export function getallenpaar(tekst) {
 /**
  * What `tekst` names: `{ soort: "gemeente", statcode }`,
  * `{ soort: "punt", lat, lon, label }` or `null`, with `gemeenten` the
- * municipality list and `cfg` the map's settings.
+ * municipality list and `cfg` the map's settings. Buildings are looked up
+ * only with `{ panden: true }` (a role and purpose that may see them).
  */
-export async function zoek(tekst, gemeenten, cfg) {
+export async function zoek(tekst, gemeenten, cfg, { panden = true } = {}) {
   const t = tekst.trim();
   if (!t) return null;
   const paar = getallenpaar(t);
@@ -41,7 +42,7 @@ export async function zoek(tekst, gemeenten, cfg) {
   const g = gemeenten.find((x) => x.statcode.toLowerCase() === laag || x.statnaam.toLowerCase() === laag)
     || gemeenten.find((x) => x.statnaam.toLowerCase().startsWith(laag));
   if (g) return { soort: "gemeente", statcode: g.statcode };
-  if (/^[A-Za-z0-9._-]{1,40}$/.test(t)) {
+  if (panden && /^[A-Za-z0-9._-]{1,40}$/.test(t)) {
     try {
       const p = await api(`/api/panden/${encodeURIComponent(t)}`);
       return { soort: "pand", lat: p.lat, lon: p.lon, identificatie: p.identificatie, gemeente: p.gemeente };

@@ -2,12 +2,13 @@
 // the system's Chromium (Debian's `chromium`, driven by puppeteer-core; no
 // browser is downloaded), and records every console error, uncaught
 // exception and failed HTTP request of a page.
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFile, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import puppeteer from "puppeteer-core";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -52,8 +53,9 @@ export async function startServer({ config = CONFIG, args = [] } = {}) {
       throw new Error(`server did not answer within 180 s:\n${log}`);
     }
     try {
+      // With [access] the settings need a user: 401 also means "up".
       const r = await fetch(`${url}/api/config`);
-      if (r.ok) break;
+      if (r.ok || r.status === 401) break;
     } catch (_) { /* not listening yet */ }
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -91,6 +93,34 @@ export async function launchBrowser() {
     rmSync(profile, { recursive: true, force: true });
   };
   return { browser, close };
+}
+
+/**
+ * A project with access control in a new temporary folder: the demo
+ * project's file with absolute paths, plus `[access]` with its own users
+ * file and audit log. `users` is `[{ name, role, gemeenten }]`; returns
+ * `{ dir, config, tokens: { name: token }, remove }`.
+ */
+export async function accessProject(users) {
+  const dir = mkdtempSync(join(tmpdir(), "buitenzicht-toegang-"));
+  const text = readFileSync(CONFIG, "utf8")
+    .replace(/^path = "/gm, `path = "${join(ROOT, "fixtures")}/`)
+    .replace(/^web_dir = "\.\.\/web"/m, `web_dir = "${join(ROOT, "web")}"`);
+  const config = join(dir, "buitenzicht.toml");
+  writeFileSync(config, `${text}\n[access]\nusers = "users.toml"\naudit_log = "audit.jsonl"\n`);
+  const tokens = {};
+  for (const { name, role, gemeenten = [] } of users) {
+    const args = ["users", "add", name, "--role", role, ...gemeenten.flatMap((g) => ["--gemeente", g]), "-c", config];
+    const { stdout } = await promisify(execFile)(BINARY, args, { cwd: ROOT });
+    tokens[name] = stdout.trim().split("\n").pop().trim();
+  }
+  return { dir, config, tokens, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** States `doel` as the purpose before the page's scripts run (as a user
+ * would have typed it earlier in this tab). */
+export async function seedPurpose(page, doel) {
+  await page.evaluateOnNewDocument((d) => sessionStorage.setItem("buitenzicht-doelbinding", d), doel);
 }
 
 /** Viewports the map is tested in. */

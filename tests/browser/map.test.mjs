@@ -7,7 +7,7 @@ import { execFile } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import { promisify } from "node:util";
 import { join } from "node:path";
-import { BINARY, CONFIG, PHONE, ROOT, launchBrowser, openPage, startServer, waitForMap, waitForTiles } from "./harness.mjs";
+import { BINARY, CONFIG, PHONE, ROOT, launchBrowser, openPage, seedPurpose, startServer, waitForMap, waitForTiles } from "./harness.mjs";
 
 let server;
 let chromium;
@@ -27,9 +27,17 @@ after(async () => {
   await server?.stop();
 });
 
-/** Opens `path` and waits until the map is ready. */
-async function open(path = "/", options = {}) {
+// The purpose building-level data is asked for (the `Doelbinding` header).
+const DOEL = "RIEC-2026-0142";
+
+/**
+ * Opens `path` and waits until the map is ready. The purpose `doel` is
+ * stated beforehand, as a user would have done earlier in this tab
+ * (`doel: null`: none).
+ */
+async function open(path = "/", { doel = DOEL, ...options } = {}) {
   const p = await openPage(chromium.browser, server.url, options);
+  if (doel) await seedPurpose(p.page, doel);
   await p.page.goto(`${server.url}${path}`, { waitUntil: "load" });
   assert.equal(await waitForMap(p.page), "ja", `map failed to start: ${p.problems.join("\n")}`);
   return p;
@@ -129,6 +137,36 @@ describe("desktop", () => {
     await close();
   });
 
+  test("without a purpose, building-level data waits for it with a Dutch message", async () => {
+    const g = await firstMunicipality();
+    const { page, problems, requests, close } = await open(`/#gemeente=${g.statcode}`, { doel: null });
+    // The list says what is missing instead of failing, and nothing
+    // building-level was asked for.
+    await page.waitForFunction(() => !document.getElementById("inspecties-melding").hidden);
+    assert.match(await page.$eval("#inspecties-melding", (e) => e.textContent), /Vul eerst de doelbinding in/);
+    assert.equal(await page.$("#inspectielijst li"), null);
+    // A click in the map: the same message in the explanation.
+    const box = await page.$eval("#kaart", (e) => e.getBoundingClientRect().toJSON());
+    await page.mouse.click(box.left + box.width * 0.5, box.top + box.height * 0.5);
+    await page.waitForFunction(() => /Vul eerst de doelbinding in/.test(document.getElementById("uitleg-inhoud").textContent));
+    // An evidence layer switched on: the message, not an error.
+    const labels = await page.$$eval(".leaflet-control-layers-overlays label", (l) => l.map((x) => x.textContent.trim()));
+    await (await page.$$(".leaflet-control-layers-overlays input"))[labels.indexOf("Dumpingen")].click();
+    await page.waitForFunction(() => /Vul eerst de doelbinding in/.test(document.getElementById("melding").textContent));
+    const paden = await page.$$eval(".leaflet-overlay-pane path", (p) => p.length);
+    assert.deepEqual(requests.filter((u) => /inspecties|explain|dumpingen\.geojson/.test(u)), []);
+    // Typed like a user: list, explanation and layer follow.
+    await page.type("#doel", DOEL);
+    await page.waitForSelector("#inspectielijst li");
+    assert.equal(await page.$eval("#inspecties-melding", (e) => e.hidden), true);
+    await page.waitForFunction(() => document.querySelector("#uitleg-inhoud .risico-groot") || /Geen risico|geen risico/i.test(document.getElementById("uitleg-inhoud").textContent));
+    await page.waitForFunction((n) => document.querySelectorAll(".leaflet-overlay-pane path").length > n + 5, {}, paden);
+    assert.equal(await page.$eval("#melding", (e) => e.hidden), true);
+    assert.equal(await page.evaluate(() => sessionStorage.getItem("buitenzicht-doelbinding")), DOEL);
+    assert.deepEqual(problems, []);
+    await close();
+  });
+
   test("desktop screenshot", async () => {
     const g = await firstMunicipality();
     const { page, problems, close } = await open(`/#gemeente=${g.statcode}`);
@@ -194,7 +232,9 @@ describe("desktop", () => {
     const g = await firstMunicipality();
     const { page, problems, close } = await open(`/#gemeente=${g.statcode}`);
     await page.waitForSelector("#inspectielijst li");
-    await page.type("#doel", "RIEC-2026-0142");
+    // The purpose as typed for this print.
+    await page.$eval("#doel", (e) => { e.value = ""; });
+    await page.type("#doel", "PV-2026-0077");
     await page.evaluate(() => window.dispatchEvent(new Event("beforeprint")));
     await page.emulateMediaType("print");
     const r = await page.evaluate(() => ({
@@ -208,7 +248,7 @@ describe("desktop", () => {
     assert.equal(r.zoeken, "none");
     assert.match(r.kop, /Peildatum \d+ [a-z]+ \d{4}/);
     assert.match(r.kop, /model /);
-    assert.match(r.kop, /RIEC-2026-0142/);
+    assert.match(r.kop, /PV-2026-0077/);
     assert.ok(r.kop.includes(g.statnaam));
     assert.deepEqual(problems, []);
     await close();
@@ -232,7 +272,7 @@ describe("desktop", () => {
       assert.ok(target, `no download for ${pattern}`);
       // Fetched from inside the page, as the button does.
       const got = await page.evaluate(async (pad) => {
-        const r = await fetch(pad);
+        const r = await fetch(pad, { headers: { Doelbinding: sessionStorage.getItem("buitenzicht-doelbinding") } });
         const buf = new Uint8Array(await r.arrayBuffer());
         return { status: r.status, type: r.headers.get("content-type"), head: [...buf.slice(0, 4)], text: r.headers.get("content-type").startsWith("image/") ? "" : new TextDecoder().decode(buf), size: buf.length };
       }, target.pad);
