@@ -107,6 +107,10 @@ pub enum Command {
         /// Also write every figure as JSON to this file.
         #[arg(long)]
         json: Option<PathBuf>,
+        /// Print the tables of an earlier study from its JSON file instead
+        /// of running one.
+        #[arg(long, conflicts_with = "json")]
+        from: Option<PathBuf>,
     },
 }
 

@@ -56,6 +56,7 @@ fn run(cli: Cli) -> Result<(), BoxError> {
             seeds,
             first_seed,
             json,
-        } => commands::study::run(seeds, first_seed, json.as_deref()),
+            from,
+        } => commands::study::run(seeds, first_seed, json.as_deref(), from.as_deref()),
     }
 }

@@ -36,6 +36,7 @@
 
 use crate::additive::{self, AdditiveFit};
 use crate::backtest::evaluate;
+use crate::bootstrap;
 use crate::config::ScoreConfig;
 use crate::density::{kernel_density, WeightedPoint};
 use crate::grid::GridSpec;
@@ -129,6 +130,29 @@ pub struct BuildingModel {
     /// Background, near-repeat, then one per trait of [`TRAITS`].
     pub theta: Vec<f64>,
     pub deviance: f64,
+    /// Every coefficient with its block-bootstrap interval, in `theta`'s
+    /// order.
+    pub coefficients: Vec<Coefficient>,
+    pub replicates: usize,
+    pub block_m: f64,
+}
+
+/// One coefficient of the building model and its 95 % interval.
+#[derive(Debug, Clone, Serialize)]
+pub struct Coefficient {
+    pub name: String,
+    pub theta: f64,
+    /// θ over Σθ: the share of the expected dumpings this source explains.
+    pub share: f64,
+    pub share_interval: bootstrap::Interval,
+    /// For a building trait: a building's expected dumpings with the trait
+    /// at 1 over a building without it (`None` for background,
+    /// near-repeat and "pand", or when no plain building carries weight).
+    pub relative_risk: Option<f64>,
+    pub relative_risk_interval: Option<bootstrap::Interval>,
+    /// The interval reaches a share below [`NULL_SHARE`]: the data do not
+    /// show that this source adds anything.
+    pub includes_null: bool,
 }
 
 impl std::fmt::Display for SelectionReport {
@@ -169,6 +193,14 @@ impl std::fmt::Display for SelectionReport {
                 write!(f, ", {name} {:.0} %", share(t))?;
             }
             writeln!(f)?;
+            writeln!(
+                f,
+                "  95 %-intervallen uit een ruimtelijke blokbootstrap ({} trekkingen, blokken van {:.0} m):",
+                m.replicates, m.block_m
+            )?;
+            for c in &m.coefficients {
+                writeln!(f, "  {}", c.describe())?;
+            }
         }
         writeln!(f, "gekozen: {} — {}", self.chosen, self.reason)
     }
@@ -244,7 +276,7 @@ pub fn predict(
     if prepared.len() >= MIN_CUTS {
         for &m in &MEDIANS_M {
             let journey = Journey::new(m);
-            let designs: Vec<Vec<Vec<f64>>> = prepared
+            let designs: Vec<CutDesign> = prepared
                 .iter()
                 .map(|c| design(data, &fit, c, journey, h))
                 .collect();
@@ -252,7 +284,7 @@ pub fn predict(
             for k in 1..designs.len() {
                 let theta = fit_pooled(&designs[..k], &prepared[..k], &fit).theta;
                 let mut lambda = vec![0.0; fit.spec.len()];
-                additive::intensity(&designs[k], &theta, &fit.exposure, &mut lambda);
+                additive::intensity(&designs[k].columns, &theta, &fit.exposure, &mut lambda);
                 let (h_, e_) = top_hits(&lambda, &prepared[k].outcome, &fit.scored);
                 hits += h_;
                 events += e_;
@@ -283,23 +315,41 @@ pub fn predict(
     let building_model = match &best_building {
         Some((m, _)) => {
             let journey = Journey::new(*m);
-            let designs: Vec<Vec<Vec<f64>>> = prepared
+            let designs: Vec<CutDesign> = prepared
                 .iter()
                 .map(|c| design(data, &fit, c, journey, h))
                 .collect();
             let f = fit_pooled(&designs, &prepared, &fit);
-            Some(BuildingModel {
-                journey_median_m: *m,
-                bandwidth_m: h,
-                theta: f.theta,
-                deviance: f.deviance,
-            })
+            Some((journey, designs, f))
         }
         None => None,
     };
 
     let now = prepare_cut(data, config, &base, &fit, as_of, window)?;
-    let weights = building_weights(&now, building_model.as_ref());
+    let building_model = building_model.map(|(journey, designs, f)| {
+        let now_design = design(data, &fit, &now, journey, h);
+        let replicates = config.calibration.bootstrap;
+        let coefficients = intervals(
+            &designs,
+            &prepared,
+            &fit,
+            &f.theta,
+            &now_design.scales,
+            replicates,
+        );
+        let model = BuildingModel {
+            journey_median_m: journey.median_m,
+            bandwidth_m: h,
+            theta: f.theta,
+            deviance: f.deviance,
+            coefficients,
+            replicates,
+            block_m: bootstrap::BLOCK_M,
+        };
+        (model, now_design)
+    });
+    let weights = building_weights(&now, building_model.as_ref().map(|(m, d)| (m, d)));
+    let building_model = building_model.map(|(m, _)| m);
     let (chosen, reason, contributions) = match (&building_model, building_wins) {
         (Some(bm), true) => {
             let b = best_building.as_ref().map(|(_, b)| b.clone());
@@ -593,9 +643,21 @@ fn nearby_dumpings(data: &Dataset, past: &[WeightedPoint], journey: Journey) -> 
         .collect()
 }
 
+/// The design of one cut on the fit grid.
+struct CutDesign {
+    /// Background, near-repeat, one column per trait; every column scaled
+    /// to mean 1 over the buitengebied.
+    columns: Vec<Vec<f64>>,
+    /// What each raw column was multiplied by: θⱼ · scaleⱼ is the expected
+    /// dumpings per unit of trait j at one building.
+    scales: Vec<f64>,
+    /// "dumpingen nabij" per building (the journey-dependent trait).
+    nearby: Vec<f64>,
+}
+
 /// The design of one cut on the fit grid: background, near-repeat, one
 /// column per trait; every column scaled to mean 1 over the buitengebied.
-fn design(data: &Dataset, fit: &FitGrid, cut: &Cut, journey: Journey, h: f64) -> Vec<Vec<f64>> {
+fn design(data: &Dataset, fit: &FitGrid, cut: &Cut, journey: Journey, h: f64) -> CutDesign {
     let mut columns = vec![vec![1.0; fit.spec.len()]];
     columns.push(to_f64(&kernel_density(&fit.spec, &cut.past, h)));
     let nearby = nearby_dumpings(data, &cut.past, journey);
@@ -620,6 +682,7 @@ fn design(data: &Dataset, fit: &FitGrid, cut: &Cut, journey: Journey, h: f64) ->
         })
         .collect();
     columns.extend(trait_columns);
+    let mut scales = Vec::with_capacity(columns.len());
     for col in columns.iter_mut() {
         let (sum, n) = col
             .iter()
@@ -628,16 +691,28 @@ fn design(data: &Dataset, fit: &FitGrid, cut: &Cut, journey: Journey, h: f64) ->
         let mean = if n > 0.0 { sum / n } else { 0.0 };
         if mean > 0.0 {
             col.iter_mut().for_each(|v| *v /= mean);
+            scales.push(1.0 / mean);
+        } else {
+            scales.push(0.0);
         }
     }
-    columns
+    CutDesign {
+        columns,
+        scales,
+        nearby,
+    }
 }
 
 /// One fit over the pooled cuts.
-fn fit_pooled(designs: &[Vec<Vec<f64>>], cuts: &[Cut], fit: &FitGrid) -> AdditiveFit {
-    let k = designs[0].len();
+fn fit_pooled(designs: &[CutDesign], cuts: &[Cut], fit: &FitGrid) -> AdditiveFit {
+    let k = designs[0].columns.len();
     let z: Vec<Vec<f64>> = (0..k)
-        .map(|j| designs.iter().flat_map(|d| d[j].iter().copied()).collect())
+        .map(|j| {
+            designs
+                .iter()
+                .flat_map(|d| d.columns[j].iter().copied())
+                .collect()
+        })
         .collect();
     let y: Vec<f64> = cuts
         .iter()
@@ -668,19 +743,125 @@ fn top_hits(scores: &[f64], outcome: &[f64], scored: &[bool]) -> (u32, u32) {
     (m.hits, total)
 }
 
-/// Each building's share of the coming dumpings per trait (θⱼ xⱼ(b)),
-/// using the building model's coefficients (without one: every trait
-/// weighs the same).
-fn building_weights(cut: &Cut, model: Option<&BuildingModel>) -> Vec<[f64; 7]> {
+/// Each building's expected dumpings per trait, θⱼ · scaleⱼ · xⱼ(b):
+/// the columns were scaled to mean 1, so θⱼ alone is the trait's share of
+/// all dumpings and the scale turns it into a per-building effect. Without
+/// a model every trait weighs the same.
+fn building_weights(cut: &Cut, model: Option<(&BuildingModel, &CutDesign)>) -> Vec<[f64; 7]> {
     cut.traits
         .iter()
-        .map(|t| {
+        .enumerate()
+        .map(|(b, t)| {
             let mut w = [0.0; 7];
             for j in 0..TRAITS.len() {
-                let theta = model.map_or(1.0, |m| m.theta[j + 2]);
-                w[j] = theta * t[j];
+                let x = match (j, model) {
+                    (6, Some((_, d))) => d.nearby[b],
+                    _ => t[j],
+                };
+                let effect = model.map_or(1.0, |(m, d)| m.theta[j + 2] * d.scales[j + 2]);
+                w[j] = effect * x;
             }
             w
+        })
+        .collect()
+}
+
+/// Replicates of the pooled fit on spatial blocks drawn with replacement
+/// ([`crate::bootstrap`]): a block holds its cells in every cut.
+fn replicate_thetas(
+    designs: &[CutDesign],
+    cuts: &[Cut],
+    fit: &FitGrid,
+    theta: &[f64],
+    replicates: usize,
+) -> Vec<Vec<f64>> {
+    let (block_of, blocks) = bootstrap::blocks_of(
+        (0..fit.spec.len()).map(|i| fit.spec.centre(i % fit.spec.cols, i / fit.spec.cols)),
+        bootstrap::BLOCK_M,
+    );
+    // Only cells that carry exposure take part.
+    let rows: Vec<(usize, usize)> = (0..designs.len())
+        .flat_map(|c| (0..fit.spec.len()).map(move |i| (c, i)))
+        .filter(|&(_, i)| fit.exposure[i] > 0.0)
+        .collect();
+    let k = theta.len();
+    let z: Vec<Vec<f64>> = (0..k)
+        .map(|j| {
+            rows.iter()
+                .map(|&(c, i)| designs[c].columns[j][i])
+                .collect()
+        })
+        .collect();
+    (0..replicates)
+        .into_par_iter()
+        .map(|r| {
+            let counts = bootstrap::block_counts(blocks, bootstrap::SEED, r);
+            let w: Vec<f64> = rows.iter().map(|&(_, i)| counts[block_of[i]]).collect();
+            let y: Vec<f64> = rows
+                .iter()
+                .zip(&w)
+                .map(|(&(c, i), w)| cuts[c].outcome[i] * w)
+                .collect();
+            let e: Vec<f64> = rows
+                .iter()
+                .zip(&w)
+                .map(|(&(_, i), w)| fit.exposure[i] * w)
+                .collect();
+            additive::fit_from(&z, &y, &e, Some(theta), BOOTSTRAP_ITERATIONS).theta
+        })
+        .collect()
+}
+
+/// Share of the expected dumpings below which a source counts as absent.
+pub const NULL_SHARE: f64 = 0.001;
+/// EM iterations per bootstrap replicate (warm started from the fit).
+const BOOTSTRAP_ITERATIONS: usize = 400;
+
+/// Every coefficient of the building model with its 95 % block-bootstrap
+/// interval: the source's share of the expected dumpings, and for a
+/// building trait its relative risk against a building without it.
+fn intervals(
+    designs: &[CutDesign],
+    cuts: &[Cut],
+    fit: &FitGrid,
+    theta: &[f64],
+    scales: &[f64],
+    replicates: usize,
+) -> Vec<Coefficient> {
+    let reps = replicate_thetas(designs, cuts, fit, theta, replicates);
+    let share = |t: &[f64], j: usize| t[j] / t.iter().sum::<f64>().max(f64::MIN_POSITIVE);
+    // A building's expected dumpings with trait j at 1 over one with only
+    // "pand": 1 + θⱼ scaleⱼ / (θ_pand scale_pand).
+    let rr = |t: &[f64], j: usize| {
+        let base = t[2] * scales[2];
+        if j < 3 {
+            f64::NAN
+        } else if base > 0.0 {
+            1.0 + t[j] * scales[j] / base
+        } else {
+            f64::INFINITY
+        }
+    };
+    let names = std::iter::once("achtergrond")
+        .chain(std::iter::once("herhaling (kerndichtheid)"))
+        .chain(TRAITS);
+    names
+        .enumerate()
+        .map(|(j, name)| {
+            let shares: Vec<f64> = reps.iter().map(|t| share(t, j)).collect();
+            let rrs: Vec<f64> = reps.iter().map(|t| rr(t, j)).collect();
+            let share_interval = bootstrap::Interval::of(&shares);
+            let relative_risk = rr(theta, j);
+            Coefficient {
+                name: name.to_string(),
+                theta: theta[j],
+                share: share(theta, j),
+                share_interval,
+                relative_risk: relative_risk.is_finite().then_some(relative_risk),
+                relative_risk_interval: (j >= 3).then(|| bootstrap::Interval::of(&rrs)),
+                // No replicates: unknown, so not shown to differ from none.
+                includes_null: !(share_interval.low >= NULL_SHARE),
+            }
         })
         .collect()
 }
@@ -696,7 +877,7 @@ fn building_map(
     model: &BuildingModel,
 ) -> Result<[Vec<f32>; 4], ScoreError> {
     let journey = Journey::new(model.journey_median_m);
-    let coarse = design(data, fit, now, journey, model.bandwidth_m);
+    let coarse = design(data, fit, now, journey, model.bandwidth_m).columns;
     let fine_kde = kernel_density(
         &base.spec,
         &dumping_points(data, config, now.date),
@@ -852,4 +1033,41 @@ fn rank_buildings(
         }
     }
     Ok(lists)
+}
+
+impl Coefficient {
+    /// One line in Dutch: share with interval, relative risk with interval,
+    /// and whether the interval includes "no effect".
+    pub fn describe(&self) -> String {
+        let mut line = format!(
+            "{:<26} aandeel {:>5.1} % [{:.1}–{:.1} %]",
+            self.name,
+            100.0 * self.share,
+            100.0 * self.share_interval.low,
+            100.0 * self.share_interval.high
+        );
+        if let (Some(rr), Some(ci)) = (self.relative_risk, self.relative_risk_interval) {
+            line.push_str(&format!(
+                "  RR {} [{}–{}]",
+                number(rr),
+                number(ci.low),
+                number(ci.high)
+            ));
+        }
+        if self.includes_null {
+            line.push_str("  (interval omvat geen effect)");
+        }
+        line
+    }
+}
+
+/// A relative risk for people: two decimals, "∞" when unbounded.
+pub fn number(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:.2}")
+    } else if v.is_nan() {
+        "–".into()
+    } else {
+        "∞".into()
+    }
 }
