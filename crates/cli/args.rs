@@ -93,6 +93,19 @@ pub enum Command {
         #[arg(long, conflicts_with = "national")]
         study: Option<u64>,
     },
+    /// Write the model card (Markdown, Dutch): data and periods, variables
+    /// with relative risks and intervals, the chosen model and why, the
+    /// forward-test and study figures, known limits.
+    Modelkaart {
+        #[command(flatten)]
+        common: Common,
+        /// The card to write.
+        #[arg(long, default_value = "modelkaart.md")]
+        out: PathBuf,
+        /// Figures of a simulation study (`buitenzicht study --json`).
+        #[arg(long)]
+        studie: Option<PathBuf>,
+    },
     /// Time ingest, scoring and ranking of a project and report peak memory.
     Bench(Common),
     /// The simulation study: synthetic regions with varying mechanisms, the

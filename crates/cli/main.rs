@@ -52,6 +52,11 @@ fn run(cli: Cli) -> Result<(), BoxError> {
             study,
         } => commands::fixtures::run(&out, seed, national, study),
         Command::Bench(common) => commands::bench::run(&common),
+        Command::Modelkaart {
+            common,
+            out,
+            studie,
+        } => commands::modelkaart::run(&common, &out, studie.as_deref()),
         Command::Study {
             seeds,
             first_seed,
