@@ -209,10 +209,7 @@ fn calibrated_model_is_written_and_used_by_run() {
     let text = std::fs::read_to_string(&cfg).unwrap();
     std::fs::write(
         &cfg,
-        text.replace(
-            "[scoring]\n",
-            "[scoring]\n[scoring.dumpingen]\nhalf_life_days = 90.0\n",
-        ),
+        format!("{text}\n[scoring.dumpingen]\nhalf_life_days = 90.0\n"),
     )
     .unwrap();
     let out = common::run(&[

@@ -855,7 +855,7 @@ fn intervals(
                 relative_risk: relative_risk.is_finite().then_some(relative_risk),
                 relative_risk_interval: (j >= 3).then(|| bootstrap::Interval::of(&rrs)),
                 // No replicates: unknown, so not shown to differ from none.
-                includes_null: !(share_interval.low >= NULL_SHARE),
+                includes_null: share_interval.low.is_nan() || share_interval.low < NULL_SHARE,
             }
         })
         .collect()
