@@ -143,7 +143,15 @@ fn calibrated_model_is_written_and_used_by_run() {
         );
         assert!((rrv - beta.exp()).abs() < 1e-9 * rrv);
         assert!(v["cells"].as_u64().unwrap() > 0);
+        // No RRV without an interval.
+        let ci = &v["relative_risk_interval"];
+        assert!(
+            ci["low"].as_f64().unwrap() <= ci["high"].as_f64().unwrap(),
+            "{v}"
+        );
+        assert!(v["includes_null"].is_boolean());
     }
+    assert!(fitted["settings"]["dumpingen"]["half_life_days"].is_number());
 
     // `scoring.model` makes `run` score with it.
     let text = std::fs::read_to_string(&cfg).unwrap();
@@ -195,4 +203,70 @@ fn calibrated_model_is_written_and_used_by_run() {
             .any(|l| l.contains(buitenzicht_synth::HOTSPOT_BARN)),
         "{csv}"
     );
+
+    // A setting the coefficients depend on, changed after calibration:
+    // the model file is refused, naming the setting.
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(
+        &cfg,
+        format!("{text}\n[scoring.dumpingen]\nhalf_life_days = 90.0\n"),
+    )
+    .unwrap();
+    let out = common::run(&[
+        "run",
+        "-c",
+        cfg.to_str().unwrap(),
+        "--out",
+        products.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let err = common::stderr(&out);
+    assert!(
+        err.contains("scoring.dumpingen.half_life_days") && err.contains("kalibreer opnieuw"),
+        "{err}"
+    );
+}
+
+#[test]
+fn model_card_has_every_section() {
+    let dir = tempfile::tempdir().unwrap();
+    let card = dir.path().join("modelkaart.md");
+    let out = common::run(&[
+        "modelkaart",
+        "-c",
+        &config(),
+        "--out",
+        card.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let text = std::fs::read_to_string(&card).unwrap();
+    for section in [
+        "# Modelkaart Demoregio Kempenrand",
+        "## Doel",
+        "## Gegevens en perioden",
+        "## Gekozen model en waarom",
+        "## Variabelen en relatieve risico's",
+        "## Toetsing vooruit",
+        "## Simulatiestudie",
+        "## Bekende beperkingen",
+    ] {
+        assert!(text.contains(section), "{section} missing:\n{text}");
+    }
+    // Per layer a count and a period; the chosen model marked.
+    assert!(text.contains("| dumpingen | "), "{text}");
+    assert!(text.contains("**Gekozen: "), "{text}");
+    assert!(text.contains("(gekozen)"), "{text}");
+    // Every relative risk in the building model's table has an interval.
+    if text.contains("| bron | aandeel") {
+        for line in text
+            .lines()
+            .filter(|l| l.starts_with("| leegstand bevestigd"))
+        {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            assert!(cells[3].contains('–'), "{line}");
+            if cells[4] != "–" {
+                assert!(cells[5].contains('–'), "{line}");
+            }
+        }
+    }
 }

@@ -104,6 +104,19 @@ pub enum Command {
         #[command(subcommand)]
         what: Audit,
     },
+    /// Write the model card (Markdown, Dutch): data and periods, variables
+    /// with relative risks and intervals, the chosen model and why, the
+    /// forward-test and study figures, known limits.
+    Modelkaart {
+        #[command(flatten)]
+        common: Common,
+        /// The card to write.
+        #[arg(long, default_value = "modelkaart.md")]
+        out: PathBuf,
+        /// Figures of a simulation study (`buitenzicht study --json`).
+        #[arg(long)]
+        studie: Option<PathBuf>,
+    },
     /// Time ingest, scoring and ranking of a project and report peak memory.
     Bench(Common),
     /// The simulation study: synthetic regions with varying mechanisms, the
@@ -118,6 +131,10 @@ pub enum Command {
         /// Also write every figure as JSON to this file.
         #[arg(long)]
         json: Option<PathBuf>,
+        /// Print the tables of an earlier study from its JSON file instead
+        /// of running one.
+        #[arg(long, conflicts_with = "json")]
+        from: Option<PathBuf>,
     },
 }
 

@@ -54,10 +54,16 @@ fn run(cli: Cli) -> Result<(), BoxError> {
         Command::Users { what } => commands::users::run(what),
         Command::Audit { what } => commands::audit::run(what),
         Command::Bench(common) => commands::bench::run(&common),
+        Command::Modelkaart {
+            common,
+            out,
+            studie,
+        } => commands::modelkaart::run(&common, &out, studie.as_deref()),
         Command::Study {
             seeds,
             first_seed,
             json,
-        } => commands::study::run(seeds, first_seed, json.as_deref()),
+            from,
+        } => commands::study::run(seeds, first_seed, json.as_deref(), from.as_deref()),
     }
 }

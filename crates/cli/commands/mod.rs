@@ -8,6 +8,7 @@ pub mod calibrate;
 pub mod export;
 pub mod fixtures;
 pub mod ingest;
+pub mod modelkaart;
 pub mod run;
 pub mod serve;
 pub mod sewage;

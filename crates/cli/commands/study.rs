@@ -21,7 +21,7 @@ use std::path::Path;
 const RECALL_AT: [usize; 3] = [25, 50, 100];
 
 /// One seed's figures.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct SeedResult {
     pub seed: u64,
     pub mechanisms: buitenzicht_synth::study::Mechanisms,
@@ -64,7 +64,27 @@ impl SeedResult {
     }
 }
 
-pub fn run(seeds: u64, first: u64, json: Option<&Path>) -> Result<(), BoxError> {
+/// The figures of an earlier study, from its `--json` file.
+pub fn read_results(path: &Path) -> Result<Vec<SeedResult>, BoxError> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "{}: geen uitkomst van `buitenzicht study --json`: {e}",
+            path.display()
+        )
+    })?)
+}
+
+pub fn run(
+    seeds: u64,
+    first: u64,
+    json: Option<&Path>,
+    from: Option<&Path>,
+) -> Result<(), BoxError> {
+    if let Some(path) = from {
+        print!("{}", table(&read_results(path)?));
+        return Ok(());
+    }
     let results: Vec<SeedResult> = (first..first + seeds)
         .map(|seed| {
             let r = one_seed(seed);
@@ -106,7 +126,9 @@ fn one_seed(seed: u64) -> Result<SeedResult, BoxError> {
     let mut layers = toml::from_str::<Layers>(&text)?.layers;
     layers.resolve_paths(dir.path());
     let (data, _) = ingest(&layers, &IngestOptions::default())?;
-    let config = ScoreConfig::default();
+    // The study measures rankings, not intervals: no bootstrap.
+    let mut config = ScoreConfig::default();
+    config.calibration.bootstrap = 0;
     let prediction = predict(&data, &config, truth.cut)?;
     let model = &prediction.model;
 
@@ -264,26 +286,37 @@ fn mask(values: &mut [f32], model: &RiskModel) {
     }
 }
 
+/// Ratio of two figures, NaN when the denominator is not positive.
+fn ratio(a: f64, b: f64) -> f64 {
+    if b > 0.0 {
+        a / b
+    } else {
+        f64::NAN
+    }
+}
+
 /// The per-seed table and the summary, as Markdown.
 pub fn table(results: &[SeedResult]) -> String {
     let mut out = String::from(
-        "| seed | reisafstand | geschiedenis | toetsdumpingen | gekozen | PAI 1/5/10 % model | beste kerndichtheid | PAI 1/5/10 % kerndichtheid | PAI 5 % waarheid | PEI* 5 % model / kd | verhouding kaart | recall 25/50/100 model | leegstand eerst | kerndichtheid bij pand | verhouding panden |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
+        "| seed | reisafstand | geschiedenis | toetsdumpingen | gekozen | PAI 1/5/10 % model | beste kerndichtheid | PAI 1/5/10 % kerndichtheid | PAI 1/5/10 % waarheid | PEI* 1/5/10 % model | PEI* 1/5/10 % kerndichtheid | verhouding kaart (PAI 5 %) | actieve panden | recall 25/50/100 model | leegstand eerst | kerndichtheid bij pand | verhouding panden (recall@50) |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n",
     );
-    let pais = |m: &[Metrics]| {
-        m.iter()
-            .map(|m| format!("{:.2}", m.pai))
+    let join = |v: Vec<f64>, percent: bool| {
+        v.iter()
+            .map(|x| {
+                if percent {
+                    format!("{:.0} %", 100.0 * x)
+                } else {
+                    format!("{x:.2}")
+                }
+            })
             .collect::<Vec<_>>()
             .join(" / ")
     };
-    let recalls = |r: &[f64; 3]| {
-        r.iter()
-            .map(|v| format!("{:.0} %", 100.0 * v))
-            .collect::<Vec<_>>()
-            .join(" / ")
-    };
+    let pais = |m: &[Metrics]| join(m.iter().map(|m| m.pai).collect(), false);
+    let peis = |m: &[Metrics]| join(m.iter().map(|m| m.pei_star).collect(), false);
     for r in results {
         out.push_str(&format!(
-            "| {} | {:.0} m | {} j | {} | {} | {} | {} | {} | {:.2} | {:.2} / {:.2} | {:.2} | {} | {} | {} | {:.2} |\n",
+            "| {} | {:.0} m | {} j | {} | {} | {} | {} | {} | {} | {} | {} | {:.2} | {} | {} | {} | {} | {:.2} |\n",
             r.seed,
             r.mechanisms.journey_median_m,
             r.mechanisms.history_years,
@@ -292,24 +325,95 @@ pub fn table(results: &[SeedResult]) -> String {
             pais(&r.model),
             r.best_kde_name,
             pais(&r.best_kde),
-            SeedResult::pai(&r.truth, 1),
-            r.model.get(1).map_or(0.0, |m| m.pei_star),
-            r.best_kde.get(1).map_or(0.0, |m| m.pei_star),
+            pais(&r.truth),
+            peis(&r.model),
+            peis(&r.best_kde),
             r.map_ratio(),
-            recalls(&r.recall_model),
-            recalls(&r.recall_vacancy),
-            recalls(&r.recall_kde),
+            r.active_buildings,
+            join(r.recall_model.to_vec(), true),
+            join(r.recall_vacancy.to_vec(), true),
+            join(r.recall_kde.to_vec(), true),
             r.building_ratio(),
         ));
     }
+    out.push('\n');
+    out.push_str(&summary(results));
+    out
+}
+
+/// Mean and worst of every ratio over the seeds, and the verdict on the
+/// targets, as Markdown.
+pub fn summary(results: &[SeedResult]) -> String {
     let finite = |v: Vec<f64>| v.into_iter().filter(|x| x.is_finite()).collect::<Vec<_>>();
-    let maps = finite(results.iter().map(SeedResult::map_ratio).collect());
-    let buildings = finite(results.iter().map(SeedResult::building_ratio).collect());
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
     let worst = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
-    let verdict = |ok: bool| if ok { "gehaald" } else { "niet gehaald" };
+    let mut out = String::from(
+        "| verhouding | gemiddeld | slechtste | beste | seeds |\n|---|---|---|---|---|\n",
+    );
+    let mut row = |name: String, v: Vec<f64>| {
+        let v = finite(v);
+        let best = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        out.push_str(&format!(
+            "| {name} | {:.2} | {:.2} | {:.2} | {} |\n",
+            mean(&v),
+            worst(&v),
+            best,
+            v.len()
+        ));
+    };
+    let at = |m: &[Metrics], k: usize, pei: bool| {
+        m.get(k)
+            .map_or(f64::NAN, |m| if pei { m.pei_star } else { m.pai })
+    };
+    for (k, share) in AREA_SHARES.iter().enumerate() {
+        let pct = 100.0 * share;
+        row(
+            format!("PAI {pct:.0} % model / beste kerndichtheid"),
+            results
+                .iter()
+                .map(|r| ratio(at(&r.model, k, false), at(&r.best_kde, k, false)))
+                .collect(),
+        );
+        row(
+            format!("PEI* {pct:.0} % model / beste kerndichtheid"),
+            results
+                .iter()
+                .map(|r| ratio(at(&r.model, k, true), at(&r.best_kde, k, true)))
+                .collect(),
+        );
+        row(
+            format!("PAI {pct:.0} % waarheid / beste kerndichtheid (plafond)"),
+            results
+                .iter()
+                .map(|r| ratio(at(&r.truth, k, false), at(&r.best_kde, k, false)))
+                .collect(),
+        );
+        row(
+            format!("PAI {pct:.0} % model / waarheid"),
+            results
+                .iter()
+                .map(|r| ratio(at(&r.model, k, false), at(&r.truth, k, false)))
+                .collect(),
+        );
+    }
+    for (k, n) in RECALL_AT.iter().enumerate() {
+        row(
+            format!("recall@{n} model / beste basislijn"),
+            results
+                .iter()
+                .map(|r| ratio(r.recall_model[k], r.recall_vacancy[k].max(r.recall_kde[k])))
+                .collect(),
+        );
+    }
+    let maps = finite(results.iter().map(SeedResult::map_ratio).collect());
+    let buildings = finite(results.iter().map(SeedResult::building_ratio).collect());
+    let verdict = |ok: bool| if ok { "GEHAALD" } else { "NIET GEHAALD" };
+    let chosen = results
+        .iter()
+        .filter(|r| r.chosen.starts_with("panden"))
+        .count();
     out.push_str(&format!(
-        "\nkaart (PAI 5 % model / beste kerndichtheid): gemiddeld {:.2} (doel ≥ 1,3: {}), slechtste {:.2} (doel ≥ 1,0: {})\n",
+        "\nkaart (PAI 5 % model / beste kerndichtheid achteraf): gemiddeld {:.2} (doel ≥ 1,3: {}), slechtste {:.2} (doel ≥ 1,0: {})\n",
         mean(&maps),
         verdict(mean(&maps) >= 1.3),
         worst(&maps),
@@ -320,6 +424,10 @@ pub fn table(results: &[SeedResult]) -> String {
         mean(&buildings),
         verdict(mean(&buildings) >= 1.5),
         worst(&buildings)
+    ));
+    out.push_str(&format!(
+        "pandenmodel gekozen voor de kaart in {chosen} van {} seeds\n",
+        results.len()
     ));
     out
 }

@@ -34,6 +34,20 @@ pub struct AdditiveFit {
 /// assert!((f.theta[0] - 1.0).abs() < 1e-9);
 /// ```
 pub fn fit(z: &[Vec<f64>], y: &[f64], e: &[f64], max_iterations: usize) -> AdditiveFit {
+    fit_from(z, y, e, None, max_iterations)
+}
+
+/// [`fit`] started from `start` (a warm start, e.g. the full-data fit when
+/// refitting a bootstrap replicate; zeros stay zero). Weighted data — each
+/// row counted `w` times — is `y · w` and `e · w`: the EM update and the
+/// deviance are linear in both.
+pub fn fit_from(
+    z: &[Vec<f64>],
+    y: &[f64],
+    e: &[f64],
+    start: Option<&[f64]>,
+    max_iterations: usize,
+) -> AdditiveFit {
     let n = y.len();
     let k = z.len();
     let denominators: Vec<f64> = z
@@ -43,7 +57,14 @@ pub fn fit(z: &[Vec<f64>], y: &[f64], e: &[f64], max_iterations: usize) -> Addit
     let total: f64 = y.iter().sum();
     let mut theta: Vec<f64> = denominators
         .iter()
-        .map(|&d| if d > 0.0 { total / d / k as f64 } else { 0.0 })
+        .enumerate()
+        .map(|(j, &d)| match start {
+            _ if d <= 0.0 => 0.0,
+            // A warm start slightly off zero, so a source the full data
+            // dropped can come back in a replicate.
+            Some(s) => s[j].max(1e-6 * total / d),
+            None => total / d / k as f64,
+        })
         .collect();
     let mut lambda = vec![0.0; n];
     let mut previous = f64::INFINITY;

@@ -19,7 +19,7 @@ use serde::Serialize;
 pub const AREA_SHARES: [f64; 3] = [0.01, 0.05, 0.10];
 
 /// Metrics of one surface at one area share.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Metrics {
     /// Share of the buitengebied, 0..1.
     pub area_share: f64,

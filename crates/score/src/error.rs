@@ -33,6 +33,15 @@ pub enum ScoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "het modelbestand is gekalibreerd met `{setting}` = {model}, maar het projectbestand zegt {project}; \
+         de coëfficiënten gelden alleen bij de instellingen waarmee ze geschat zijn: kalibreer opnieuw of zet `{setting}` terug op {model}"
+    )]
+    ModelSettings {
+        setting: String,
+        model: String,
+        project: String,
+    },
     #[error("GDAL: {0}")]
     Gdal(#[from] gdal::errors::GdalError),
 }

@@ -13,6 +13,7 @@
 
 pub mod additive;
 pub mod backtest;
+pub mod bootstrap;
 pub mod calibrate;
 pub mod config;
 pub mod density;

@@ -1,0 +1,310 @@
+//! `buitenzicht modelkaart`: a model card in Dutch (Markdown) for one run —
+//! the data and their periods, the variables with their relative risks and
+//! intervals, the model chosen and why, the forward-test and study figures,
+//! and the known limits — fit for the Algoritmeregister or a Bibob or
+//! Damocles file.
+
+use super::{as_of, load, study, BoxError};
+use crate::args::Common;
+use crate::config::ProjectFile;
+use buitenzicht_ingest::{Dataset, Leegstand};
+use buitenzicht_products::export::write_atomic;
+use buitenzicht_score::calibrate::Calibration;
+use buitenzicht_score::predict;
+use buitenzicht_score::predict::{number, SelectionReport, MIN_CUTS};
+use chrono::NaiveDate;
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// Outcome windows with fewer dumpings than this are called small numbers.
+const SMALL_NUMBERS: u32 = 30;
+
+pub fn run(common: &Common, out: &Path, studie: Option<&Path>) -> Result<(), BoxError> {
+    let project = ProjectFile::load(&common.input.config)?;
+    let (data, _) = load(&project, &common.input)?;
+    let as_of = as_of(&project, common);
+    let prediction = predict(&data, &project.scoring, as_of)?;
+    let calibration = match &project.scoring.model {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let c: Calibration = serde_json::from_str(&text)
+                .map_err(|e| format!("{}: geen gekalibreerd model: {e}", path.display()))?;
+            c.check_settings(&project.scoring)?;
+            Some(c)
+        }
+        None => None,
+    };
+    let study = studie.map(study::read_results).transpose()?;
+    let card = card(
+        &project.name,
+        &data,
+        as_of,
+        &prediction.report,
+        calibration.as_ref(),
+        study.as_deref(),
+    )?;
+    write_atomic(out, card.as_bytes())?;
+    eprintln!("{}", out.display());
+    Ok(())
+}
+
+fn range(dates: impl Iterator<Item = NaiveDate>) -> String {
+    let (mut lo, mut hi) = (None::<NaiveDate>, None::<NaiveDate>);
+    for d in dates {
+        lo = Some(lo.map_or(d, |l| l.min(d)));
+        hi = Some(hi.map_or(d, |h| h.max(d)));
+    }
+    match (lo, hi) {
+        (Some(l), Some(h)) => format!("{l} t/m {h}"),
+        _ => "geen datums".into(),
+    }
+}
+
+/// The card, as Markdown.
+pub fn card(
+    name: &str,
+    data: &Dataset,
+    as_of: NaiveDate,
+    report: &SelectionReport,
+    calibration: Option<&Calibration>,
+    study: Option<&[study::SeedResult]>,
+) -> Result<String, std::fmt::Error> {
+    let mut s = String::new();
+    writeln!(s, "# Modelkaart {name}\n")?;
+    writeln!(
+        s,
+        "Peildatum {as_of}; gemaakt met buitenzicht {}.\n",
+        env!("CARGO_PKG_VERSION")
+    )?;
+    writeln!(s, "## Doel\n")?;
+    writeln!(
+        s,
+        "Het model beantwoordt twee vragen apart. **Waar wordt drugsafval gedumpt?** De kaart geeft per cel het verwachte aantal dumpingen in het komende jaar (relatief, 0–100). **Welk pand huisvest productie?** De inspectielijst rangschikt elk pand in het buitengebied naar zijn verwachte aandeel in de komende dumpingen (`risico`, hoger = eerst bezoeken). De uitkomst is een aanwijzing voor toezicht, geen bewijs: een hoge score rechtvaardigt een bezoek, geen maatregel op zichzelf.\n"
+    )?;
+
+    writeln!(s, "## Gegevens en perioden\n")?;
+    writeln!(
+        s,
+        "| laag | aantal | periode | opmerking |\n|---|---|---|---|"
+    )?;
+    let dumps_before = data.dumpingen.iter().filter(|d| d.datum <= as_of).count();
+    writeln!(
+        s,
+        "| gemeenten | {} | – | studiegebied |",
+        data.gemeenten.len()
+    )?;
+    writeln!(
+        s,
+        "| bebouwde kom | {} | – | buiten het studiegebied |",
+        data.bebouwde_kom.len()
+    )?;
+    let vacant = data
+        .panden
+        .iter()
+        .filter(|p| matches!(p.leegstand, Leegstand::Bevestigd | Leegstand::Vermoedelijk))
+        .count();
+    let vacant_undated = data
+        .panden
+        .iter()
+        .filter(|p| {
+            matches!(p.leegstand, Leegstand::Bevestigd | Leegstand::Vermoedelijk)
+                && p.leegstand_datum.is_none()
+        })
+        .count();
+    writeln!(
+        s,
+        "| panden | {} | {} | {vacant} (vermoedelijk) leeg, waarvan {vacant_undated} zonder registratiedatum |",
+        data.panden.len(),
+        range(data.panden.iter().filter_map(|p| p.leegstand_datum)),
+    )?;
+    writeln!(
+        s,
+        "| dumpingen | {} | {} | {dumps_before} op of voor de peildatum gebruikt |",
+        data.dumpingen.len(),
+        range(data.dumpingen.iter().map(|d| d.datum))
+    )?;
+    writeln!(s, "| rwzi | {} | – | vangstgebieden |", data.rwzi.len())?;
+    writeln!(
+        s,
+        "| rioolmetingen | {} | {} | |",
+        data.rioolmetingen.len(),
+        range(data.rioolmetingen.iter().map(|m| m.datum))
+    )?;
+    let undated_tiles = data.satelliet.iter().filter(|t| t.datum.is_none()).count();
+    writeln!(
+        s,
+        "| satelliet | {} tegels | {} | {undated_tiles} zonder opnamedatum |\n",
+        data.satelliet.len(),
+        range(data.satelliet.iter().filter_map(|t| t.datum))
+    )?;
+
+    writeln!(s, "## Gekozen model en waarom\n")?;
+    writeln!(
+        s,
+        "Kandidaten: de kerndichtheid van eerdere dumpingen (bandbreedte 250 m tot 4 km, wat een analist in QGIS maakt) en het pandenmodel per reisafstand. Elke kandidaat is vooruit getoetst: geschat op de gegevens tot een ijkmoment, gemeten op de dumpingen van de {} dagen erna. Ijkmomenten: {}.\n",
+        report.window_days,
+        if report.cuts.is_empty() {
+            "geen".to_string()
+        } else {
+            report
+                .cuts
+                .iter()
+                .map(|c| c.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    )?;
+    writeln!(
+        s,
+        "| kandidaat | dumpingen in hoogste 5 % | getoetste dumpingen | PAI 5 % |\n|---|---|---|---|"
+    )?;
+    for c in &report.candidates {
+        writeln!(
+            s,
+            "| {}{} | {} | {} | {:.2} |",
+            c.name,
+            if c.name == report.chosen {
+                " **(gekozen)**"
+            } else {
+                ""
+            },
+            c.hits,
+            c.events,
+            c.pai_5
+        )?;
+    }
+    writeln!(s, "\n**Gekozen: {}** — {}.\n", report.chosen, report.reason)?;
+
+    writeln!(s, "## Variabelen en relatieve risico's\n")?;
+    match &report.building_model {
+        Some(m) => {
+            writeln!(
+                s,
+                "Pandenmodel (additieve Poisson-regressie, reisafstand mediaan {:.0} m, herhalingsdichtheid {:.0} m). Per bron: het aandeel in de verwachte dumpingen en, voor pandkenmerken, het relatieve risico (RR) van een pand met het kenmerk (op 1) tegen een pand zonder. Tussen haken het 95 %-interval uit een ruimtelijke blokbootstrap ({} trekkingen, blokken van {:.0} m). Een interval dat geen effect omvat (aandeel onder 0,1 %) is gemarkeerd: daar tonen de gegevens niet aan dat de bron iets bijdraagt.\n",
+                m.journey_median_m, m.bandwidth_m, m.replicates, m.block_m
+            )?;
+            writeln!(
+                s,
+                "| bron | aandeel | 95 %-interval | RR | 95 %-interval RR | omvat geen effect |\n|---|---|---|---|---|---|"
+            )?;
+            for c in &m.coefficients {
+                writeln!(
+                    s,
+                    "| {} | {:.1} % | {:.1}–{:.1} % | {} | {} | {} |",
+                    c.name,
+                    100.0 * c.share,
+                    100.0 * c.share_interval.low,
+                    100.0 * c.share_interval.high,
+                    c.relative_risk.map_or("–".into(), number),
+                    c.relative_risk_interval
+                        .map_or("–".into(), |i| format!("{}–{}", number(i.low), number(i.high))),
+                    if c.includes_null { "ja" } else { "nee" }
+                )?;
+            }
+            writeln!(s)?;
+        }
+        None => writeln!(
+            s,
+            "Geen pandenmodel geschat: te weinig geschiedenis (minstens {MIN_CUTS} ijkmomenten nodig). De kaart is de kerndichtheid van eerdere dumpingen; de inspectielijst weegt elk pandkenmerk gelijk.\n"
+        )?,
+    }
+    if let Some(c) = calibration {
+        writeln!(
+            s,
+            "Het project gebruikt bovendien een gekalibreerd model (t/m {}, λ = {:.3e} volgens de één-standaardfoutregel, RRV begrensd op {:.0}):\n",
+            c.until, c.lambda, c.settings.calibration.max_relative_risk
+        )?;
+        writeln!(
+            s,
+            "| variabele | β | RRV | 95 %-interval | omvat 1 |\n|---|---|---|---|---|"
+        )?;
+        for v in c.variables.iter().filter(|v| v.beta > 0.0) {
+            writeln!(
+                s,
+                "| {} | {:.3} | {} | {}–{} | {} |",
+                v.variable.name,
+                v.beta,
+                number(v.relative_risk),
+                number(v.relative_risk_interval.low),
+                number(v.relative_risk_interval.high),
+                if v.includes_null { "ja" } else { "nee" }
+            )?;
+        }
+        writeln!(s)?;
+    }
+
+    writeln!(s, "## Toetsing vooruit\n")?;
+    let chosen = report.candidates.iter().find(|c| c.name == report.chosen);
+    let best_kde = report
+        .candidates
+        .iter()
+        .filter(|c| c.name.starts_with("kerndichtheid"))
+        .max_by(|a, b| a.pai_5.total_cmp(&b.pai_5));
+    match (chosen, best_kde) {
+        (Some(c), Some(k)) => writeln!(
+            s,
+            "Het gekozen model haalde vooruit getoetst PAI {:.2} op 5 % van het buitengebied ({} van {} dumpingen); de beste kerndichtheid ({}) PAI {:.2}. PAI is het aandeel gevonden dumpingen gedeeld door het aandeel oppervlak.\n",
+            c.pai_5, c.hits, c.events, k.name, k.pai_5
+        )?,
+        _ => writeln!(s, "Geen vooruit getoetste cijfers: te weinig geschiedenis.\n")?,
+    }
+
+    writeln!(s, "## Simulatiestudie\n")?;
+    match study {
+        Some(results) => {
+            writeln!(
+                s,
+                "Synthetische regio's waarvan het mechanisme bekend is ({} seeds), het model tegen de beste kerndichtheid achteraf en de ware intensiteit:\n",
+                results.len()
+            )?;
+            writeln!(s, "{}", study::summary(results))?;
+        }
+        None => writeln!(
+            s,
+            "Niet meegegeven (`--studie study.json`); de cijfers en het commando staan in MODEL.md bij de broncode.\n"
+        )?,
+    }
+
+    writeln!(s, "## Bekende beperkingen\n")?;
+    if undated_tiles > 0 {
+        writeln!(
+            s,
+            "- **Lekrisico satelliet:** {undated_tiles} van {} tegels hebben geen opnamedatum. Ze tellen bij elk ijkmoment mee, ook als ze later zijn opgenomen: de toetsing kan daardoor te gunstig uitvallen.",
+            data.satelliet.len()
+        )?;
+    }
+    if vacant_undated > 0 {
+        writeln!(
+            s,
+            "- **Lekrisico leegstand:** {vacant_undated} van {vacant} leegstandsregistraties hebben geen datum en gelden als bekend op elk ijkmoment."
+        )?;
+    }
+    let tested: u32 = chosen.map_or(0, |c| c.events);
+    if tested < SMALL_NUMBERS {
+        writeln!(
+            s,
+            "- **Kleine aantallen:** de vooruit getoetste cijfers rusten op {tested} dumpingen; bij minder dan {SMALL_NUMBERS} zegt een verschil tussen kandidaten weinig."
+        )?;
+    }
+    if let Some(m) = &report.building_model {
+        let null: Vec<&str> = m
+            .coefficients
+            .iter()
+            .filter(|c| c.includes_null)
+            .map(|c| c.name.as_str())
+            .collect();
+        if !null.is_empty() {
+            writeln!(
+                s,
+                "- **Geen aangetoond effect:** voor {} omvat het interval geen effect.",
+                null.join(", ")
+            )?;
+        }
+    }
+    writeln!(
+        s,
+        "- **Geregistreerde dumpingen:** het model leert van wat gevonden en gemeld is; waar minder gezocht wordt, ziet het minder.\n- **Onbekende panden:** productie in een pand dat niet in de BAG staat, kan de inspectielijst niet noemen; de kaart wel.\n- **Synthetische toetsing:** de simulatiestudie toont wat het model kan als de werkelijkheid op de gesimuleerde lijkt, niet dat ze dat doet.\n- **Individuele beslissingen:** de score is een kans op groepsniveau; voor een besluit over één pand zijn eigen waarnemingen nodig."
+    )?;
+    Ok(s)
+}
