@@ -4,7 +4,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { promisify } from "node:util";
 import { join } from "node:path";
 import { BINARY, CONFIG, PHONE, ROOT, launchBrowser, openPage, seedPurpose, startServer, waitForMap, waitForTiles } from "./harness.mjs";
@@ -35,9 +35,10 @@ const DOEL = "RIEC-2026-0142";
  * stated beforehand, as a user would have done earlier in this tab
  * (`doel: null`: none).
  */
-async function open(path = "/", { doel = DOEL, ...options } = {}) {
+async function open(path = "/", { doel = DOEL, voorbereiding, ...options } = {}) {
   const p = await openPage(chromium.browser, server.url, options);
   if (doel) await seedPurpose(p.page, doel);
+  if (voorbereiding) await voorbereiding(p.page);
   await p.page.goto(`${server.url}${path}`, { waitUntil: "load" });
   assert.equal(await waitForMap(p.page), "ja", `map failed to start: ${p.problems.join("\n")}`);
   return p;
@@ -218,7 +219,26 @@ describe("desktop", () => {
   test("a tile archive is shown, over-zoomed above its maximum zoom", async () => {
     const cfg = await (await fetch(`${server.url}/api/config`)).json();
     const [w, so, e, n] = cfg.bounds;
-    const { page, problems, close } = await open(`/?pmtiles=/${ARCHIVE}#kaart=14/${((so + n) / 2).toFixed(5)}/${((w + e) / 2).toFixed(5)}`);
+    // The server serves only the map's own files (and the CSP allows no
+    // other origin), so the archive is answered here, with byte ranges as
+    // any static file server gives them.
+    const bytes = readFileSync(join(ROOT, "web", ARCHIVE));
+    const voorbereiding = async (page) => {
+      await page.setRequestInterception(true);
+      page.on("request", (r) => {
+        if (new URL(r.url()).pathname !== `/${ARCHIVE}`) { r.continue(); return; }
+        const m = /bytes=(\d+)-(\d*)/.exec(r.headers().range || "");
+        const from = m ? Number(m[1]) : 0;
+        const to = m && m[2] ? Math.min(Number(m[2]), bytes.length - 1) : bytes.length - 1;
+        r.respond({
+          status: m ? 206 : 200,
+          headers: { "Accept-Ranges": "bytes", ...(m ? { "Content-Range": `bytes ${from}-${to}/${bytes.length}` } : {}) },
+          contentType: "application/octet-stream",
+          body: bytes.subarray(from, to + 1),
+        });
+      });
+    };
+    const { page, problems, close } = await open(`/?pmtiles=/${ARCHIVE}#kaart=14/${((so + n) / 2).toFixed(5)}/${((w + e) / 2).toFixed(5)}`, { voorbereiding });
     const layer = await page.$eval(".leaflet-control-layers-base input:checked", (i) => i.nextSibling.textContent.trim());
     assert.equal(layer, `Archief: ${ARCHIVE}`);
     await waitForTiles(page);
