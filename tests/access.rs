@@ -5,7 +5,7 @@
 mod common;
 
 use buitenzicht_serve::access::Role;
-use buitenzicht_synth::HOTSPOT_GEMEENTE;
+use buitenzicht_synth::{HOTSPOT_BARN, HOTSPOT_GEMEENTE};
 use std::collections::{BTreeSet, HashMap};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -319,6 +319,68 @@ async fn every_route_by_role_and_area() {
             [A, F, F, F],
         ),
     );
+    // The map's downloads per municipality.
+    for (file, own, outside) in [
+        ("inspecties.csv", [A, A, F, F], [A, F, F, F]),
+        ("inspecties.geojson", [A, A, F, F], [A, F, F, F]),
+        ("risico.tif", [A, A, F, F], [A, F, F, F]),
+        ("risico.qml", [A, A, F, F], [A, F, F, F]),
+    ] {
+        let path: &'static str = match file {
+            "inspecties.csv" => "/api/gemeenten/{statcode}/inspecties.csv",
+            "inspecties.geojson" => "/api/gemeenten/{statcode}/inspecties.geojson",
+            "risico.tif" => "/api/gemeenten/{statcode}/risico.tif",
+            _ => "/api/gemeenten/{statcode}/risico.qml",
+        };
+        let building_level = file.starts_with("inspecties");
+        for (code, expect) in [(HOTSPOT_GEMEENTE, own), (other.as_str(), outside)] {
+            let url = format!("{base}/api/gemeenten/{code}/{file}");
+            add(
+                path,
+                if building_level {
+                    building(url, expect)
+                } else {
+                    case("GET", url, expect)
+                },
+            );
+        }
+    }
+    // The evidence overlays: incidents and buildings need a purpose; a
+    // municipality sees its own part; aggregates-only roles none.
+    for (path, needs_purpose) in [
+        ("/api/layers/dumpingen.geojson", true),
+        ("/api/layers/leegstand.geojson", true),
+        ("/api/layers/rwzi.geojson", false),
+        ("/api/layers/satelliet.geojson", false),
+    ] {
+        let url = format!("{base}{path}");
+        let expect = [A, S, F, F];
+        add(
+            path,
+            if needs_purpose {
+                building(url, expect)
+            } else {
+                case("GET", url, expect)
+            },
+        );
+    }
+    add(
+        "/api/rd",
+        case(
+            "GET",
+            format!("{base}/api/rd?x=155000&y=463000"),
+            [A, A, A, A],
+        ),
+    );
+    let other_barn = barn["identificatie"].as_str().unwrap().to_string();
+    add(
+        "/api/panden/{identificatie}",
+        building(format!("{base}/api/panden/{HOTSPOT_BARN}"), [A, A, F, F]),
+    );
+    add(
+        "/api/panden/{identificatie}",
+        building(format!("{base}/api/panden/{other_barn}"), [A, F, F, F]),
+    );
     for path in [
         "/api/layers/gemeenten.geojson",
         "/api/layers/bebouwde_kom.geojson",
@@ -355,6 +417,7 @@ async fn every_route_by_role_and_area() {
     assert_eq!(table, covered, "every route needs cases here");
 
     let mut reference_tiles: HashMap<String, (usize, usize)> = HashMap::new();
+    let mut reference_counts: HashMap<&str, usize> = HashMap::new();
     for route in buitenzicht_serve::routes() {
         for c in &cases[route.path] {
             let login = route.path == "/api/login";
@@ -454,6 +517,30 @@ async fn every_route_by_role_and_area() {
                     }
                     ("/api/gemeenten", Role::Kvb) => {
                         assert!(json[0].get("aantal_inspecties").is_none(), "{what}");
+                    }
+                    (p, role)
+                        if p.starts_with("/api/layers/")
+                            && p != "/api/layers/gemeenten.geojson"
+                            && p != "/api/layers/bebouwde_kom.geojson" =>
+                    {
+                        let n = json["features"].as_array().map_or(0, Vec::len);
+                        if role == Role::Analist {
+                            reference_counts.insert(p, n);
+                        } else if let Some(&all) = reference_counts.get(p) {
+                            assert!(n <= all, "{what}: {n} of {all}");
+                            if matches!(
+                                p,
+                                "/api/layers/dumpingen.geojson" | "/api/layers/leegstand.geojson"
+                            ) {
+                                assert!(n < all, "{what}: {n} of {all}: only its own area");
+                            }
+                        }
+                        let text = json.to_string();
+                        assert_eq!(
+                            text.contains("incident_id"),
+                            role == Role::Analist && p == "/api/layers/dumpingen.geojson",
+                            "{what}"
+                        );
                     }
                     ("/api/me", r) => assert_eq!(json["rol"], r.id(), "{what}"),
                     _ => {}

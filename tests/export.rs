@@ -7,7 +7,7 @@ use buitenzicht_synth::HOTSPOT_GEMEENTE;
 use gdal::Dataset;
 
 fn export(args: &[&str]) {
-    let config = common::fixtures().join("buitenzicht.toml");
+    let config = common::weighted_fixtures().join("buitenzicht.toml");
     let mut all = vec!["export"];
     all.extend_from_slice(&args[..1]);
     all.extend(["-c", config.to_str().unwrap()]);

@@ -24,7 +24,7 @@ impl Raster {
 #[test]
 fn run_writes_products_that_find_the_hotspot() {
     let out = tempfile::tempdir().unwrap();
-    let config = common::fixtures().join("buitenzicht.toml");
+    let config = common::weighted_fixtures().join("buitenzicht.toml");
     let output = common::run(&[
         "run",
         "-c",

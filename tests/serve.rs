@@ -20,7 +20,7 @@ impl Drop for Server {
 }
 
 fn start() -> Server {
-    start_with(&common::fixtures())
+    start_with(&common::weighted_fixtures())
 }
 
 fn start_with(fixtures: &std::path::Path) -> Server {
@@ -488,6 +488,7 @@ async fn tiles_are_cacheable_per_model_version() {
 #[tokio::test(flavor = "multi_thread")]
 async fn rescoring_invalidates_tiles() {
     let dir = common::fixture_copy();
+    common::weigh(dir.path());
     let server = start_with(dir.path());
     let base = &server.base;
     let client = client();

@@ -115,3 +115,29 @@ pub fn risk(out: &Path) -> ([f64; 6], Vec<f32>) {
             .1,
     )
 }
+
+/// The fixtures' project scored with the hand-set weights (`[scoring]
+/// method = "weights"`), for the tests of products and serving: they check
+/// what is made of a score, whichever model `run` would choose. One copy
+/// per test process, kept for its lifetime.
+pub fn weighted_fixtures() -> PathBuf {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = fixture_copy().keep();
+        weigh(&dir);
+        dir
+    })
+    .clone()
+}
+
+/// Sets `method = "weights"` in the project file in `dir`.
+pub fn weigh(dir: &Path) {
+    let config = dir.join("buitenzicht.toml");
+    let text = std::fs::read_to_string(&config).expect("project file");
+    assert!(text.contains("\n[scoring]\n"));
+    std::fs::write(
+        &config,
+        text.replace("\n[scoring]\n", "\n[scoring]\nmethod = \"weights\"\n"),
+    )
+    .expect("write project file");
+}

@@ -83,13 +83,15 @@ pub fn pipeline(
     let (data, _) = load(project, &common.input)?;
     let as_of = as_of(project, common);
     let started = std::time::Instant::now();
-    let (model, lists) = match &project.scoring.model {
-        Some(_) => {
+    let fixed = project.scoring.model.is_some()
+        || project.scoring.method == buitenzicht_score::config::Method::Weights;
+    let (model, lists) = match fixed {
+        true => {
             let model = score_project(&data, project, as_of)?;
             let lists = rank(&data, &model)?;
             (model, lists)
         }
-        None => {
+        false => {
             let prediction = predict(&data, &project.scoring, as_of)?;
             eprint!("{}", prediction.report);
             (prediction.model, prediction.lists)

@@ -23,6 +23,19 @@ pub struct ScoreConfig {
     /// A calibrated model file (from `buitenzicht calibrate`) to score with
     /// instead of the hand-set weights; relative to the project file.
     pub model: Option<std::path::PathBuf>,
+    /// How `run` and `serve` score without a model file.
+    pub method: Method,
+}
+
+/// How the map is made when no model file is named.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    /// Fit the candidates on the history and use the best out of sample.
+    #[default]
+    Auto,
+    /// The weighted mean of the four indicators with `[scoring.weights]`.
+    Weights,
 }
 
 impl Default for ScoreConfig {
@@ -38,6 +51,7 @@ impl Default for ScoreConfig {
             variables: Default::default(),
             calibration: Default::default(),
             model: None,
+            method: Method::Auto,
         }
     }
 }

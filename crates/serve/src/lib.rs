@@ -171,7 +171,12 @@ pub fn routes() -> Vec<Route> {
             Rule::Map,
             get(api::evidence::satelliet),
         ),
-        r(M::GET, "/api/rd", Rule::AnyUser, get(api::evidence::rd_to_wgs84)),
+        r(
+            M::GET,
+            "/api/rd",
+            Rule::AnyUser,
+            get(api::evidence::rd_to_wgs84),
+        ),
         r(
             M::GET,
             "/api/panden/{identificatie}",
@@ -225,7 +230,10 @@ fn content_security_policy(basemap_url: Option<&str>) -> String {
 /// The file of the web map a URL path names, if it is one: the page, its
 /// own top-level scripts and styles, and Leaflet's and PMTiles' dist files.
 /// Nothing else of `web/` (package.json, node_modules, ...) is served.
-fn web_file(web_dir: &Path, path: &str) -> Option<PathBuf> {
+/// With `archives`, also tile archives (`*.pmtiles`) beside the page: on a
+/// desktop without `[access]` only, since an archive holds the whole,
+/// unscoped risk layer.
+fn web_file(web_dir: &Path, path: &str, archives: bool) -> Option<PathBuf> {
     let plain = |s: &str| {
         !s.is_empty()
             && !s.starts_with('.')
@@ -250,16 +258,17 @@ fn web_file(web_dir: &Path, path: &str) -> Option<PathBuf> {
     let name = path.strip_prefix('/')?;
     let ok = plain(name)
         && !name.contains('/')
-        && [".js", ".css"].iter().any(|ext| name.ends_with(ext))
+        && ([".js", ".css"].iter().any(|ext| name.ends_with(ext))
+            || (archives && name.ends_with(".pmtiles")))
         && !name.ends_with(".config.js");
     ok.then(|| web_dir.join(name))
 }
 
-async fn static_file(web_dir: Arc<PathBuf>, request: Request) -> Response {
+async fn static_file(web_dir: Arc<PathBuf>, archives: bool, request: Request) -> Response {
     if !matches!(*request.method(), Method::GET | Method::HEAD) {
         return StatusCode::METHOD_NOT_ALLOWED.into_response();
     }
-    let Some(file) = web_file(&web_dir, request.uri().path()) else {
+    let Some(file) = web_file(&web_dir, request.uri().path(), archives) else {
         return ApiError::NotFound(format!("'{}' bestaat niet", request.uri().path()))
             .into_response();
     };
@@ -286,9 +295,10 @@ pub fn router(state: Arc<AppState>, web_dir: &Path) -> Router {
         );
     }
     let web = Arc::new(web_dir.to_path_buf());
+    let archives = state.access.is_none();
     let csp = content_security_policy(state.basemap_url.as_deref());
     let mut router = router
-        .fallback(move |request: Request| static_file(Arc::clone(&web), request))
+        .fallback(move |request: Request| static_file(Arc::clone(&web), archives, request))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_str(&csp).unwrap_or(HeaderValue::from_static("default-src 'self'")),
@@ -412,11 +422,18 @@ mod tests {
             ("/sub/app.js", None),
         ] {
             assert_eq!(
-                web_file(web, path).as_deref(),
+                web_file(web, path, false).as_deref(),
                 file.map(Path::new),
                 "{path}"
             );
         }
+        // Tile archives beside the page only without access control.
+        assert_eq!(
+            web_file(web, "/risico.pmtiles", true).as_deref(),
+            Some(Path::new("/w/risico.pmtiles"))
+        );
+        assert_eq!(web_file(web, "/risico.pmtiles", false), None);
+        assert_eq!(web_file(web, "/sub/risico.pmtiles", true), None);
     }
 
     #[test]

@@ -27,11 +27,7 @@ fn internal(e: impl std::fmt::Display) -> ApiError {
 
 /// Index of the municipality `statcode` in `Dataset::gemeenten`, once the
 /// caller may see it.
-fn gemeente_index(
-    caller: &Caller,
-    snapshot: &Snapshot,
-    statcode: &str,
-) -> Result<usize, ApiError> {
+fn gemeente_index(caller: &Caller, snapshot: &Snapshot, statcode: &str) -> Result<usize, ApiError> {
     caller.check_gemeente(statcode)?;
     snapshot
         .data

@@ -293,8 +293,12 @@ pub async fn pand(
         .panden
         .iter()
         .find(|p| p.identificatie == id)
-        .filter(|p| sees_point(&caller, &snapshot, p.centroid))
         .ok_or_else(|| ApiError::NotFound(format!("no building with identificatie '{id}'")))?;
+    if !sees_point(&caller, &snapshot, pand.centroid) {
+        return Err(ApiError::Forbidden(
+            "dit pand ligt buiten uw gemeente(n)".into(),
+        ));
+    }
     caller.audit(None, vec![pand.identificatie.clone()]).await?;
     let to_wgs = Transformer::from_epsg(RD_NEW, WGS84).map_err(internal)?;
     let [lon, lat] = to_wgs
