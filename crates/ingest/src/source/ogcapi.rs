@@ -59,7 +59,7 @@ enum FeatureCrs {
 
 /// What a download gives, and what the local copy holds.
 #[derive(Debug, Serialize, Deserialize)]
-struct Copy {
+struct LocalCopy {
     url: String,
     bbox_rd: Option<[f64; 4]>,
     fetched: DateTime<Utc>,
@@ -100,13 +100,13 @@ impl OgcApi {
     }
 
     /// The local copy, when there is one for this URL and box.
-    fn cached(&self) -> Option<Copy> {
+    fn cached(&self) -> Option<LocalCopy> {
         let bytes = std::fs::read(self.cache_path()?).ok()?;
-        let copy: Copy = serde_json::from_slice(&bytes).ok()?;
+        let copy: LocalCopy = serde_json::from_slice(&bytes).ok()?;
         (copy.url == self.url && copy.bbox_rd == self.bbox_rd).then_some(copy)
     }
 
-    fn store(&self, copy: &Copy) -> Result<(), IngestError> {
+    fn store(&self, copy: &LocalCopy) -> Result<(), IngestError> {
         let Some(path) = self.cache_path() else {
             return Ok(());
         };
@@ -125,7 +125,7 @@ impl OgcApi {
 
     /// Downloads every page on a runtime of its own, on a thread of its
     /// own, so it works whether or not the caller runs inside tokio.
-    fn download(&self) -> Result<Copy, String> {
+    fn download(&self) -> Result<LocalCopy, String> {
         std::thread::scope(|scope| {
             scope
                 .spawn(|| {
@@ -140,7 +140,7 @@ impl OgcApi {
         })
     }
 
-    async fn fetch_all(&self) -> Result<Copy, String> {
+    async fn fetch_all(&self) -> Result<LocalCopy, String> {
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs_f64(self.settings.timeout_s))
             .user_agent(concat!("buitenzicht/", env!("CARGO_PKG_VERSION")))
@@ -234,7 +234,7 @@ impl OgcApi {
                 self.layer
             );
         }
-        Ok(Copy {
+        Ok(LocalCopy {
             url: self.url.clone(),
             bbox_rd: self.bbox_rd,
             fetched: Utc::now(),
@@ -418,7 +418,8 @@ impl Source for OgcApi {
     fn open(&self) -> Result<Table, IngestError> {
         let mut notes = Vec::new();
         let cached = self.cached();
-        let age_days = |copy: &Copy| (Utc::now() - copy.fetched).num_seconds() as f64 / 86_400.0;
+        let age_days =
+            |copy: &LocalCopy| (Utc::now() - copy.fetched).num_seconds() as f64 / 86_400.0;
         let copy = match cached {
             Some(copy) if age_days(&copy) < self.settings.max_age_days => {
                 notes.push(format!(
