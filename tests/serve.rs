@@ -549,7 +549,22 @@ async fn rescoring_invalidates_tiles() {
 async fn serves_downloads_evidence_and_search_helpers() {
     let server = start();
     let base = &server.base;
-    let client = reqwest::Client::new();
+    // Building-level downloads and layers need a stated purpose.
+    let bare = reqwest::get(format!(
+        "{base}/api/gemeenten/{HOTSPOT_GEMEENTE}/inspecties.csv"
+    ))
+    .await
+    .unwrap();
+    assert_eq!(bare.status(), 403);
+    let mut purpose = reqwest::header::HeaderMap::new();
+    purpose.insert(
+        "doelbinding",
+        reqwest::header::HeaderValue::from_static("RIEC-2026-0142"),
+    );
+    let client = reqwest::Client::builder()
+        .default_headers(purpose)
+        .build()
+        .unwrap();
     let get = |path: String| {
         let client = client.clone();
         async move { client.get(format!("{base}{path}")).send().await.unwrap() }
