@@ -129,6 +129,17 @@ impl Caller {
         self.check_gemeente(statcode).is_ok()
     }
 
+    /// Refuses cell-level data (rasters, signals) to a role that sees the
+    /// risk only aggregated to squares.
+    pub fn check_cells(&self) -> Result<(), ApiError> {
+        match self.aggregated_to() {
+            Some(size) => Err(forbidden(&format!(
+                "uw rol ziet het risico alleen als klassen per vierkant van {size} m; gebruik de GeoJSON-export"
+            ))),
+            None => Ok(()),
+        }
+    }
+
     /// The square size (m) a user's risk is aggregated to, if any.
     pub fn aggregated_to(&self) -> Option<u32> {
         (self.user.role == Role::Kvb).then(|| {

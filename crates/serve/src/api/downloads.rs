@@ -76,16 +76,6 @@ async fn audit_list(
     caller.audit(Some(statcode), ids).await
 }
 
-/// Cell-level rasters are not for roles that see aggregates only.
-fn check_cells(caller: &Caller) -> Result<(), ApiError> {
-    match caller.aggregated_to() {
-        Some(size) => Err(ApiError::Forbidden(format!(
-            "uw rol ziet het risico alleen per vierkant van {size} m; gebruik de GeoJSON-export"
-        ))),
-        None => Ok(()),
-    }
-}
-
 /// `GET /api/gemeenten/{statcode}/inspecties.csv`.
 pub async fn inspections_csv(
     State(state): State<Arc<AppState>>,
@@ -134,7 +124,7 @@ pub async fn geotiff(
     Extension(caller): Extension<Caller>,
     Path(statcode): Path<String>,
 ) -> Result<Response, ApiError> {
-    check_cells(&caller)?;
+    caller.check_cells()?;
     let snapshot = state.current();
     let g = gemeente_index(&caller, &snapshot, &statcode)?;
     let code = statcode.clone();
@@ -162,7 +152,7 @@ pub async fn qgis_style(
     Extension(caller): Extension<Caller>,
     Path(statcode): Path<String>,
 ) -> Result<Response, ApiError> {
-    check_cells(&caller)?;
+    caller.check_cells()?;
     gemeente_index(&caller, &state.current(), &statcode)?;
     Ok(attachment(
         "application/xml; charset=utf-8",

@@ -55,17 +55,6 @@ fn sees_area(caller: &Caller, snapshot: &Snapshot, area: &geo::MultiPolygon) -> 
             .any(|g| caller.sees_gemeente(&g.statcode) && g.geometry.intersects(area))
 }
 
-/// Signals other than the risk classes are not for roles that see
-/// aggregates only.
-fn check_signals(caller: &Caller) -> Result<(), ApiError> {
-    match caller.aggregated_to() {
-        Some(size) => Err(ApiError::Forbidden(format!(
-            "uw rol ziet alleen risicoklassen per vierkant van {size} m"
-        ))),
-        None => Ok(()),
-    }
-}
-
 /// Features from (RD New geometry, properties) pairs, serialised off the
 /// async runtime.
 async fn collection<F>(build: F) -> Result<Response, ApiError>
@@ -182,7 +171,7 @@ pub async fn rwzi(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
 ) -> Result<Response, ApiError> {
-    check_signals(&caller)?;
+    caller.check_cells()?;
     let snapshot = state.current();
     collection(move || {
         let model = &snapshot.model;
@@ -234,7 +223,7 @@ pub async fn satelliet(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
 ) -> Result<Response, ApiError> {
-    check_signals(&caller)?;
+    caller.check_cells()?;
     let snapshot = state.current();
     collection(move || {
         snapshot
