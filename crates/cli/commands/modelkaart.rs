@@ -181,26 +181,43 @@ pub fn card(
         Some(m) => {
             writeln!(
                 s,
-                "Pandenmodel (additieve Poisson-regressie, reisafstand mediaan {:.0} m, herhalingsdichtheid {:.0} m). Per bron: het aandeel in de verwachte dumpingen en, voor pandkenmerken, het relatieve risico (RR) van een pand met het kenmerk (op 1) tegen een pand zonder. Tussen haken het 95 %-interval uit een ruimtelijke blokbootstrap ({} trekkingen, blokken van {:.0} m). Een interval dat geen effect omvat (aandeel onder 0,1 %) is gemarkeerd: daar tonen de gegevens niet aan dat de bron iets bijdraagt.\n",
-                m.journey_median_m, m.bandwidth_m, m.replicates, m.block_m
+                "Pandenmodel (puntproces, geschat met EM): elke dumping komt van de achtergrond, van herhaling bij eerdere dumpingen (kerndichtheid {:.0} m), of van een pand, langs een reisafstand die uit de gegevens is geschat (log-normaal, mediaan {:.0} m, spreiding σ {:.2}). Hoeveel een pand stuurt, hangt vermenigvuldigend af van zijn kenmerken: het relatieve risico (RR) zegt hoeveel keer zoveel dumpingen een pand met één eenheid meer van het kenmerk verwacht. Tussen haken het 95 %-interval uit een ruimtelijke blokbootstrap ({} trekkingen, blokken van {:.0} m). Een interval dat geen effect omvat (RR 1, of een aandeel onder 0,1 %) is gemarkeerd: daar tonen de gegevens niet aan dat het kenmerk of de bron iets bijdraagt.\n",
+                m.bandwidth_m, m.journey_median_m, m.journey_sigma, m.replicates, m.block_m
             )?;
             writeln!(
                 s,
-                "| bron | aandeel | 95 %-interval | RR | 95 %-interval RR | omvat geen effect |\n|---|---|---|---|---|---|"
+                "| bron | aandeel in de verwachte dumpingen | 95 %-interval | omvat geen effect |\n|---|---|---|---|"
             )?;
             for c in &m.coefficients {
-                writeln!(
-                    s,
-                    "| {} | {:.1} % | {:.1}–{:.1} % | {} | {} | {} |",
-                    c.name,
-                    100.0 * c.share,
-                    100.0 * c.share_interval.low,
-                    100.0 * c.share_interval.high,
-                    c.relative_risk.map_or("–".into(), number),
-                    c.relative_risk_interval
-                        .map_or("–".into(), |i| format!("{}–{}", number(i.low), number(i.high))),
-                    if c.includes_null { "ja" } else { "nee" }
-                )?;
+                if let (Some(share), Some(i)) = (c.share, c.share_interval) {
+                    writeln!(
+                        s,
+                        "| {} | {:.1} % | {:.1}–{:.1} % | {} |",
+                        c.name,
+                        100.0 * share,
+                        100.0 * i.low,
+                        100.0 * i.high,
+                        if c.includes_null { "ja" } else { "nee" }
+                    )?;
+                }
+            }
+            writeln!(
+                s,
+                "\n| kenmerk | eenheid | RR | 95 %-interval RR | omvat geen effect |\n|---|---|---|---|---|"
+            )?;
+            for c in &m.coefficients {
+                if let (Some(rr), Some(i)) = (c.relative_risk, c.relative_risk_interval) {
+                    writeln!(
+                        s,
+                        "| {} | {} | {} | {}–{} | {} |",
+                        c.name,
+                        c.unit,
+                        number(rr),
+                        number(i.low),
+                        number(i.high),
+                        if c.includes_null { "ja" } else { "nee" }
+                    )?;
+                }
             }
             writeln!(s)?;
         }

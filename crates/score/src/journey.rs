@@ -10,15 +10,13 @@
 //! f(d) = LogNormal(d; ln m, σ) / (2π d)
 //! ```
 //!
-//! The median `m` is not known in advance: [`crate::predict`] estimates it
-//! from the data by out-of-sample fit over [`MEDIANS_M`].
+//! The median `m` and spread `σ` are not known in advance:
+//! [`crate::profile`] estimates them from the data.
 
 use crate::density::{splat, WeightedPoint};
 use crate::grid::GridSpec;
 
-/// Candidate medians of the journey distance, metres.
-pub const MEDIANS_M: [f64; 5] = [500.0, 1_000.0, 2_000.0, 3_500.0, 5_000.0];
-/// Spread of the log-normal distance.
+/// Spread of the log-normal distance where none is estimated.
 pub const SIGMA: f64 = 0.5;
 
 /// A journey-distance distribution.

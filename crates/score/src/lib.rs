@@ -11,7 +11,6 @@
 //!
 //! The risk is their weighted mean scaled to 0..100 ([`model`]).
 
-pub mod additive;
 pub mod backtest;
 pub mod bootstrap;
 pub mod calibrate;
@@ -27,6 +26,7 @@ pub mod kernel;
 pub mod mask;
 pub mod model;
 pub mod predict;
+pub mod profile;
 pub mod satellite;
 pub mod sewage;
 pub mod variables;

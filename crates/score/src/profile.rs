@@ -1,0 +1,657 @@
+//! Which buildings host production: geographic profiling as a point
+//! process, fitted by expectation–maximisation.
+//!
+//! Over the window after a cut, the dumpings form a Poisson process with
+//! intensity per m²
+//!
+//! ```text
+//! λ(s) = μ / A  +  α · K(s)  +  Σ_b w_b · f(|s − b|),     w_b = exp(β · x_b)
+//! ```
+//!
+//! - `μ` dumpings with no site behind them, spread evenly over the
+//!   buitengebied (area `A`);
+//! - `α` near-repeats, placed like the kernel density `K` of past dumpings
+//!   (normalised to one over the buitengebied);
+//! - every building `b` sending `w_b` dumpings along the journey
+//!   distribution `f` ([`Journey`]: log-normal distance, so a buffer zone
+//!   at the site, as in Rossmo's geographic profiling).
+//!
+//! The traits `x_b` (vacancy, floor area, satellite anomaly, sewage spikes
+//! in the catchment, past dumpings within a journey) act multiplicatively,
+//! so `exp(β_j)` is a relative risk: a building with trait `j` one unit
+//! higher is expected to send `exp(β_j)` times as many dumpings. A sewage
+//! spike raises every building of its catchment by the same factor, so the
+//! catchment's extra dumpings are shared over its buildings in proportion
+//! to their other traits, not painted on its area.
+//!
+//! **Fit.** EM, as for self-exciting point processes (Veen & Schoenberg
+//! 2008; Mohler et al. 2011): each dumping is shared between background,
+//! near-repeat and the buildings within reach in proportion to their
+//! intensity at it (E-step); then `μ` and `α` are their shared counts, the
+//! journey's median and spread the weighted mean and spread of the log
+//! distances, and `β` a Poisson regression of every building's share on
+//! its traits, by coordinate-wise Newton steps with a ridge penalty
+//! ([`RIDGE`]) so that a trait seen at one building cannot run off to an
+//! infinite relative risk (M-step).
+
+use crate::density::WeightedPoint;
+use crate::grid::GridSpec;
+use crate::journey::Journey;
+use buitenzicht_ingest::PointIndex;
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// Number of building traits, the first being the constant "pand".
+pub const N: usize = 7;
+/// Index of the trait filled here: past dumpings within a journey.
+pub const NEARBY: usize = 6;
+/// Ridge penalty on every β but the constant: a normal prior with
+/// standard deviation `1/√RIDGE` ≈ 1.4 on each log relative risk, weak
+/// next to tens of dumpings, strong enough to stop separation.
+pub const RIDGE: f64 = 0.5;
+/// Journeys are estimated within these bounds.
+const MEDIAN_RANGE_M: (f64, f64) = (200.0, 6_000.0);
+const SIGMA_RANGE: (f64, f64) = (0.25, 0.8);
+
+/// One cut: what was known at it and what followed.
+#[derive(Debug, Clone)]
+pub struct Period {
+    /// The dumpings of the window after the cut, all in the buitengebied.
+    pub events: Vec<[f64; 2]>,
+    /// The near-repeat density `K` at each event, per m²; zero without
+    /// past dumpings.
+    pub near_repeat: Vec<f64>,
+    /// `∫K` over the buitengebied: 1 with past dumpings, else 0.
+    pub near_repeat_mass: f64,
+    /// Every building's traits as of the cut; [`NEARBY`] is filled here.
+    pub traits: Vec<[f64; N]>,
+    /// The (time-decayed) past dumpings, for the nearby trait.
+    pub past: Vec<WeightedPoint>,
+    /// Length of the window the events fell in, in years: the model's
+    /// rates are per year.
+    pub years: f64,
+}
+
+/// Where the buildings are and how much of the grid is buitengebied.
+pub struct Region<'a> {
+    pub buildings: &'a [[f64; 2]],
+    index: PointIndex,
+    spec: GridSpec,
+    exposure: &'a [f64],
+    /// Area of the buitengebied, m².
+    pub area_m2: f64,
+}
+
+impl<'a> Region<'a> {
+    /// `exposure` is the share of each cell of `spec` that is buitengebied.
+    pub fn new(buildings: &'a [[f64; 2]], spec: GridSpec, exposure: &'a [f64]) -> Self {
+        let area_m2 = exposure.iter().sum::<f64>() * spec.cell * spec.cell;
+        Region {
+            buildings,
+            index: PointIndex::new(buildings.iter().map(|&[x, y]| geo::Point::new(x, y))),
+            spec,
+            exposure,
+            area_m2,
+        }
+    }
+
+    /// The nearby trait of every building: `log₂(1 + n)` with `n` the past
+    /// dumpings weighted by the journey density, one dumping at the median
+    /// distance counting one. The log makes `exp(β)` a relative risk per
+    /// doubling.
+    pub fn nearby(&self, past: &[WeightedPoint], journey: Journey) -> Vec<f64> {
+        let index = PointIndex::new(past.iter().map(|p| geo::Point::new(p.x, p.y)));
+        let norm = 1.0 / journey.density(journey.median_m);
+        self.buildings
+            .par_iter()
+            .map(|&b| {
+                let n: f64 = index
+                    .within_distance(b, journey.reach())
+                    .into_iter()
+                    .map(|(i, d)| past[i].weight * journey.density(d) * norm)
+                    .sum();
+                (1.0 + n).log2()
+            })
+            .collect()
+    }
+
+    /// The share of each building's journeys that ends in the buitengebied
+    /// (on a subsample of cells, so it costs about a thousand cells a
+    /// building at any median).
+    fn reach_share(&self, journey: Journey) -> Vec<f64> {
+        let spec = &self.spec;
+        let reach = journey.reach();
+        let stride = ((reach / spec.cell) / 20.0).ceil().max(1.0) as i64;
+        let steps = (reach / spec.cell / stride as f64).ceil() as i64;
+        self.buildings
+            .par_iter()
+            .map(|&[bx, by]| {
+                let c0 = ((bx - spec.x_min) / spec.cell).floor() as i64;
+                let r0 = ((spec.y_max - by) / spec.cell).floor() as i64;
+                let (mut inside, mut all) = (0.0, 0.0);
+                for dr in -steps..=steps {
+                    for dc in -steps..=steps {
+                        let (c, r) = (c0 + dc * stride, r0 + dr * stride);
+                        let x = spec.x_min + (c as f64 + 0.5) * spec.cell;
+                        let y = spec.y_max - (r as f64 + 0.5) * spec.cell;
+                        let d = (x - bx).hypot(y - by);
+                        if d > reach {
+                            continue;
+                        }
+                        let f = journey.density(d);
+                        all += f;
+                        if c >= 0 && r >= 0 && (c as usize) < spec.cols && (r as usize) < spec.rows
+                        {
+                            inside += f * self.exposure[spec.index(c as usize, r as usize)];
+                        }
+                    }
+                }
+                if all > 0.0 {
+                    inside / all
+                } else {
+                    0.0
+                }
+            })
+            .collect()
+    }
+
+    /// Every period's traits with the nearby trait for `journey`.
+    pub fn traits(&self, period: &Period, journey: Journey) -> Vec<[f64; N]> {
+        let nearby = self.nearby(&period.past, journey);
+        period
+            .traits
+            .iter()
+            .zip(nearby)
+            .map(|(t, n)| {
+                let mut t = *t;
+                t[NEARBY] = n;
+                t
+            })
+            .collect()
+    }
+}
+
+/// A fitted model.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Fit {
+    /// Background dumpings per year.
+    pub background: f64,
+    /// Near-repeat dumpings per year (with past dumpings).
+    pub near_repeat: f64,
+    /// Log relative risks, the first the log of a plain building's
+    /// dumpings per year.
+    pub beta: [f64; N],
+    pub journey: Journey,
+    pub log_likelihood: f64,
+}
+
+impl Fit {
+    /// Where EM starts when nothing better is known.
+    pub fn start(periods: &[Period], buildings: usize) -> Fit {
+        let events: usize = periods.iter().map(|p| p.events.len()).sum();
+        let years: f64 = periods.iter().map(|p| p.years).sum();
+        let per = events as f64 / years.max(f64::MIN_POSITIVE);
+        let mut beta = [0.0; N];
+        beta[0] = (per / 3.0 / buildings.max(1) as f64).max(1e-12).ln();
+        Fit {
+            background: per / 3.0,
+            near_repeat: per / 3.0,
+            beta,
+            journey: Journey {
+                median_m: 1_500.0,
+                sigma: 0.6,
+            },
+            log_likelihood: f64::NEG_INFINITY,
+        }
+    }
+
+    /// A building's expected dumpings per year.
+    pub fn weight(&self, traits: &[f64; N]) -> f64 {
+        dot(&self.beta, traits).exp()
+    }
+}
+
+/// How the fit runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Estimate the journey's median and spread (else keep the start's).
+    pub estimate_journey: bool,
+    pub max_iterations: usize,
+}
+
+/// Bootstrap weights: how often each event, building and source counts.
+#[derive(Debug, Clone)]
+pub struct Weights {
+    /// Per period, per event.
+    pub events: Vec<Vec<f64>>,
+    /// Per building (its expected dumpings count with its block).
+    pub buildings: Vec<f64>,
+    /// The background's expected dumpings: its area's mean block weight.
+    pub background: f64,
+    /// Per period, the near-repeat's: its past dumpings' mean block weight.
+    pub near_repeat: Vec<f64>,
+}
+
+impl Weights {
+    fn ones(periods: &[Period], buildings: usize) -> Weights {
+        Weights {
+            events: periods.iter().map(|p| vec![1.0; p.events.len()]).collect(),
+            buildings: vec![1.0; buildings],
+            background: 1.0,
+            near_repeat: vec![1.0; periods.len()],
+        }
+    }
+}
+
+/// Everything that depends on the journey: recomputed when it moves.
+struct Prepared {
+    journey: Journey,
+    share: Vec<f64>,
+    /// Per period, per event: the buildings within reach and ln(distance).
+    pairs: Vec<Vec<Vec<(u32, f32)>>>,
+    traits: Vec<Vec<[f64; N]>>,
+    years: Vec<f64>,
+}
+
+impl Prepared {
+    fn new(region: &Region, periods: &[Period], journey: Journey) -> Prepared {
+        let reach = journey.reach();
+        let pairs = periods
+            .iter()
+            .map(|p| {
+                p.events
+                    .par_iter()
+                    .map(|&e| {
+                        region
+                            .index
+                            .within_distance(e, reach)
+                            .into_iter()
+                            .filter(|&(_, d)| d > 0.0)
+                            .map(|(b, d)| (b as u32, d.ln() as f32))
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        Prepared {
+            journey,
+            share: region.reach_share(journey),
+            pairs,
+            traits: periods.iter().map(|p| region.traits(p, journey)).collect(),
+            years: periods.iter().map(|p| p.years).collect(),
+        }
+    }
+
+    fn stale(&self, j: Journey) -> bool {
+        (j.median_m / self.journey.median_m).ln().abs() > 0.02
+            || (j.sigma - self.journey.sigma).abs() > 0.01
+    }
+}
+
+/// Log-normal journey density per m² from the log distance.
+fn density_ln(ln_d: f64, journey: Journey) -> f64 {
+    let z = (ln_d - journey.median_m.ln()) / journey.sigma;
+    (-0.5 * z * z - 2.0 * ln_d).exp() / (journey.sigma * (std::f64::consts::TAU).powf(1.5))
+}
+
+fn dot(a: &[f64; N], b: &[f64; N]) -> f64 {
+    a.iter().zip(b).map(|(a, b)| a * b).sum()
+}
+
+/// What the E-step shares out.
+#[derive(Default)]
+struct Shares {
+    background: f64,
+    near_repeat: f64,
+    /// Per period, per building.
+    buildings: Vec<Vec<f64>>,
+    ln_d: f64,
+    ln_d2: f64,
+    total_building: f64,
+    log_lambda: f64,
+}
+
+/// Fits the model to `periods` from `start`.
+pub fn fit(
+    region: &Region,
+    periods: &[Period],
+    start: &Fit,
+    options: Options,
+    weights: Option<&Weights>,
+) -> Fit {
+    let ones;
+    let weights = match weights {
+        Some(w) => w,
+        None => {
+            ones = Weights::ones(periods, region.buildings.len());
+            &ones
+        }
+    };
+    let mut prepared = Prepared::new(region, periods, start.journey);
+    let mut current = *start;
+    let mut previous = f64::NEG_INFINITY;
+    let mut calm = 0;
+    for _ in 0..options.max_iterations {
+        let w: Vec<Vec<f64>> = prepared
+            .traits
+            .par_iter()
+            .map(|t| t.iter().map(|x| current.weight(x)).collect())
+            .collect();
+        let s = e_step(region, periods, &prepared, &current, &w, weights);
+        // The likelihood of `current`, before this M-step.
+        let years: f64 = periods.iter().map(|p| p.years).sum::<f64>() * weights.background;
+        let mass: f64 = periods
+            .iter()
+            .zip(&weights.near_repeat)
+            .map(|(p, w)| p.near_repeat_mass * w * p.years)
+            .sum();
+        let compensator = current.background * years
+            + current.near_repeat * mass
+            + w.iter()
+                .zip(periods)
+                .map(|(wp, p)| {
+                    p.years
+                        * wp.iter()
+                            .zip(&prepared.share)
+                            .zip(&weights.buildings)
+                            .map(|((w, e), c)| w * e * c)
+                            .sum::<f64>()
+                })
+                .sum::<f64>();
+        current.log_likelihood = s.log_lambda - compensator;
+
+        current.background = s.background / years.max(f64::MIN_POSITIVE);
+        current.near_repeat = if mass > 0.0 {
+            s.near_repeat / mass
+        } else {
+            0.0
+        };
+        current.beta = m_step_beta(&current.beta, &prepared, &s.buildings, weights);
+        if options.estimate_journey && s.total_building > 1.0 {
+            let mean = s.ln_d / s.total_building;
+            let var = (s.ln_d2 / s.total_building - mean * mean).max(0.0);
+            current.journey = Journey {
+                median_m: mean.exp().clamp(MEDIAN_RANGE_M.0, MEDIAN_RANGE_M.1),
+                sigma: var.sqrt().clamp(SIGMA_RANGE.0, SIGMA_RANGE.1),
+            };
+        }
+        if prepared.stale(current.journey) {
+            prepared = Prepared::new(region, periods, current.journey);
+            calm = 0;
+        } else {
+            let change = (current.log_likelihood - previous).abs();
+            calm = if change < 1e-6 * current.log_likelihood.abs().max(1.0) {
+                calm + 1
+            } else {
+                0
+            };
+            if calm >= 3 {
+                break;
+            }
+        }
+        previous = current.log_likelihood;
+    }
+    current
+}
+
+fn e_step(
+    region: &Region,
+    periods: &[Period],
+    prepared: &Prepared,
+    fit: &Fit,
+    w: &[Vec<f64>],
+    weights: &Weights,
+) -> Shares {
+    let background = fit.background / region.area_m2.max(f64::MIN_POSITIVE);
+    let journey = prepared.journey;
+    let per_period: Vec<Shares> = (0..periods.len())
+        .into_par_iter()
+        .map(|k| {
+            let mut s = Shares {
+                buildings: vec![vec![0.0; region.buildings.len()]],
+                ..Shares::default()
+            };
+            let own = &mut s.buildings[0];
+            let mut f = Vec::new();
+            for (i, pairs) in prepared.pairs[k].iter().enumerate() {
+                let c = weights.events[k][i];
+                if c == 0.0 {
+                    continue;
+                }
+                f.clear();
+                f.extend(
+                    pairs
+                        .iter()
+                        .map(|&(b, ln_d)| w[k][b as usize] * density_ln(ln_d as f64, journey)),
+                );
+                let near = fit.near_repeat * periods[k].near_repeat[i];
+                let lambda = background + near + f.iter().sum::<f64>();
+                if lambda <= 0.0 {
+                    continue;
+                }
+                s.log_lambda += c * lambda.ln();
+                s.background += c * background / lambda;
+                s.near_repeat += c * near / lambda;
+                for (&(b, ln_d), &fb) in pairs.iter().zip(&f) {
+                    let r = c * fb / lambda;
+                    own[b as usize] += r;
+                    s.total_building += r;
+                    s.ln_d += r * ln_d as f64;
+                    s.ln_d2 += r * (ln_d as f64) * (ln_d as f64);
+                }
+            }
+            s
+        })
+        .collect();
+    let mut total = Shares::default();
+    for s in per_period {
+        total.background += s.background;
+        total.near_repeat += s.near_repeat;
+        total.ln_d += s.ln_d;
+        total.ln_d2 += s.ln_d2;
+        total.total_building += s.total_building;
+        total.log_lambda += s.log_lambda;
+        total.buildings.extend(s.buildings);
+    }
+    total
+}
+
+/// β: the penalised Poisson regression of the buildings' shared dumpings
+/// on their traits, exposure their journeys' share in the buitengebied;
+/// a few sweeps of coordinate-wise Newton steps with step halving.
+fn m_step_beta(
+    beta: &[f64; N],
+    prepared: &Prepared,
+    counts: &[Vec<f64>],
+    weights: &Weights,
+) -> [f64; N] {
+    let rows: Vec<(&[f64; N], f64, f64)> = prepared
+        .traits
+        .iter()
+        .zip(counts)
+        .zip(&prepared.years)
+        .flat_map(|((traits, n), &years)| {
+            traits
+                .iter()
+                .zip(n)
+                .zip(prepared.share.iter().zip(&weights.buildings))
+                .map(move |((x, &n), (&e, &c))| (x, n, e * c * years))
+        })
+        .filter(|&(_, n, e)| e > 0.0 || n > 0.0)
+        .collect();
+    let objective = |b: &[f64; N]| -> f64 {
+        let fit: f64 = rows
+            .par_iter()
+            .map(|&(x, n, e)| {
+                let eta = dot(b, x);
+                n * eta - e * eta.exp()
+            })
+            .sum();
+        fit - 0.5 * RIDGE * b[1..].iter().map(|v| v * v).sum::<f64>()
+    };
+    let mut b = *beta;
+    let mut current = objective(&b);
+    for _sweep in 0..3 {
+        for j in 0..N {
+            let (g, h) = rows
+                .par_iter()
+                .map(|&(x, n, e)| {
+                    let mu = e * dot(&b, x).exp();
+                    ((n - mu) * x[j], mu * x[j] * x[j])
+                })
+                .reduce(|| (0.0, 0.0), |a, c| (a.0 + c.0, a.1 + c.1));
+            let (g, h) = if j == 0 {
+                (g, h)
+            } else {
+                (g - RIDGE * b[j], h + RIDGE)
+            };
+            if h <= 0.0 || !g.is_finite() {
+                continue;
+            }
+            // A Newton step, halved until the objective does not fall;
+            // never more than a factor e⁴ at once.
+            let mut step = (g / h).clamp(-4.0, 4.0);
+            for _ in 0..20 {
+                let mut trial = b;
+                trial[j] += step;
+                let value = objective(&trial);
+                if value >= current {
+                    b = trial;
+                    current = value;
+                    break;
+                }
+                step /= 2.0;
+            }
+        }
+    }
+    b
+}
+
+/// The expected dumpings per year from each source under `fit`,
+/// averaged over `periods`: background, near-repeat, buildings.
+pub fn expected(region: &Region, periods: &[Period], fit: &Fit) -> [f64; 3] {
+    let share = region.reach_share(fit.journey);
+    let n = periods.len().max(1) as f64;
+    let near = fit.near_repeat * periods.iter().map(|p| p.near_repeat_mass).sum::<f64>() / n;
+    let buildings = periods
+        .iter()
+        .map(|p| {
+            region
+                .traits(p, fit.journey)
+                .iter()
+                .zip(&share)
+                .map(|(x, e)| fit.weight(x) * e)
+                .sum::<f64>()
+        })
+        .sum::<f64>()
+        / n;
+    [fit.background, near, buildings]
+}
+
+/// Expected dumpings per km² on `spec` from the buildings sending
+/// `weights` each along `journey` (see [`Journey::surface`]).
+pub fn building_surface(
+    spec: &GridSpec,
+    buildings: &[[f64; 2]],
+    weights: &[f64],
+    journey: Journey,
+) -> Vec<f32> {
+    let points: Vec<WeightedPoint> = buildings
+        .iter()
+        .zip(weights)
+        .filter(|(_, &w)| w > 0.0)
+        .map(|(&[x, y], &weight)| WeightedPoint { x, y, weight })
+        .collect();
+    journey.surface(spec, &points)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+
+    fn normal(rng: &mut impl Rng) -> f64 {
+        let (u, v): (f64, f64) = (rng.random(), rng.random());
+        (-2.0 * (1.0 - u).ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    }
+
+    /// Data drawn from the model itself, with known μ, β and journey, are
+    /// fitted back: the estimates land near the truth.
+    #[test]
+    fn em_recovers_the_parameters_it_was_drawn_from() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let side = 40_000.0;
+        let spec = GridSpec::covering([0.0, 0.0, side, side], 200.0);
+        let exposure = vec![1.0; spec.len()];
+        let buildings: Vec<[f64; 2]> = (0..2_000)
+            .map(|_| [rng.random::<f64>() * side, rng.random::<f64>() * side])
+            .collect();
+        let truth = Journey {
+            median_m: 1_200.0,
+            sigma: 0.45,
+        };
+        // One trait: a tenth of the buildings, relative risk e² ≈ 7.4.
+        let (beta0, beta1, background) = (-4.0f64, 2.0f64, 60.0);
+        let mut periods = Vec::new();
+        for _ in 0..3 {
+            let traits: Vec<[f64; N]> = (0..buildings.len())
+                .map(|i| {
+                    let mut t = [0.0; N];
+                    t[0] = 1.0;
+                    t[1] = (i % 10 == 0) as u8 as f64;
+                    t
+                })
+                .collect();
+            let mut events = Vec::new();
+            for (b, t) in buildings.iter().zip(&traits) {
+                let mean = (beta0 + beta1 * t[1]).exp();
+                // Poisson by inversion.
+                let (mut k, mut p, u) = (0, (-mean).exp(), rng.random::<f64>());
+                let mut cdf = p;
+                while u > cdf {
+                    k += 1;
+                    p *= mean / k as f64;
+                    cdf += p;
+                }
+                for _ in 0..k {
+                    let d = truth.median_m * (truth.sigma * normal(&mut rng)).exp();
+                    let a = std::f64::consts::TAU * rng.random::<f64>();
+                    let e = [b[0] + d * a.cos(), b[1] + d * a.sin()];
+                    if (0.0..side).contains(&e[0]) && (0.0..side).contains(&e[1]) {
+                        events.push(e);
+                    }
+                }
+            }
+            for _ in 0..background as usize {
+                events.push([rng.random::<f64>() * side, rng.random::<f64>() * side]);
+            }
+            periods.push(Period {
+                near_repeat: vec![0.0; events.len()],
+                events,
+                near_repeat_mass: 0.0,
+                traits,
+                past: Vec::new(),
+                years: 1.0,
+            });
+        }
+        let region = Region::new(&buildings, spec, &exposure);
+        let fit = fit(
+            &region,
+            &periods,
+            &Fit::start(&periods, buildings.len()),
+            Options {
+                estimate_journey: true,
+                max_iterations: 400,
+            },
+            None,
+        );
+        assert!(
+            (fit.journey.median_m / truth.median_m - 1.0).abs() < 0.1,
+            "{fit:?}"
+        );
+        assert!((fit.journey.sigma - truth.sigma).abs() < 0.1, "{fit:?}");
+        assert!((fit.beta[1] - beta1).abs() < 0.4, "{fit:?}");
+        assert!((fit.beta[0] - beta0).abs() < 0.4, "{fit:?}");
+        assert!((fit.background / background - 1.0).abs() < 0.35, "{fit:?}");
+    }
+}
