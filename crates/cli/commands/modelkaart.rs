@@ -190,13 +190,20 @@ pub fn card(
             )?;
             for c in &m.coefficients {
                 if let (Some(share), Some(i)) = (c.share, c.share_interval) {
+                    let pct = |v: f64| {
+                        if v.is_finite() {
+                            format!("{:.1} %", 100.0 * v)
+                        } else {
+                            "–".into()
+                        }
+                    };
                     writeln!(
                         s,
-                        "| {} | {:.1} % | {:.1}–{:.1} % | {} |",
+                        "| {} | {} | {}–{} | {} |",
                         c.name,
-                        100.0 * share,
-                        100.0 * i.low,
-                        100.0 * i.high,
+                        pct(share),
+                        pct(i.low),
+                        pct(i.high),
                         if c.includes_null { "ja" } else { "nee" }
                     )?;
                 }

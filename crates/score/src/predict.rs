@@ -1080,11 +1080,18 @@ impl Coefficient {
     pub fn describe(&self) -> String {
         let mut line = format!("{:<26}", self.name);
         if let (Some(share), Some(ci)) = (self.share, self.share_interval) {
+            let pct = |v: f64| {
+                if v.is_finite() {
+                    format!("{:.1}", 100.0 * v)
+                } else {
+                    "–".into()
+                }
+            };
             line.push_str(&format!(
-                " aandeel {:>5.1} % [{:.1}–{:.1} %], {:.1} dumpingen per jaar",
+                " aandeel {:>5.1} % [{}–{} %], {:.1} dumpingen per jaar",
                 100.0 * share,
-                100.0 * ci.low,
-                100.0 * ci.high,
+                pct(ci.low),
+                pct(ci.high),
                 self.estimate
             ));
         } else if let (Some(rr), Some(ci)) = (self.relative_risk, self.relative_risk_interval) {
