@@ -121,10 +121,15 @@ pub fn ingest(
 
     let bebouwde_kom = layers::bebouwde_kom::read(&sources.bebouwde_kom, &context, &mut report)?;
     check(&report, &sources.bebouwde_kom)?;
-    let panden = layers::panden::read(&sources.panden, &context, &mut report)?;
+    // Buildings and dumpings in one order whatever the source's (a
+    // FlatGeobuf with a spatial index returns them along a Hilbert curve),
+    // so the same records give the same sums, the same fit, the same map.
+    let mut panden = layers::panden::read(&sources.panden, &context, &mut report)?;
     check(&report, &sources.panden)?;
-    let dumpingen = layers::dumpingen::read(&sources.dumpingen, &context, &mut report)?;
+    panden.sort_by(|a, b| a.identificatie.cmp(&b.identificatie));
+    let mut dumpingen = layers::dumpingen::read(&sources.dumpingen, &context, &mut report)?;
     check(&report, &sources.dumpingen)?;
+    dumpingen.sort_by(|a, b| (a.datum, &a.incident_id).cmp(&(b.datum, &b.incident_id)));
     let rwzi = layers::rwzi::read(&sources.rwzi, &context, &mut report)?;
     check(&report, &sources.rwzi)?;
     let rioolmetingen =

@@ -285,21 +285,24 @@ pub fn predict(
     let mut building: Option<(Candidate, Fit)> = None;
     if periods.len() >= MIN_CUTS {
         let (mut hits, mut events) = (0, 0);
-        let mut last = Fit::start(&periods[..1], centroids.len());
+        // Every fit starts afresh: started from the previous fold's fit,
+        // EM kept that fold's optimum even where it was a poor one for
+        // more data (a source at zero stays at zero).
+        let fresh = |periods: &[Period]| Fit::start(periods, centroids.len());
         for k in 1..periods.len() {
             // Fitted on what was known at cut k: the earlier cuts with
             // their dumpings up to it, never one after it.
             let known: Vec<Period> = (0..k)
                 .map(|j| known_at(&periods[j], &dates[j], cuts[j], cuts[k]))
                 .collect();
-            last = profile::fit(&region, &known, &last, FIT, None);
-            let lambda = intensity(&region, &fit, &periods[k], &near[k], &last);
+            let fold = profile::fit(&region, &known, &fresh(&known), FIT, None);
+            let lambda = intensity(&region, &fit, &periods[k], &near[k], &fold);
             let (h_, e_) = top_hits(&lambda, &outcomes[k], &fit.scored);
             hits += h_;
             events += e_;
         }
         // On every cut, for the ranking and (if it wins) the map.
-        let all = profile::fit(&region, &periods, &last, FIT, None);
+        let all = profile::fit(&region, &periods, &fresh(&periods), FIT, None);
         let candidate = Candidate {
             name: format!("panden, reisafstand {:.0} m geschat", all.journey.median_m),
             hits,
@@ -641,8 +644,8 @@ fn known_at(period: &Period, dates: &[NaiveDate], from: NaiveDate, until: NaiveD
     }
 }
 
-/// How the building model is fitted: EM from the previous fold's fit,
-/// the journey estimated with the rest.
+/// How the building model is fitted: EM with the journey estimated with
+/// the rest.
 const FIT: Options = Options {
     estimate_journey: true,
     max_iterations: 300,
@@ -842,10 +845,10 @@ fn intervals(
                 max_iterations: BOOTSTRAP_ITERATIONS,
             };
             let g = profile::fit(region, periods, f, options, Some(&weights));
-            (g, profile::expected(region, periods, &g))
+            (g, g.sources)
         })
         .collect();
-    let sources = profile::expected(region, periods, f);
+    let sources = f.sources;
     let share = |s: &[f64; 3], j: usize| s[j] / s.iter().sum::<f64>().max(f64::MIN_POSITIVE);
     let mut out: Vec<Coefficient> = ["achtergrond", "herhaling (kerndichtheid)", "panden"]
         .iter()

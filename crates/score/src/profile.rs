@@ -115,41 +115,54 @@ impl<'a> Region<'a> {
             .collect()
     }
 
-    /// The share of each building's journeys that ends in the buitengebied
-    /// (on a subsample of cells, so it costs about a thousand cells a
-    /// building at any median).
-    fn reach_share(&self, journey: Journey) -> Vec<f64> {
+    /// How much of each building's journeys ends in the buitengebied (on
+    /// a subsample of cells, so it costs about a thousand cells a
+    /// building at any median), and the mean log distance of those that
+    /// end outside it.
+    fn reach(&self, journey: Journey) -> Vec<Reach> {
         let spec = &self.spec;
         let reach = journey.reach();
         let stride = ((reach / spec.cell) / 20.0).ceil().max(1.0) as i64;
         let steps = (reach / spec.cell / stride as f64).ceil() as i64;
+        // Distances from the building's cell centre, the same for every
+        // building: its place within a cell moves them by less than a
+        // cell, a trace next to a journey of hundreds of metres.
+        let offsets: Vec<(i64, i64, f64, f64)> = (-steps..=steps)
+            .flat_map(|dr| (-steps..=steps).map(move |dc| (dc * stride, dr * stride)))
+            .filter_map(|(dc, dr)| {
+                let d = spec.cell * ((dc * dc + dr * dr) as f64).sqrt();
+                (d > 0.0 && d <= reach).then(|| {
+                    let ln_d = d.ln();
+                    (dc, dr, density_ln(ln_d, journey), ln_d)
+                })
+            })
+            .collect();
+        let all: f64 = offsets.iter().map(|o| o.2).sum();
         self.buildings
             .par_iter()
             .map(|&[bx, by]| {
                 let c0 = ((bx - spec.x_min) / spec.cell).floor() as i64;
                 let r0 = ((spec.y_max - by) / spec.cell).floor() as i64;
-                let (mut inside, mut all) = (0.0, 0.0);
-                for dr in -steps..=steps {
-                    for dc in -steps..=steps {
-                        let (c, r) = (c0 + dc * stride, r0 + dr * stride);
-                        let x = spec.x_min + (c as f64 + 0.5) * spec.cell;
-                        let y = spec.y_max - (r as f64 + 0.5) * spec.cell;
-                        let d = (x - bx).hypot(y - by);
-                        if d > reach {
-                            continue;
-                        }
-                        let f = journey.density(d);
-                        all += f;
+                let (mut inside, mut ln_out, mut ln2_out) = (0.0, 0.0, 0.0);
+                for &(dc, dr, f, ln_d) in &offsets {
+                    let (c, r) = (c0 + dc, r0 + dr);
+                    let e =
                         if c >= 0 && r >= 0 && (c as usize) < spec.cols && (r as usize) < spec.rows
                         {
-                            inside += f * self.exposure[spec.index(c as usize, r as usize)];
-                        }
-                    }
+                            self.exposure[spec.index(c as usize, r as usize)]
+                        } else {
+                            0.0
+                        };
+                    inside += f * e;
+                    ln_out += f * (1.0 - e) * ln_d;
+                    ln2_out += f * (1.0 - e) * ln_d * ln_d;
                 }
-                if all > 0.0 {
-                    inside / all
-                } else {
-                    0.0
+                let outside = all - inside;
+                let mean = |x: f64| if outside > 0.0 { x / outside } else { 0.0 };
+                Reach {
+                    share: if all > 0.0 { inside / all } else { 0.0 },
+                    ln_out: mean(ln_out),
+                    ln2_out: mean(ln2_out),
                 }
             })
             .collect()
@@ -171,6 +184,19 @@ impl<'a> Region<'a> {
     }
 }
 
+/// Where a building's journeys end, for the compensator and the journey's
+/// M-step: dumpings outside the buitengebied are never recorded, and they
+/// are the longer journeys, so leaving them out would pull the median in.
+#[derive(Debug, Clone, Copy)]
+struct Reach {
+    /// The share that ends in the buitengebied.
+    share: f64,
+    /// The mean log distance of those that end outside it, and of its
+    /// square.
+    ln_out: f64,
+    ln2_out: f64,
+}
+
 /// A fitted model.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Fit {
@@ -183,6 +209,9 @@ pub struct Fit {
     pub beta: [f64; N],
     pub journey: Journey,
     pub log_likelihood: f64,
+    /// The expected dumpings per year from each source, averaged over the
+    /// periods fitted: background, near-repeat, buildings.
+    pub sources: [f64; 3],
 }
 
 impl Fit {
@@ -202,6 +231,7 @@ impl Fit {
                 sigma: 0.6,
             },
             log_likelihood: f64::NEG_INFINITY,
+            sources: [0.0; 3],
         }
     }
 
@@ -246,7 +276,7 @@ impl Weights {
 /// Everything that depends on the journey: recomputed when it moves.
 struct Prepared {
     journey: Journey,
-    share: Vec<f64>,
+    reach: Vec<Reach>,
     /// Per period, per event: the buildings within reach and ln(distance).
     pairs: Vec<Vec<Vec<(u32, f32)>>>,
     traits: Vec<Vec<[f64; N]>>,
@@ -255,7 +285,9 @@ struct Prepared {
 
 impl Prepared {
     fn new(region: &Region, periods: &[Period], journey: Journey) -> Prepared {
-        let reach = journey.reach();
+        // A journey not yet stale reaches at most e^(0.02 + 3 · 0.01)
+        // ≈ 1.05 times as far.
+        let reach = 1.1 * journey.reach();
         let pairs = periods
             .iter()
             .map(|p| {
@@ -275,7 +307,7 @@ impl Prepared {
             .collect();
         Prepared {
             journey,
-            share: region.reach_share(journey),
+            reach: region.reach(journey),
             pairs,
             traits: periods.iter().map(|p| region.traits(p, journey)).collect(),
             years: periods.iter().map(|p| p.years).collect(),
@@ -312,6 +344,13 @@ struct Shares {
 }
 
 /// Fits the model to `periods` from `start`.
+///
+/// Plain EM creeps when the sources overlap (a dumping near a barn in a
+/// busy area is half background, half barn for many iterations), so the
+/// steps are accelerated with SQUAREM (Varadhan & Roland 2008): two EM
+/// steps give a direction and a step length, the extrapolated point is
+/// stabilised by one more EM step, and it is kept only if it does not
+/// lower the penalised likelihood, so every cycle still climbs.
 pub fn fit(
     region: &Region,
     periods: &[Period],
@@ -327,18 +366,138 @@ pub fn fit(
             &ones
         }
     };
-    let mut prepared = Prepared::new(region, periods, start.journey);
-    let mut current = *start;
+    let mut em = Em {
+        region,
+        periods,
+        weights,
+        options,
+        prepared: Prepared::new(region, periods, start.journey),
+        steps: 0,
+    };
+    let mut theta = *start;
     let mut previous = f64::NEG_INFINITY;
     let mut calm = 0;
-    for _ in 0..options.max_iterations {
+    // Every pass starts with the likelihood of `theta`, so the fit
+    // returned always carries its own.
+    loop {
+        let (l0, t1) = em.step(&theta);
+        theta.log_likelihood = l0.fit;
+        let change = (l0.penalised - previous).abs();
+        calm = if change < TOLERANCE * l0.penalised.abs().max(1.0) {
+            calm + 1
+        } else {
+            0
+        };
+        if calm >= 2 || em.steps >= options.max_iterations {
+            break;
+        }
+        previous = l0.penalised;
+        let (l1, t2) = em.step(&t1);
+        theta = match extrapolate(&theta, &t1, &t2) {
+            Some(jump) => {
+                let (lj, stable) = em.step(&jump);
+                if lj.penalised >= l1.penalised {
+                    stable
+                } else {
+                    t2
+                }
+            }
+            _ => t2,
+        };
+    }
+    theta.sources = em.sources(&theta);
+    theta
+}
+
+/// Relative change of the penalised log-likelihood, twice in a row, at
+/// which EM stops (about 10⁻⁴ for ten thousand dumpings).
+const TOLERANCE: f64 = 1e-8;
+
+/// The log-likelihood of a fit, and with the ridge penalty subtracted
+/// (what EM climbs).
+#[derive(Debug, Clone, Copy)]
+struct Likelihood {
+    fit: f64,
+    penalised: f64,
+}
+
+/// The SQUAREM point from `t0` and two EM steps `t1`, `t2`: `t0 − 2αr +
+/// α²v` with `r = t1 − t0`, `v = t2 − 2t1 + t0` and `α = −|r|/|v|` (at most
+/// −1, where it is `t2`), in the logs of the background and near-repeat
+/// rates (a rate pushed to zero would stay there: EM gives a source
+/// without intensity no dumpings), the journey's log median and spread,
+/// and β; the journey stays within its bounds. A fixed journey has
+/// `r = v = 0` there.
+fn extrapolate(t0: &Fit, t1: &Fit, t2: &Fit) -> Option<Fit> {
+    let flat = |f: &Fit| {
+        let mut v = [0.0; N + 4];
+        v[0] = f.background.max(RATE_FLOOR).ln();
+        v[1] = f.near_repeat.max(RATE_FLOOR).ln();
+        v[2] = f.journey.median_m.ln();
+        v[3] = f.journey.sigma;
+        v[4..].copy_from_slice(&f.beta);
+        v
+    };
+    let (a, b, c) = (flat(t0), flat(t1), flat(t2));
+    let r: Vec<f64> = b.iter().zip(&a).map(|(b, a)| b - a).collect();
+    let v: Vec<f64> = (0..a.len()).map(|i| c[i] - 2.0 * b[i] + a[i]).collect();
+    let norm = |x: &[f64]| x.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let (nr, nv) = (norm(&r), norm(&v));
+    if nv <= 0.0 || !nr.is_finite() || !nv.is_finite() {
+        return None;
+    }
+    let alpha = (-nr / nv).min(-1.0);
+    let x: Vec<f64> = (0..a.len())
+        .map(|i| a[i] - 2.0 * alpha * r[i] + alpha * alpha * v[i])
+        .collect();
+    if x.iter().any(|x| !x.is_finite()) {
+        return None;
+    }
+    let mut out = *t2;
+    out.background = x[0].exp();
+    // No past dumpings, no near-repeat: it stays zero.
+    out.near_repeat = if t2.near_repeat > 0.0 {
+        x[1].exp()
+    } else {
+        0.0
+    };
+    out.journey = Journey {
+        median_m: x[2].exp().clamp(MEDIAN_RANGE_M.0, MEDIAN_RANGE_M.1),
+        sigma: x[3].clamp(SIGMA_RANGE.0, SIGMA_RANGE.1),
+    };
+    out.beta.copy_from_slice(&x[4..]);
+    Some(out)
+}
+
+/// Rates below this many dumpings a year count as this in the
+/// extrapolation's logs.
+const RATE_FLOOR: f64 = 1e-9;
+
+/// The state of one EM run.
+struct Em<'a, 'r> {
+    region: &'a Region<'r>,
+    periods: &'a [Period],
+    weights: &'a Weights,
+    options: Options,
+    prepared: Prepared,
+    steps: usize,
+}
+
+impl Em<'_, '_> {
+    /// One EM step from `current`: its likelihood and the next fit.
+    fn step(&mut self, current: &Fit) -> (Likelihood, Fit) {
+        let (region, periods, weights) = (self.region, self.periods, self.weights);
+        self.steps += 1;
+        if self.prepared.stale(current.journey) {
+            self.prepared = Prepared::new(region, periods, current.journey);
+        }
+        let prepared = &self.prepared;
         let w: Vec<Vec<f64>> = prepared
             .traits
             .par_iter()
             .map(|t| t.iter().map(|x| current.weight(x)).collect())
             .collect();
-        let s = e_step(region, periods, &prepared, &current, &w, weights);
-        // The likelihood of `current`, before this M-step.
+        let s = e_step(region, periods, prepared, current, &w, weights);
         let years: f64 = periods.iter().map(|p| p.years).sum::<f64>() * weights.background;
         let mass: f64 = periods
             .iter()
@@ -352,46 +511,97 @@ pub fn fit(
                 .map(|(wp, p)| {
                     p.years
                         * wp.iter()
-                            .zip(&prepared.share)
+                            .zip(&prepared.reach)
                             .zip(&weights.buildings)
-                            .map(|((w, e), c)| w * e * c)
+                            .map(|((w, e), c)| w * e.share * c)
                             .sum::<f64>()
                 })
                 .sum::<f64>();
-        current.log_likelihood = s.log_lambda - compensator;
+        let fit = s.log_lambda - compensator;
+        let likelihood = Likelihood {
+            fit,
+            penalised: fit - penalty(&current.beta),
+        };
 
-        current.background = s.background / years.max(f64::MIN_POSITIVE);
-        current.near_repeat = if mass > 0.0 {
+        let mut next = *current;
+        next.background = s.background / years.max(f64::MIN_POSITIVE);
+        next.near_repeat = if mass > 0.0 {
             s.near_repeat / mass
         } else {
             0.0
         };
-        current.beta = m_step_beta(&current.beta, &prepared, &s.buildings, weights);
-        if options.estimate_journey && s.total_building > 1.0 {
-            let mean = s.ln_d / s.total_building;
-            let var = (s.ln_d2 / s.total_building - mean * mean).max(0.0);
-            current.journey = Journey {
+        next.beta = m_step_beta(&current.beta, prepared, &s.buildings, weights);
+        if self.options.estimate_journey && s.total_building > 1.0 {
+            // The journeys that ended outside the buitengebied count with
+            // their expected number and log distances.
+            let (mut n, mut ln_d, mut ln_d2) = (s.total_building, s.ln_d, s.ln_d2);
+            for (wp, p) in w.iter().zip(periods) {
+                for ((w, e), c) in wp.iter().zip(&prepared.reach).zip(&weights.buildings) {
+                    let lost = p.years * w * (1.0 - e.share) * c;
+                    n += lost;
+                    ln_d += lost * e.ln_out;
+                    ln_d2 += lost * e.ln2_out;
+                }
+            }
+            let mean = ln_d / n;
+            let var = (ln_d2 / n - mean * mean).max(0.0);
+            next.journey = Journey {
                 median_m: mean.exp().clamp(MEDIAN_RANGE_M.0, MEDIAN_RANGE_M.1),
                 sigma: var.sqrt().clamp(SIGMA_RANGE.0, SIGMA_RANGE.1),
             };
         }
-        if prepared.stale(current.journey) {
-            prepared = Prepared::new(region, periods, current.journey);
-            calm = 0;
-        } else {
-            let change = (current.log_likelihood - previous).abs();
-            calm = if change < 1e-6 * current.log_likelihood.abs().max(1.0) {
-                calm + 1
-            } else {
-                0
-            };
-            if calm >= 3 {
-                break;
-            }
-        }
-        previous = current.log_likelihood;
+        next.log_likelihood = f64::NEG_INFINITY;
+        (likelihood, next)
     }
-    current
+}
+
+impl Em<'_, '_> {
+    /// The expected dumpings per year from each source under `fit`,
+    /// averaged over the periods.
+    fn sources(&mut self, fit: &Fit) -> [f64; 3] {
+        if self.prepared.stale(fit.journey) {
+            self.prepared = Prepared::new(self.region, self.periods, fit.journey);
+        }
+        let periods = self.periods;
+        let n = periods.len().max(1) as f64;
+        let near = fit.near_repeat * periods.iter().map(|p| p.near_repeat_mass).sum::<f64>() / n;
+        let buildings = self
+            .prepared
+            .traits
+            .iter()
+            .map(|traits| {
+                traits
+                    .iter()
+                    .zip(&self.prepared.reach)
+                    .map(|(x, e)| fit.weight(x) * e.share)
+                    .sum::<f64>()
+            })
+            .sum::<f64>()
+            / n;
+        [fit.background, near, buildings]
+    }
+}
+
+/// Two sums over `rows` on both cores, added in the same order on every
+/// run: a parallel `sum` splits by work stealing, and the last bits it
+/// changes would move where EM stops, so the same input would not give
+/// the same raster.
+fn sum_in_chunks<T: Sync>(rows: &[T], f: impl Fn(&T) -> [f64; 2] + Sync) -> [f64; 2] {
+    rows.par_chunks(4096)
+        .map(|chunk| {
+            chunk.iter().fold([0.0, 0.0], |a, r| {
+                let v = f(r);
+                [a[0] + v[0], a[1] + v[1]]
+            })
+        })
+        .collect::<Vec<_>>()
+        .iter()
+        .fold([0.0, 0.0], |a, v| [a[0] + v[0], a[1] + v[1]])
+}
+
+/// The ridge penalty of `beta` (the constant is free).
+fn penalty(beta: &[f64; N]) -> f64 {
+    0.5 * RIDGE * beta[1..].iter().map(|v| v * v).sum::<f64>()
 }
 
 fn e_step(
@@ -403,7 +613,9 @@ fn e_step(
     weights: &Weights,
 ) -> Shares {
     let background = fit.background / region.area_m2.max(f64::MIN_POSITIVE);
-    let journey = prepared.journey;
+    // The fit's own journey, so the likelihood follows every move of it;
+    // the pairs reach far enough for any journey not yet stale.
+    let journey = fit.journey;
     let per_period: Vec<Shares> = (0..periods.len())
         .into_par_iter()
         .map(|k| {
@@ -474,32 +686,26 @@ fn m_step_beta(
             traits
                 .iter()
                 .zip(n)
-                .zip(prepared.share.iter().zip(&weights.buildings))
-                .map(move |((x, &n), (&e, &c))| (x, n, e * c * years))
+                .zip(prepared.reach.iter().zip(&weights.buildings))
+                .map(move |((x, &n), (e, &c))| (x, n, e.share * c * years))
         })
         .filter(|&(_, n, e)| e > 0.0 || n > 0.0)
         .collect();
     let objective = |b: &[f64; N]| -> f64 {
-        let fit: f64 = rows
-            .par_iter()
-            .map(|&(x, n, e)| {
-                let eta = dot(b, x);
-                n * eta - e * eta.exp()
-            })
-            .sum();
-        fit - 0.5 * RIDGE * b[1..].iter().map(|v| v * v).sum::<f64>()
+        let fit = sum_in_chunks(&rows, |&(x, n, e)| {
+            let eta = dot(b, x);
+            [n * eta - e * eta.exp(), 0.0]
+        })[0];
+        fit - penalty(b)
     };
     let mut b = *beta;
     let mut current = objective(&b);
     for _sweep in 0..3 {
         for j in 0..N {
-            let (g, h) = rows
-                .par_iter()
-                .map(|&(x, n, e)| {
-                    let mu = e * dot(&b, x).exp();
-                    ((n - mu) * x[j], mu * x[j] * x[j])
-                })
-                .reduce(|| (0.0, 0.0), |a, c| (a.0 + c.0, a.1 + c.1));
+            let [g, h] = sum_in_chunks(&rows, |&(x, n, e)| {
+                let mu = e * dot(&b, x).exp();
+                [(n - mu) * x[j], mu * x[j] * x[j]]
+            });
             let (g, h) = if j == 0 {
                 (g, h)
             } else {
@@ -525,27 +731,6 @@ fn m_step_beta(
         }
     }
     b
-}
-
-/// The expected dumpings per year from each source under `fit`,
-/// averaged over `periods`: background, near-repeat, buildings.
-pub fn expected(region: &Region, periods: &[Period], fit: &Fit) -> [f64; 3] {
-    let share = region.reach_share(fit.journey);
-    let n = periods.len().max(1) as f64;
-    let near = fit.near_repeat * periods.iter().map(|p| p.near_repeat_mass).sum::<f64>() / n;
-    let buildings = periods
-        .iter()
-        .map(|p| {
-            region
-                .traits(p, fit.journey)
-                .iter()
-                .zip(&share)
-                .map(|(x, e)| fit.weight(x) * e)
-                .sum::<f64>()
-        })
-        .sum::<f64>()
-        / n;
-    [fit.background, near, buildings]
 }
 
 /// Expected dumpings per km² on `spec` from the buildings sending
@@ -591,7 +776,7 @@ mod tests {
             sigma: 0.45,
         };
         // One trait: a tenth of the buildings, relative risk e² ≈ 7.4.
-        let (beta0, beta1, background) = (-4.0f64, 2.0f64, 60.0);
+        let (beta0, beta1, background) = (-3.0f64, 2.0f64, 60.0);
         let mut periods = Vec::new();
         for _ in 0..3 {
             let traits: Vec<[f64; N]> = (0..buildings.len())
