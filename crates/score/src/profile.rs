@@ -29,7 +29,9 @@
 //! near-repeat and the buildings within reach in proportion to their
 //! intensity at it (E-step); then `μ` and `α` are their shared counts, the
 //! journey's median and spread the weighted mean and spread of the log
-//! distances, and `β` a Poisson regression of every building's share on
+//! distances (with the journeys that end outside the buitengebied, never
+//! seen, at their expected number and distances), and `β` a Poisson
+//! regression of every building's share on
 //! its traits, by coordinate-wise Newton steps with a ridge penalty
 //! ([`RIDGE`]) so that a trait seen at one building cannot run off to an
 //! infinite relative risk (M-step).
