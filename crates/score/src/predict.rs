@@ -798,6 +798,8 @@ fn intervals(
         points.extend(p.past.iter().map(|q| [q.x, q.y]));
     }
     let (block_of, blocks) = bootstrap::blocks_of(points.into_iter(), bootstrap::BLOCK_M);
+    // The journey stays the fit's, so every replicate shares its pairs.
+    let prepared = profile::Prepared::new(region, periods, f.journey);
     let reps: Vec<(Fit, [f64; 3])> = (0..replicates)
         .into_par_iter()
         .map(|r| {
@@ -844,7 +846,7 @@ fn intervals(
                 estimate_journey: false,
                 max_iterations: BOOTSTRAP_ITERATIONS,
             };
-            let g = profile::fit(region, periods, f, options, Some(&weights));
+            let g = profile::fit_prepared(region, periods, &prepared, f, options, Some(&weights));
             (g, g.sources)
         })
         .collect();
