@@ -11,7 +11,7 @@ use buitenzicht_ingest::{Dataset, Leegstand};
 use buitenzicht_products::export::write_atomic;
 use buitenzicht_score::calibrate::Calibration;
 use buitenzicht_score::predict;
-use buitenzicht_score::predict::{number, SelectionReport, MIN_CUTS};
+use buitenzicht_score::predict::{number, percent, SelectionReport, MIN_CUTS};
 use chrono::NaiveDate;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -190,20 +190,13 @@ pub fn card(
             )?;
             for c in &m.coefficients {
                 if let (Some(share), Some(i)) = (c.share, c.share_interval) {
-                    let pct = |v: f64| {
-                        if v.is_finite() {
-                            format!("{:.1} %", 100.0 * v)
-                        } else {
-                            "–".into()
-                        }
-                    };
                     writeln!(
                         s,
                         "| {} | {} | {}–{} | {} |",
                         c.name,
-                        pct(share),
-                        pct(i.low),
-                        pct(i.high),
+                        percent(share),
+                        percent(i.low),
+                        percent(i.high),
                         if c.includes_null { "ja" } else { "nee" }
                     )?;
                 }

@@ -798,8 +798,10 @@ fn intervals(
         points.extend(p.past.iter().map(|q| [q.x, q.y]));
     }
     let (block_of, blocks) = bootstrap::blocks_of(points.into_iter(), bootstrap::BLOCK_M);
-    // The journey stays the fit's, so every replicate shares its pairs.
-    let prepared = profile::Prepared::new(region, periods, f.journey);
+    // The journey stays the fit's, so every replicate shares its pairs
+    // (prepared only when there are replicates).
+    let prepared = (replicates > 0).then(|| profile::Prepared::new(region, periods, f.journey));
+    let prepared = prepared.as_ref();
     let reps: Vec<(Fit, [f64; 3])> = (0..replicates)
         .into_par_iter()
         .map(|r| {
@@ -846,7 +848,10 @@ fn intervals(
                 estimate_journey: false,
                 max_iterations: BOOTSTRAP_ITERATIONS,
             };
-            let g = profile::fit_prepared(region, periods, &prepared, f, options, Some(&weights));
+            let g = match prepared {
+                Some(p) => profile::fit_prepared(region, periods, p, f, options, Some(&weights)),
+                None => profile::fit(region, periods, f, options, Some(&weights)),
+            };
             (g, g.sources)
         })
         .collect();
@@ -1085,18 +1090,11 @@ impl Coefficient {
     pub fn describe(&self) -> String {
         let mut line = format!("{:<26}", self.name);
         if let (Some(share), Some(ci)) = (self.share, self.share_interval) {
-            let pct = |v: f64| {
-                if v.is_finite() {
-                    format!("{:.1}", 100.0 * v)
-                } else {
-                    "–".into()
-                }
-            };
             line.push_str(&format!(
-                " aandeel {:>5.1} % [{}–{} %], {:.1} dumpingen per jaar",
-                100.0 * share,
-                pct(ci.low),
-                pct(ci.high),
+                " aandeel {:>7} [{}–{}], {:.1} dumpingen per jaar",
+                percent(share),
+                percent(ci.low),
+                percent(ci.high),
                 self.estimate
             ));
         } else if let (Some(rr), Some(ci)) = (self.relative_risk, self.relative_risk_interval) {
@@ -1117,6 +1115,16 @@ impl Coefficient {
             line.push_str("  (interval omvat geen effect)");
         }
         line
+    }
+}
+
+/// A share for people: one decimal and " %", "–" without a value (no
+/// bootstrap replicates).
+pub fn percent(v: f64) -> String {
+    if v.is_finite() {
+        format!("{:.1} %", 100.0 * v)
+    } else {
+        "–".into()
     }
 }
 
