@@ -10,8 +10,9 @@ use crate::config::ProjectFile;
 use buitenzicht_ingest::{Dataset, Leegstand};
 use buitenzicht_products::export::write_atomic;
 use buitenzicht_score::calibrate::Calibration;
+use buitenzicht_score::format::{interval, number, percent};
 use buitenzicht_score::predict;
-use buitenzicht_score::predict::{number, percent, SelectionReport, MIN_CUTS};
+use buitenzicht_score::predict::{SelectionReport, MIN_CUTS};
 use chrono::NaiveDate;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -181,8 +182,13 @@ pub fn card(
         Some(m) => {
             writeln!(
                 s,
-                "Pandenmodel (puntproces, geschat met EM): elke dumping komt van de achtergrond, van herhaling bij eerdere dumpingen (kerndichtheid {:.0} m), of van een pand, langs een reisafstand die uit de gegevens is geschat (log-normaal, mediaan {:.0} m, spreiding σ {:.2}). Hoeveel een pand stuurt, hangt vermenigvuldigend af van zijn kenmerken: het relatieve risico (RR) zegt hoeveel keer zoveel dumpingen een pand met één eenheid meer van het kenmerk verwacht. Tussen haken het 95 %-interval uit een ruimtelijke blokbootstrap ({} trekkingen, blokken van {:.0} m). Een interval dat geen effect omvat (RR 1, of een aandeel onder 0,1 %) is gemarkeerd: daar tonen de gegevens niet aan dat het kenmerk of de bron iets bijdraagt.\n",
-                m.bandwidth_m, m.journey_median_m, m.journey_sigma, m.replicates, m.block_m
+                "Pandenmodel (puntproces, geschat met EM): elke dumping komt van de achtergrond, van herhaling bij eerdere dumpingen (kerndichtheid {:.0} m{}), of van een pand, langs een reisafstand die uit de gegevens is geschat (log-normaal, mediaan {:.0} m, spreiding σ {:.2}). Hoeveel een pand stuurt, hangt vermenigvuldigend af van zijn kenmerken: het relatieve risico (RR) zegt hoeveel keer zoveel dumpingen een pand met één eenheid meer van het kenmerk verwacht. Tussen haken het 95 %-interval uit een ruimtelijke blokbootstrap ({} trekkingen, blokken van {:.0} m). Een interval dat geen effect omvat (RR 1, of een aandeel onder 0,1 %) is gemarkeerd: daar tonen de gegevens niet aan dat het kenmerk of de bron iets bijdraagt.\n",
+                m.bandwidth_m,
+                if m.decay { "" } else { ", zonder verval" },
+                m.journey_median_m,
+                m.journey_sigma,
+                m.replicates,
+                m.block_m
             )?;
             writeln!(
                 s,
@@ -192,12 +198,11 @@ pub fn card(
                 if let (Some(share), Some(i)) = (c.share, c.share_interval) {
                     writeln!(
                         s,
-                        "| {} | {} | {}–{} | {} |",
+                        "| {} | {} | {} | {} |",
                         c.name,
                         percent(share),
-                        percent(i.low),
-                        percent(i.high),
-                        if c.includes_null { "ja" } else { "nee" }
+                        interval(i.low, i.high, percent),
+                        c.verdict()
                     )?;
                 }
             }
@@ -209,13 +214,12 @@ pub fn card(
                 if let (Some(rr), Some(i)) = (c.relative_risk, c.relative_risk_interval) {
                     writeln!(
                         s,
-                        "| {} | {} | {} | {}–{} | {} |",
+                        "| {} | {} | {} | {} | {} |",
                         c.name,
                         c.unit,
                         number(rr),
-                        number(i.low),
-                        number(i.high),
-                        if c.includes_null { "ja" } else { "nee" }
+                        interval(i.low, i.high, number),
+                        c.verdict()
                     )?;
                 }
             }
@@ -239,13 +243,22 @@ pub fn card(
         for v in c.variables.iter().filter(|v| v.beta > 0.0) {
             writeln!(
                 s,
-                "| {} | {:.3} | {} | {}–{} | {} |",
+                "| {} | {:.3} | {} | {} | {} |",
                 v.variable.name,
                 v.beta,
                 number(v.relative_risk),
-                number(v.relative_risk_interval.low),
-                number(v.relative_risk_interval.high),
-                if v.includes_null { "ja" } else { "nee" }
+                interval(
+                    v.relative_risk_interval.low,
+                    v.relative_risk_interval.high,
+                    number
+                ),
+                if v.relative_risk_interval.low.is_nan() {
+                    "niet berekend"
+                } else if v.includes_null {
+                    "ja"
+                } else {
+                    "nee"
+                }
             )?;
         }
         writeln!(s)?;
@@ -308,9 +321,15 @@ pub fn card(
         let null: Vec<&str> = m
             .coefficients
             .iter()
-            .filter(|c| c.includes_null)
+            .filter(|c| c.includes_null && !c.interval_missing())
             .map(|c| c.name.as_str())
             .collect();
+        if m.coefficients.iter().any(|c| c.interval_missing()) {
+            writeln!(
+                s,
+                "- **Geen intervallen:** de bootstrap stond uit (`bootstrap = 0`), dus van geen bron of kenmerk is aangetoond dat het ertoe doet; zet `[scoring.calibration] bootstrap` op 100 of meer voor een onderbouwing."
+            )?;
+        }
         if !null.is_empty() {
             writeln!(
                 s,

@@ -18,7 +18,10 @@
 //! indicator's contribution is its part Σ_{j ∈ indicator} βⱼ xⱼ of it.
 
 use crate::bootstrap::{self, Interval};
-use crate::model::{Base, RiskModel, Weighting};
+use crate::config::CalibrationConfig;
+use crate::format::{interval, number};
+use crate::model::{RiskModel, Weighting};
+use crate::signals::Base;
 use crate::variables::{build_each, variables, Variable};
 use crate::{ScoreConfig, ScoreError};
 use buitenzicht_ingest::Dataset;
@@ -26,49 +29,6 @@ use chrono::NaiveDate;
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-
-/// How `calibrate` fits.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct CalibrationConfig {
-    /// Outcome window: the dumpings of these days before `until`.
-    pub outcome_days: i64,
-    /// Elastic-net mix: 1 lasso, 0 ridge.
-    pub alpha: f64,
-    /// Cross-validation folds.
-    pub folds: usize,
-    /// Side of the spatial blocks that are assigned to folds, metres.
-    pub block_m: f64,
-    /// Penalty strengths tried, from the smallest that keeps every
-    /// coefficient at 0 down to 1/1000 of it.
-    pub lambdas: usize,
-    /// Cells without a dumping used in the fit (a weighted random sample).
-    pub zero_cells: usize,
-    pub seed: u64,
-    /// Block-bootstrap replicates for the relative risks' intervals
-    /// (blocks of `block_m`).
-    pub bootstrap: usize,
-    /// Upper bound on a relative risk value: β ≤ ln(max_relative_risk).
-    /// A variable present where nearly every dumping is (separation) would
-    /// otherwise get an RRV of 10⁴⁰.
-    pub max_relative_risk: f64,
-}
-
-impl Default for CalibrationConfig {
-    fn default() -> Self {
-        CalibrationConfig {
-            outcome_days: 365,
-            alpha: 0.5,
-            folds: 5,
-            block_m: 2_000.0,
-            lambdas: 20,
-            zero_cells: 50_000,
-            seed: 20_261_101,
-            bootstrap: 100,
-            max_relative_risk: 50.0,
-        }
-    }
-}
 
 /// A fitted variable.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -319,7 +279,9 @@ pub fn calibrate(
                 beta,
                 relative_risk: beta.exp(),
                 relative_risk_interval: interval,
-                includes_null: interval.low <= 1.0,
+                // Without replicates there is no interval, and so no
+                // evidence of an effect.
+                includes_null: interval.low.is_nan() || interval.low <= 1.0,
                 cells,
             })
             .collect(),
@@ -763,12 +725,17 @@ impl std::fmt::Display for Calibration {
                 v.beta,
                 v.relative_risk,
                 format!(
-                    "[{}–{}]",
-                    crate::predict::number(v.relative_risk_interval.low),
-                    crate::predict::number(v.relative_risk_interval.high)
+                    "[{}]",
+                    interval(
+                        v.relative_risk_interval.low,
+                        v.relative_risk_interval.high,
+                        number
+                    )
                 ),
                 v.cells,
-                if v.includes_null {
+                if v.relative_risk_interval.low.is_nan() {
+                    "  (geen interval: de bootstrap staat uit)"
+                } else if v.includes_null {
                     "  (interval omvat 1)"
                 } else {
                     ""

@@ -17,9 +17,9 @@ pub struct ScoreConfig {
     /// values in the buitengebied, then capped at 1.
     pub normalisation_quantile: f64,
     /// Variables of the calibrated model.
-    pub variables: crate::variables::VariableConfig,
+    pub variables: VariableConfig,
     /// How `calibrate` fits.
-    pub calibration: crate::calibrate::CalibrationConfig,
+    pub calibration: CalibrationConfig,
     /// A calibrated model file (from `buitenzicht calibrate`) to score with
     /// instead of the hand-set weights; relative to the project file.
     pub model: Option<std::path::PathBuf>,
@@ -245,6 +245,71 @@ impl Default for SatellietConfig {
         SatellietConfig {
             anomaly_low_c: 1.0,
             anomaly_high_c: 5.0,
+        }
+    }
+}
+
+/// Which variables to build.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct VariableConfig {
+    /// Kernel bandwidths, metres.
+    pub bandwidths_m: Vec<f64>,
+    /// Distance bands, metres.
+    pub bands_m: Vec<f64>,
+    /// Half-width of the square for the share of anomalous cells, metres.
+    pub satellite_window_m: f64,
+}
+
+impl Default for VariableConfig {
+    fn default() -> Self {
+        VariableConfig {
+            bandwidths_m: vec![500.0, 1_000.0],
+            bands_m: vec![250.0, 500.0, 1_000.0],
+            satellite_window_m: 500.0,
+        }
+    }
+}
+
+/// How `calibrate` fits.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct CalibrationConfig {
+    /// Outcome window: the dumpings of these days before `until`.
+    pub outcome_days: i64,
+    /// Elastic-net mix: 1 lasso, 0 ridge.
+    pub alpha: f64,
+    /// Cross-validation folds.
+    pub folds: usize,
+    /// Side of the spatial blocks that are assigned to folds, metres.
+    pub block_m: f64,
+    /// Penalty strengths tried, from the smallest that keeps every
+    /// coefficient at 0 down to 1/1000 of it.
+    pub lambdas: usize,
+    /// Cells without a dumping used in the fit (a weighted random sample).
+    pub zero_cells: usize,
+    pub seed: u64,
+    /// Block-bootstrap replicates for the relative risks' intervals
+    /// (blocks of `block_m`).
+    pub bootstrap: usize,
+    /// Upper bound on a relative risk value: β ≤ ln(max_relative_risk).
+    /// A variable present where nearly every dumping is (separation) would
+    /// otherwise get an RRV of 10⁴⁰.
+    pub max_relative_risk: f64,
+}
+
+impl Default for CalibrationConfig {
+    fn default() -> Self {
+        CalibrationConfig {
+            outcome_days: 365,
+            alpha: 0.5,
+            folds: 5,
+            block_m: 2_000.0,
+            lambdas: 20,
+            zero_cells: 50_000,
+            seed: 20_261_101,
+            bootstrap: 100,
+            max_relative_risk: 50.0,
         }
     }
 }

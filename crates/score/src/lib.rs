@@ -18,6 +18,7 @@ pub mod config;
 pub mod density;
 pub mod error;
 pub mod explain;
+pub mod format;
 pub mod grid;
 pub mod indicator;
 pub mod inspection;
@@ -29,6 +30,7 @@ pub mod predict;
 pub mod profile;
 pub mod satellite;
 pub mod sewage;
+pub mod signals;
 pub mod variables;
 
 pub use config::{ScoreConfig, Weights};

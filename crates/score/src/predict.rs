@@ -28,8 +28,8 @@
 //! down to [`MIN_WINDOW_DAYS`]. Fits pool the cuts.
 //!
 //! **Choice.** Candidates are the kernel density of past dumpings at
-//! bandwidths 250 m–4 km (what analysts already have) and the building
-//! model. Each is scored forward: fitted on what was known at a cut (the
+//! bandwidths 250 m–4 km, each with and without time decay (what analysts
+//! already have), and the building model. Each is scored forward: fitted on what was known at a cut (the
 //! earlier cuts with their dumpings up to it, so no training outcome lies
 //! in the test window), tested on the year after it. The one with the most
 //! later dumpings in its top 5 % of the buitengebied wins; a tie goes to
@@ -40,12 +40,13 @@ use crate::backtest::evaluate;
 use crate::bootstrap;
 use crate::config::ScoreConfig;
 use crate::density::{kernel_density, WeightedPoint};
+use crate::format::{interval, number, percent};
 use crate::grid::GridSpec;
 use crate::inspection::{Contributions, Inspection, InspectionList};
 use crate::journey::Journey;
-use crate::model::{dumping_points, Base, RiskModel, Weighting};
+use crate::model::{RiskModel, Weighting};
 use crate::profile::{self, Fit, Options, Period, Region};
-use crate::sewage::{catchment_score, detect_spikes, Spike};
+use crate::signals::{catchment_signals, dumping_points, Base};
 use crate::{satellite, ScoreError};
 use buitenzicht_ingest::crs::{Transformer, RD_NEW, WGS84};
 use buitenzicht_ingest::{Dataset, Leegstand, SatellietTegel};
@@ -131,6 +132,9 @@ pub struct BuildingModel {
     pub journey_sigma: f64,
     /// Bandwidth of the near-repeat density.
     pub bandwidth_m: f64,
+    /// Whether that density weighs past dumpings by their age (else every
+    /// dumping of the last `max_age_days` counts the same).
+    pub decay: bool,
     /// Background and near-repeat dumpings per year.
     pub background: f64,
     pub near_repeat: f64,
@@ -181,18 +185,27 @@ impl std::fmt::Display for SelectionReport {
                 .join(", "),
             self.window_days
         )?;
+        let width = self
+            .candidates
+            .iter()
+            .map(|c| c.name.chars().count())
+            .max()
+            .unwrap_or(0);
         for c in &self.candidates {
             writeln!(
                 f,
-                "  {:<32} {:>3} van {:>3} dumpingen in de hoogste 5 %  PAI {:>5.2}",
+                "  {:<width$} {:>3} van {:>3} dumpingen in de hoogste 5 %  PAI {:>5.2}",
                 c.name, c.hits, c.events, c.pai_5
             )?;
         }
         if let Some(m) = &self.building_model {
             writeln!(
                 f,
-                "pandenmodel: reisafstand mediaan {:.0} m (spreiding σ {:.2}), herhalingsdichtheid {:.0} m",
-                m.journey_median_m, m.journey_sigma, m.bandwidth_m
+                "pandenmodel: reisafstand mediaan {:.0} m (spreiding σ {:.2}), herhalingsdichtheid {:.0} m{}",
+                m.journey_median_m,
+                m.journey_sigma,
+                m.bandwidth_m,
+                if m.decay { "" } else { ", zonder verval" }
             )?;
             writeln!(
                 f,
@@ -242,30 +255,34 @@ pub fn predict(
 
     // The densities need no fit: every cut tests them.
     let mut candidates = Vec::new();
-    let mut best_kde = (BANDWIDTHS_M[2], None::<Candidate>);
-    for &h in &BANDWIDTHS_M {
-        // Tested on the same cuts as the fitted candidates: all but the first.
-        let tested = if periods.len() >= MIN_CUTS { 1 } else { 0 };
-        let (hits, events) = periods[tested..]
-            .iter()
-            .zip(&outcomes[tested..])
-            .map(|(p, y)| {
-                let kde = to_f64(&kernel_density(&fit.spec, &p.past, h));
-                top_hits(&kde, y, &fit.scored)
-            })
-            .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
-        let candidate = Candidate {
-            name: format!("kerndichtheid dumpingen {h:.0} m"),
-            hits,
-            events,
-            pai_5: pai(hits, events),
-        };
-        if best_kde.1.as_ref().is_none_or(|b| candidate.hits > b.hits) {
-            best_kde = (h, Some(candidate.clone()));
+    let mut best_kde = (Density::new(BANDWIDTHS_M[2], true), None::<Candidate>);
+    for decay in [true, false] {
+        for &h in &BANDWIDTHS_M {
+            let density = Density::new(h, decay);
+            // Tested on the same cuts as the fitted candidates: all but the first.
+            let tested = if periods.len() >= MIN_CUTS { 1 } else { 0 };
+            let (hits, events) = periods[tested..]
+                .iter()
+                .zip(&outcomes[tested..])
+                .map(|(p, y)| {
+                    let kde = to_f64(&kernel_density(&fit.spec, &density.points(&p.past), h));
+                    top_hits(&kde, y, &fit.scored)
+                })
+                .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+            let candidate = Candidate {
+                name: density.name(),
+                hits,
+                events,
+                pai_5: pai(hits, events),
+            };
+            if best_kde.1.as_ref().is_none_or(|b| candidate.hits > b.hits) {
+                best_kde = (density, Some(candidate.clone()));
+            }
+            candidates.push(candidate);
         }
-        candidates.push(candidate);
     }
-    let (h, kde) = (best_kde.0, best_kde.1);
+    let (density, kde) = (best_kde.0, best_kde.1);
+    let h = density.bandwidth_m;
 
     // The building model, fitted forward: on the cuts before each one,
     // tested on it. Its near-repeat is the best density's.
@@ -277,7 +294,7 @@ pub fn predict(
     let region = Region::new(&centroids, fit.spec, &fit.exposure);
     let near: Vec<NearRepeat> = periods
         .iter()
-        .map(|p| NearRepeat::new(&fit, &p.past, h))
+        .map(|p| NearRepeat::new(&fit, &density.points(&p.past), h))
         .collect();
     for (p, n) in periods.iter_mut().zip(&near) {
         n.fill(&fit, p);
@@ -326,11 +343,12 @@ pub fn predict(
             journey_median_m: f.journey.median_m,
             journey_sigma: f.journey.sigma,
             bandwidth_m: h,
+            decay: density.decay,
             background: f.background,
             near_repeat: f.near_repeat,
             beta: f.beta.to_vec(),
             log_likelihood: f.log_likelihood,
-            coefficients: intervals(&region, &fit, &periods, f, replicates),
+            coefficients: intervals(&region, &fit, &periods, (f, density), replicates),
             replicates,
             block_m: bootstrap::BLOCK_M,
         }
@@ -345,12 +363,12 @@ pub fn predict(
                 100.0 * kde_rate,
                 kde.as_ref().map_or(String::new(), |k| k.name.clone())
             ),
-            building_map(data, config, &base, &fit, as_of, &region, &parts, (f, h)),
+            building_map(data, config, &base, &fit, as_of, &region, &parts, (f, density)),
         ),
         _ => {
             let name = kde
                 .as_ref()
-                .map_or(format!("kerndichtheid dumpingen {h:.0} m"), |k| {
+                .map_or(density.name(), |k| {
                     k.name.clone()
                 });
             let reason = if periods.len() < MIN_CUTS {
@@ -367,7 +385,8 @@ pub fn predict(
                     100.0 * kde_rate
                 )
             };
-            let mut kde_fine = kernel_density(&base.spec, &dumping_points(data, config, as_of), h);
+            let past = dumping_points(data, config, as_of);
+            let mut kde_fine = kernel_density(&base.spec, &density.points(&past), h);
             let max = max_in(&kde_fine, &base.buitengebied);
             if max > 0.0 {
                 kde_fine.par_iter_mut().for_each(|v| *v *= 100.0 / max);
@@ -558,18 +577,7 @@ fn prepare_cut(
             })
     };
     // Sewage: each catchment's signal shared over its buildings.
-    let spikes = detect_spikes(&data.rioolmetingen, &config.riool, t);
-    let catchment: Vec<f64> = data
-        .rwzi
-        .iter()
-        .map(|r| {
-            let own: Vec<&Spike> = spikes
-                .iter()
-                .filter(|s| s.rwzi_code == r.rwzi_code)
-                .collect();
-            catchment_score(&own, &config.riool, t)
-        })
-        .collect();
+    let (_, catchment) = catchment_signals(data, config, t);
     let plant_of: Vec<Option<usize>> = data
         .panden
         .iter()
@@ -641,6 +649,44 @@ fn known_at(period: &Period, dates: &[NaiveDate], from: NaiveDate, until: NaiveD
         traits: period.traits.clone(),
         past: period.past.clone(),
         years: (until - from).num_days() as f64 / 365.0,
+    }
+}
+
+/// A density candidate: the kernel density of past dumpings at a
+/// bandwidth, with the time decay of `[scoring.dumpingen]` or with every
+/// dumping of the last `max_age_days` counting the same (as an analyst's
+/// heat map in QGIS does).
+#[derive(Debug, Clone, Copy)]
+struct Density {
+    bandwidth_m: f64,
+    decay: bool,
+}
+
+impl Density {
+    fn new(bandwidth_m: f64, decay: bool) -> Density {
+        Density { bandwidth_m, decay }
+    }
+
+    fn name(&self) -> String {
+        let h = self.bandwidth_m;
+        if self.decay {
+            format!("kerndichtheid dumpingen {h:.0} m")
+        } else {
+            format!("kerndichtheid dumpingen {h:.0} m, zonder verval")
+        }
+    }
+
+    /// The decayed past dumpings `past` as this density weighs them.
+    fn points<'a>(&self, past: &'a [WeightedPoint]) -> std::borrow::Cow<'a, [WeightedPoint]> {
+        if self.decay {
+            std::borrow::Cow::Borrowed(past)
+        } else {
+            std::borrow::Cow::Owned(
+                past.iter()
+                    .map(|p| WeightedPoint { weight: 1.0, ..*p })
+                    .collect(),
+            )
+        }
     }
 }
 
@@ -786,9 +832,10 @@ fn intervals(
     region: &Region,
     fit: &FitGrid,
     periods: &[Period],
-    f: &Fit,
+    model: (&Fit, Density),
     replicates: usize,
 ) -> Vec<Coefficient> {
+    let (f, density) = model;
     // One block numbering for everything that is resampled.
     let mut points: Vec<[f64; 2]> = periods.iter().flat_map(|p| p.events.clone()).collect();
     points.extend_from_slice(region.buildings);
@@ -822,8 +869,10 @@ fn intervals(
             let near_repeat = periods
                 .iter()
                 .map(|p| {
-                    let (s, n) = p
-                        .past
+                    // Each past dumping weighs in the near-repeat as the
+                    // chosen density weighs it.
+                    let (s, n) = density
+                        .points(&p.past)
                         .iter()
                         .zip(at.by_ref())
                         .fold((0.0, 0.0), |(s, n), (q, c)| {
@@ -919,11 +968,12 @@ fn building_map(
     as_of: NaiveDate,
     region: &Region,
     parts: &[[f64; 7]],
-    model: (&Fit, f64),
+    model: (&Fit, Density),
 ) -> [Vec<f32>; 4] {
-    let (f, h) = model;
+    let (f, density) = model;
     let spec = base.spec;
-    let near = kernel_density(&spec, &dumping_points(data, config, as_of), h);
+    let past = dumping_points(data, config, as_of);
+    let near = kernel_density(&spec, &density.points(&past), density.bandwidth_m);
     let km2 = (spec.cell / 1_000.0).powi(2);
     let mass: f64 = near
         .iter()
@@ -1089,20 +1139,26 @@ impl Coefficient {
     /// whether the interval includes "no effect".
     pub fn describe(&self) -> String {
         let mut line = format!("{:<26}", self.name);
+        // "[low–high]", or nothing without replicates.
+        let bracket = |ci: bootstrap::Interval, f: fn(f64) -> String| {
+            if ci.low.is_nan() || ci.high.is_nan() {
+                String::new()
+            } else {
+                format!(" [{}]", interval(ci.low, ci.high, f))
+            }
+        };
         if let (Some(share), Some(ci)) = (self.share, self.share_interval) {
             line.push_str(&format!(
-                " aandeel {:>7} [{}–{}], {:.1} dumpingen per jaar",
+                " aandeel {:>7}{}, {:.1} dumpingen per jaar",
                 percent(share),
-                percent(ci.low),
-                percent(ci.high),
+                bracket(ci, percent),
                 self.estimate
             ));
         } else if let (Some(rr), Some(ci)) = (self.relative_risk, self.relative_risk_interval) {
             line.push_str(&format!(
-                " RR {} [{}–{}] {}",
+                " RR {}{} {}",
                 number(rr),
-                number(ci.low),
-                number(ci.high),
+                bracket(ci, number),
                 self.unit
             ));
         } else {
@@ -1111,31 +1167,32 @@ impl Coefficient {
                 self.estimate
             ));
         }
-        if self.includes_null {
+        if self.interval_missing() {
+            line.push_str("  (geen interval: de bootstrap staat uit)");
+        } else if self.includes_null {
             line.push_str("  (interval omvat geen effect)");
         }
         line
     }
-}
 
-/// A share for people: one decimal and " %", "–" without a value (no
-/// bootstrap replicates).
-pub fn percent(v: f64) -> String {
-    if v.is_finite() {
-        format!("{:.1} %", 100.0 * v)
-    } else {
-        "–".into()
+    /// Whether this coefficient has an interval that was not computed: a
+    /// source or trait without bootstrap replicates. "pand", which has no
+    /// interval to compute, never misses one.
+    pub fn interval_missing(&self) -> bool {
+        match (self.share_interval, self.relative_risk_interval) {
+            (Some(i), _) | (None, Some(i)) => i.low.is_nan() || i.high.is_nan(),
+            (None, None) => false,
+        }
     }
-}
 
-/// A relative risk for people: two decimals, "∞" when unbounded.
-pub fn number(v: f64) -> String {
-    if v.is_finite() {
-        format!("{v:.2}")
-    } else if v.is_nan() {
-        "–".into()
-    } else {
-        "∞".into()
+    /// "ja" or "nee" for whether the interval includes no effect, "niet
+    /// berekend" when it was not computed.
+    pub fn verdict(&self) -> &'static str {
+        match (self.interval_missing(), self.includes_null) {
+            (true, _) => "niet berekend",
+            (false, true) => "ja",
+            (false, false) => "nee",
+        }
     }
 }
 
@@ -1267,6 +1324,53 @@ mod tests {
             satelliet: Vec::new(),
         };
         (data, start + Duration::days(days))
+    }
+
+    /// Without bootstrap replicates a line says that no interval was
+    /// computed, not that the interval includes no effect.
+    #[test]
+    fn a_missing_interval_is_not_read_as_no_effect() {
+        let coefficient = |interval: bootstrap::Interval| Coefficient {
+            name: "leegstand bevestigd".into(),
+            estimate: 0.7,
+            unit: "ja/nee".into(),
+            share: None,
+            share_interval: None,
+            relative_risk: Some(2.0),
+            relative_risk_interval: Some(interval),
+            includes_null: interval.low.is_nan() || interval.contains(1.0),
+        };
+        let none = coefficient(bootstrap::Interval {
+            low: f64::NAN,
+            high: f64::NAN,
+        });
+        assert!(none.interval_missing());
+        assert_eq!(none.verdict(), "niet berekend");
+        assert!(none
+            .describe()
+            .contains("geen interval: de bootstrap staat uit"));
+        assert!(!none.describe().contains("omvat geen effect"));
+        let wide = coefficient(bootstrap::Interval {
+            low: 0.8,
+            high: 3.1,
+        });
+        assert_eq!(wide.verdict(), "ja");
+        assert!(wide.describe().contains("interval omvat geen effect"));
+        let clear = coefficient(bootstrap::Interval {
+            low: 1.3,
+            high: 3.1,
+        });
+        assert_eq!(clear.verdict(), "nee");
+        assert!(!clear.describe().contains("omvat"));
+        // "pand" has no interval to compute and misses none.
+        let pand = Coefficient {
+            relative_risk: None,
+            relative_risk_interval: None,
+            includes_null: false,
+            ..clear
+        };
+        assert!(!pand.interval_missing());
+        assert!(!pand.describe().contains("interval"));
     }
 
     /// With one year of history the rolling-origin fit has two cuts with

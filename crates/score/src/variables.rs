@@ -12,35 +12,14 @@
 //! | `satelliet_boven_drempel` | 1 where the anomaly reaches the low threshold |
 //! | `satelliet_aandeel_{d}` | share of cells within a square of ±d metres at or above the low threshold |
 
+use crate::config::VariableConfig;
 use crate::density::{kernel_density, within_distance};
 use crate::indicator::Indicator;
-use crate::model::{barn_points, dumping_points, normalise, satellite_indicator, Base};
+use crate::signals::{barn_points, dumping_points, normalise, satellite_indicator, Base};
 use crate::{ScoreConfig, ScoreError};
 use buitenzicht_ingest::Dataset;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-
-/// Which variables to build.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct VariableConfig {
-    /// Kernel bandwidths, metres.
-    pub bandwidths_m: Vec<f64>,
-    /// Distance bands, metres.
-    pub bands_m: Vec<f64>,
-    /// Half-width of the square for the share of anomalous cells, metres.
-    pub satellite_window_m: f64,
-}
-
-impl Default for VariableConfig {
-    fn default() -> Self {
-        VariableConfig {
-            bandwidths_m: vec![500.0, 1_000.0],
-            bands_m: vec![250.0, 500.0, 1_000.0],
-            satellite_window_m: 500.0,
-        }
-    }
-}
 
 /// One variable.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

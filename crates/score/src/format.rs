@@ -1,0 +1,53 @@
+//! Numbers for people: how shares and relative risks are written in the
+//! run's report, the model card and the calibration report.
+
+/// A share for people: one decimal and " %", "–" without a value (no
+/// bootstrap replicates).
+///
+/// ```
+/// use buitenzicht_score::format::percent;
+/// assert_eq!(percent(0.537), "53.7 %");
+/// assert_eq!(percent(f64::NAN), "–");
+/// ```
+pub fn percent(v: f64) -> String {
+    if v.is_finite() {
+        format!("{:.1} %", 100.0 * v)
+    } else {
+        "–".into()
+    }
+}
+
+/// A relative risk for people: two decimals, "∞" when unbounded, "–"
+/// without a value.
+///
+/// ```
+/// use buitenzicht_score::format::number;
+/// assert_eq!(number(2.345), "2.35");
+/// assert_eq!(number(f64::INFINITY), "∞");
+/// assert_eq!(number(f64::NAN), "–");
+/// ```
+pub fn number(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:.2}")
+    } else if v.is_nan() {
+        "–".into()
+    } else {
+        "∞".into()
+    }
+}
+
+/// An interval for people, its ends written by `f`: "low–high", or "–"
+/// when it was not computed.
+///
+/// ```
+/// use buitenzicht_score::format::{interval, number};
+/// assert_eq!(interval(1.0, 72.0, number), "1.00–72.00");
+/// assert_eq!(interval(f64::NAN, f64::NAN, number), "–");
+/// ```
+pub fn interval(low: f64, high: f64, f: fn(f64) -> String) -> String {
+    if low.is_nan() || high.is_nan() {
+        "–".into()
+    } else {
+        format!("{}–{}", f(low), f(high))
+    }
+}
