@@ -252,13 +252,7 @@ pub fn card(
                     v.relative_risk_interval.high,
                     number
                 ),
-                if v.relative_risk_interval.low.is_nan() {
-                    "niet berekend"
-                } else if v.includes_null {
-                    "ja"
-                } else {
-                    "nee"
-                }
+                if v.includes_null { "ja" } else { "nee" }
             )?;
         }
         writeln!(s)?;

@@ -279,9 +279,7 @@ pub fn calibrate(
                 beta,
                 relative_risk: beta.exp(),
                 relative_risk_interval: interval,
-                // Without replicates there is no interval, and so no
-                // evidence of an effect.
-                includes_null: interval.low.is_nan() || interval.low <= 1.0,
+                includes_null: interval.low <= 1.0,
                 cells,
             })
             .collect(),
@@ -733,9 +731,7 @@ impl std::fmt::Display for Calibration {
                     )
                 ),
                 v.cells,
-                if v.relative_risk_interval.low.is_nan() {
-                    "  (geen interval: de bootstrap staat uit)"
-                } else if v.includes_null {
+                if v.includes_null {
                     "  (interval omvat 1)"
                 } else {
                     ""
