@@ -29,12 +29,12 @@
 //!
 //! **Choice.** Candidates are the kernel density of past dumpings at
 //! bandwidths 250 m–4 km, each with and without time decay (what analysts
-//! already have), and the building model. Each is scored forward: fitted on what was known at a cut (the
-//! earlier cuts with their dumpings up to it, so no training outcome lies
-//! in the test window), tested on the year after it. The one with the most
-//! later dumpings in its top 5 % of the buitengebied wins; a tie goes to
-//! the density. With fewer than [`MIN_CUTS`] cuts the density is used and
-//! the report says why.
+//! already have), and the building model. Each is scored forward: fitted
+//! on what was known at a cut (the earlier cuts with their dumpings up to
+//! it, so no training outcome lies in the test window), tested on the
+//! year after it. The one with the most later dumpings in its top 5 % of
+//! the buitengebied wins; a tie goes to the density. With fewer than
+//! [`MIN_CUTS`] cuts the density is used and the report says why.
 
 use crate::backtest::evaluate;
 use crate::bootstrap;
