@@ -31,6 +31,15 @@ pub struct SeedResult {
     pub best_kde: Vec<Metrics>,
     pub best_kde_name: String,
     pub truth: Vec<Metrics>,
+    /// The sites that had started by the cut, at their true place, rate
+    /// and journey, as if none stopped (`Truth::intensity_known_at_cut`):
+    /// the most a perfect reading of the past could give.
+    #[serde(default)]
+    pub known: Vec<Metrics>,
+    /// The same, also knowing which of them stop and when
+    /// (`Truth::intensity_running_at_cut`).
+    #[serde(default)]
+    pub running: Vec<Metrics>,
     pub active_buildings: usize,
     /// Recall at 25, 50, 100 for the model, vacancy-first and density.
     pub recall_model: [f64; 3],
@@ -171,17 +180,22 @@ fn one_seed(seed: u64) -> Result<SeedResult, BoxError> {
     let area = model.risk.iter().filter(|v| !v.is_nan()).count() as f64
         * model.spec.cell
         * model.spec.cell;
-    let intensity: Vec<f32> = (0..model.spec.len())
-        .into_par_iter()
-        .map(|i| {
-            if model.risk[i].is_nan() {
-                return f32::NAN;
-            }
-            let [x, y] = model.spec.centre(i % model.spec.cols, i / model.spec.cols);
-            truth.intensity(x, y, area) as f32
-        })
-        .collect();
-    let truth_metrics = evaluate(&intensity, &events, &AREA_SHARES);
+    let surface = |f: &(dyn Fn(f64, f64, f64) -> f64 + Sync)| -> Vec<Metrics> {
+        let values: Vec<f32> = (0..model.spec.len())
+            .into_par_iter()
+            .map(|i| {
+                if model.risk[i].is_nan() {
+                    return f32::NAN;
+                }
+                let [x, y] = model.spec.centre(i % model.spec.cols, i / model.spec.cols);
+                f(x, y, area) as f32
+            })
+            .collect();
+        evaluate(&values, &events, &AREA_SHARES)
+    };
+    let truth_metrics = surface(&|x, y, a| truth.intensity(x, y, a));
+    let known = surface(&|x, y, a| truth.intensity_known_at_cut(x, y, a));
+    let running = surface(&|x, y, a| truth.intensity_running_at_cut(x, y, a));
 
     // Buildings.
     let active: std::collections::HashSet<&str> = truth.active_buildings().into_iter().collect();
@@ -253,6 +267,8 @@ fn one_seed(seed: u64) -> Result<SeedResult, BoxError> {
         best_kde,
         best_kde_name,
         truth: truth_metrics,
+        known,
+        running,
         active_buildings: active.len(),
         recall_model: recall(&model_order),
         recall_vacancy: recall(&ids(&vacancy)),
@@ -388,6 +404,21 @@ pub fn summary(results: &[SeedResult]) -> String {
                 .map(|r| ratio(at(&r.truth, k, false), at(&r.best_kde, k, false)))
                 .collect(),
         );
+        // What the past can show (absent from studies written before them).
+        let references: [(&str, fn(&SeedResult) -> &[Metrics]); 2] = [
+            ("verleden volmaakt", |r| &r.known),
+            ("lopend op peildatum", |r| &r.running),
+        ];
+        for (name, pick) in references {
+            let v: Vec<f64> = results
+                .iter()
+                .filter(|r| !pick(r).is_empty())
+                .map(|r| ratio(at(pick(r), k, false), at(&r.best_kde, k, false)))
+                .collect();
+            if !v.is_empty() {
+                row(format!("PAI {pct:.0} % {name} / beste kerndichtheid"), v);
+            }
+        }
         row(
             format!("PAI {pct:.0} % model / waarheid"),
             results

@@ -84,13 +84,56 @@ impl Truth {
     /// distance, weighted by its active days in the test year, plus the
     /// background spread evenly over `area_m2` (the buitengebied).
     pub fn intensity(&self, x: f64, y: f64, area_m2: f64) -> f64 {
+        self.intensity_of(x, y, area_m2, |s| self.test_days(s))
+    }
+
+    /// What the past could show at best: [`Truth::intensity`] from the
+    /// sites that had started by the cut, each at its true place, rate and
+    /// journey and as if it went on through the whole test year. It does
+    /// not know which of them stop, nor the sites that start after the cut.
+    pub fn intensity_known_at_cut(&self, x: f64, y: f64, area_m2: f64) -> f64 {
+        let year = (self.end - self.cut).num_days() as f64;
+        self.intensity_of(
+            x,
+            y,
+            area_m2,
+            |s| {
+                if s.start <= self.cut {
+                    year
+                } else {
+                    0.0
+                }
+            },
+        )
+    }
+
+    /// [`Truth::intensity`] from the sites that run at the cut: it also
+    /// knows which stop and when, not the sites that start after the cut.
+    pub fn intensity_running_at_cut(&self, x: f64, y: f64, area_m2: f64) -> f64 {
+        self.intensity_of(x, y, area_m2, |s| {
+            if s.start <= self.cut {
+                self.test_days(s)
+            } else {
+                0.0
+            }
+        })
+    }
+
+    /// A site's active days in the test year.
+    fn test_days(&self, s: &Site) -> f64 {
+        let from = s.start.max(self.cut + Duration::days(1));
+        let to = s.end.min(self.end);
+        ((to - from).num_days() + 1).max(0) as f64
+    }
+
+    /// The background plus every site sending its rate for `days(site)`
+    /// days along the journey.
+    fn intensity_of(&self, x: f64, y: f64, area_m2: f64, days: impl Fn(&Site) -> f64) -> f64 {
         let m = &self.mechanisms;
         let test_days = (self.end - self.cut).num_days() as f64;
         let mut total = m.background_per_year * test_days / 365.0 / area_m2;
         for s in &self.sites {
-            let from = s.start.max(self.cut + Duration::days(1));
-            let to = s.end.min(self.end);
-            let days = ((to - from).num_days() + 1).max(0) as f64;
+            let days = days(s);
             if days > 0.0 {
                 let d = (x - s.x).hypot(y - s.y);
                 total += s.rate_per_year * days / 365.0
@@ -563,6 +606,69 @@ mod tests {
             r += dr;
         }
         assert!((total - 1.0).abs() < 1e-3, "{total}");
+    }
+
+    /// The references the study measures against differ only in which
+    /// sites they count and for how many days of the test year.
+    #[test]
+    fn references_count_the_sites_the_past_can_show() {
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let site = |x: f64, start: &str, end: &str| Site {
+            identificatie: None,
+            x,
+            y: 0.0,
+            start: day(start),
+            end: day(end),
+            rate_per_year: 10.0,
+        };
+        let truth = Truth {
+            seed: 0,
+            mechanisms: Mechanisms {
+                journey_median_m: 1_000.0,
+                journey_sigma: 0.5,
+                share_in_use: 0.0,
+                share_unregistered: 0.0,
+                satellite_detection: 0.0,
+                satellite_decoys: 0,
+                share_sewer: 0.0,
+                history_years: 1,
+                background_per_year: 0.0,
+            },
+            sites: vec![
+                // Ran before the cut and stops half-way through the test year.
+                site(0.0, "2024-06-01", "2025-06-01"),
+                // Ended before the cut.
+                site(50_000.0, "2024-01-01", "2024-06-01"),
+                // Starts after the cut.
+                site(100_000.0, "2025-03-01", "2026-03-01"),
+            ],
+            start: day("2023-11-01"),
+            cut: day("2024-12-01"),
+            end: day("2025-12-01"),
+        };
+        let f = journey_density(1_000.0, 1_000.0, 0.5);
+        let year = 365.0;
+        let at = |x: f64| {
+            [
+                truth.intensity(x + 1_000.0, 0.0, 1.0),
+                truth.intensity_known_at_cut(x + 1_000.0, 0.0, 1.0),
+                truth.intensity_running_at_cut(x + 1_000.0, 0.0, 1.0),
+            ]
+        };
+        // 2024-12-02 to 2025-06-01: 182 days.
+        let running = 10.0 * 182.0 / 365.0 * f;
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1e-30);
+        let [t, k, r] = at(0.0);
+        assert!(close(t, running) && close(r, running), "{t} {r} {running}");
+        assert!(close(k, 10.0 * year / 365.0 * f), "{k}");
+        let [t, k, r] = at(50_000.0);
+        // The other sites are tens of kilometres away: a trace.
+        assert!(
+            t < 1e-9 * k && r < 1e-9 * k && close(k, 10.0 * f),
+            "{t} {k} {r}"
+        );
+        let [t, k, r] = at(100_000.0);
+        assert!(k < 1e-9 * t && r < 1e-9 * t, "{t} {k} {r}");
     }
 
     #[test]
