@@ -49,7 +49,7 @@ use crate::profile::{self, Fit, Options, Period, Region};
 use crate::signals::{catchment_signals, dumping_points, Base};
 use crate::{satellite, ScoreError};
 use buitenzicht_ingest::crs::{Transformer, RD_NEW, WGS84};
-use buitenzicht_ingest::{Dataset, Leegstand, SatellietTegel};
+use buitenzicht_ingest::{Dataset, Leegstand};
 use chrono::{Duration, NaiveDate};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -236,10 +236,12 @@ pub fn predict(
     config: &ScoreConfig,
     as_of: NaiveDate,
 ) -> Result<Prediction, ScoreError> {
-    let mut base = Base::new(data, config, as_of)?;
-    base.satellite_anomaly =
-        satellite::resample_where(&base.spec, &data.satelliet, &data.satelliet_index, |t| {
-            dated_before(t, as_of)
+    let base = Base::new(data, config, as_of)?;
+    // Each tile's anomaly at the buildings, read once for every cut.
+    let on_buildings = building_cells(&base, data);
+    let satellite_at =
+        satellite::sample_tiles(&on_buildings, &data.satelliet, &data.satelliet_index, |t| {
+            satellite::taken_by(t, as_of)
         })?;
     let fit = fit_grid(&base);
     let (cuts, window) = cut_dates(data, as_of);
@@ -247,7 +249,7 @@ pub fn predict(
     let mut periods = Vec::new();
     let mut dates = Vec::new();
     for &t in &cuts {
-        let (y, p, d) = prepare_cut(data, config, &base, &fit, t, window)?;
+        let (y, p, d) = prepare_cut(data, config, &satellite_at, &base, &fit, t, window)?;
         outcomes.push(y);
         periods.push(p);
         dates.push(d);
@@ -336,7 +338,7 @@ pub fn predict(
         .as_ref()
         .is_some_and(|(b, _)| rate(b.hits, b.events) > kde_rate);
 
-    let (_, now, _) = prepare_cut(data, config, &base, &fit, as_of, window)?;
+    let (_, now, _) = prepare_cut(data, config, &satellite_at, &base, &fit, as_of, window)?;
     let building_model = building.as_ref().map(|(_, f)| {
         let replicates = config.calibration.bootstrap;
         BuildingModel {
@@ -454,9 +456,17 @@ fn max_in(values: &[f32], mask: &[bool]) -> f32 {
         .fold(0.0, f32::max)
 }
 
-/// Taken on or before `date`, or undated (then flagged at ingest).
-fn dated_before(tile: &SatellietTegel, date: NaiveDate) -> bool {
-    tile.datum.is_none_or(|d| d <= date)
+/// The centre of each building's cell of the fine grid (NaN off the grid):
+/// where the map's layers are read for it.
+fn building_cells(base: &Base, data: &Dataset) -> Vec<[f64; 2]> {
+    data.panden
+        .iter()
+        .map(|p| {
+            base.spec
+                .cell_at(p.centroid.x(), p.centroid.y())
+                .map_or([f64::NAN; 2], |(c, r)| base.spec.centre(c, r))
+        })
+        .collect()
 }
 
 /// Cut dates and the outcome window: every [`STEP_DAYS`] from
@@ -554,27 +564,25 @@ fn outcome(
 fn prepare_cut(
     data: &Dataset,
     config: &ScoreConfig,
+    satellite_at: &[Vec<f32>],
     base: &Base,
     fit: &FitGrid,
     t: NaiveDate,
     window: i64,
 ) -> Result<(Vec<f64>, Period, Vec<NaiveDate>), ScoreError> {
     // Satellite: tiles of the year before the cut (and undated ones).
-    let anomaly =
-        satellite::resample_where(&base.spec, &data.satelliet, &data.satelliet_index, |tile| {
-            tile.datum
-                .is_none_or(|d| d <= t && d > t - Duration::days(365))
-        })?;
+    let anomaly = satellite::combine_samples(satellite_at, data.panden.len(), |id| {
+        data.satelliet[id]
+            .datum
+            .is_none_or(|d| d <= t && d > t - Duration::days(365))
+    });
     let sc = &config.satelliet;
-    let sat_at = |x: f64, y: f64| -> f64 {
-        base.spec
-            .cell_at(x, y)
-            .map(|(c, r)| anomaly[base.spec.index(c, r)])
-            .filter(|v| v.is_finite())
-            .map_or(0.0, |v| {
-                ((v as f64 - sc.anomaly_low_c) / (sc.anomaly_high_c - sc.anomaly_low_c))
-                    .clamp(0.0, 1.0)
-            })
+    let sat = |v: f32| -> f64 {
+        if v.is_finite() {
+            ((v as f64 - sc.anomaly_low_c) / (sc.anomaly_high_c - sc.anomaly_low_c)).clamp(0.0, 1.0)
+        } else {
+            0.0
+        }
     };
     // Sewage: each catchment's signal shared over its buildings.
     let (_, catchment) = catchment_signals(data, config, t);
@@ -592,7 +600,8 @@ fn prepare_cut(
         .panden
         .par_iter()
         .zip(&plant_of)
-        .map(|(p, plant)| {
+        .zip(&anomaly)
+        .map(|((p, plant), &anomaly)| {
             let known = |d: Option<NaiveDate>| d.is_none_or(|d| d <= t);
             let vacant = |l: Leegstand| (p.leegstand == l && known(p.leegstand_datum)) as u8 as f64;
             // The catchment's signal raises each of its buildings by the same
@@ -603,7 +612,7 @@ fn prepare_cut(
                 vacant(Leegstand::Bevestigd),
                 vacant(Leegstand::Vermoedelijk),
                 (p.oppervlakte / 1_000.0).clamp(0.0, 3.0),
-                sat_at(p.centroid.x(), p.centroid.y()),
+                sat(anomaly),
                 riool,
                 0.0, // past dumpings near: depends on the journey (`profile`)
             ]

@@ -10,6 +10,7 @@ use crate::grid::GridSpec;
 use crate::ScoreError;
 use buitenzicht_ingest::crs::{srs_from_epsg, LatticeTransform, Transformer, RD_NEW};
 use buitenzicht_ingest::{PolygonIndex, SatellietTegel};
+use gdal::spatial_ref::SpatialRef;
 use gdal::Dataset;
 use geo::BoundingRect;
 use rayon::prelude::*;
@@ -42,10 +43,6 @@ pub fn resample_where(
         if !keep(tile) {
             continue;
         }
-        let tile_error = |source| ScoreError::Tile {
-            path: tile.path.clone(),
-            source,
-        };
         let Some(r) = tile.footprint.bounding_rect() else {
             continue;
         };
@@ -54,10 +51,7 @@ pub fn resample_where(
         if rows.is_empty() || cols.is_empty() {
             continue;
         }
-        let ds = Dataset::open(&tile.path).map_err(tile_error)?;
-        let gt = ds.geo_transform().map_err(tile_error)?;
-        let to_tile =
-            Transformer::new(&rd, &ds.spatial_ref().map_err(tile_error)?).map_err(tile_error)?;
+        let (source, to_tile) = Source::open(tile, &rd)?;
         let [x0, y0] = spec.centre(cols.start, rows.start);
         let lattice = LatticeTransform::new(
             &to_tile,
@@ -66,21 +60,7 @@ pub fn resample_where(
             (cols.len(), rows.len()),
             LATTICE_STEP,
         )
-        .map_err(tile_error)?;
-        let (w, h) = ds.raster_size();
-        let pixels = ds
-            .rasterband(1)
-            .and_then(|b| b.read_as::<f32>((0, 0), (w, h), (w, h), None))
-            .map_err(tile_error)?
-            .into_shape_and_vec()
-            .1;
-        let source = Source {
-            pixels: &pixels,
-            width: w,
-            height: h,
-            inverse: invert(gt),
-            nodata: tile.nodata.map(|v| v as f32),
-        };
+        .map_err(tile_error(tile))?;
         let (col0, row0) = (cols.start, rows.start);
         out.par_chunks_mut(spec.cols)
             .enumerate()
@@ -101,9 +81,110 @@ pub fn resample_where(
     Ok(out)
 }
 
+/// Taken on or before `date`, or undated (then flagged at ingest): a score
+/// as of a date sees no later tile.
+pub fn taken_by(tile: &SatellietTegel, date: chrono::NaiveDate) -> bool {
+    tile.datum.is_none_or(|d| d <= date)
+}
+
+/// The anomaly of every tile `keep` accepts at `points` (RD New): per
+/// tile, in `tiles` order, the value at each point (NaN where the tile has
+/// no data there), or an empty vector for a tile that covers none of them.
+/// Each tile is read once and the points are transformed exactly, so a
+/// caller that picks tiles by date many times (once per cut) neither reads
+/// them again nor resamples a whole grid to look up a few points.
+pub fn sample_tiles(
+    points: &[[f64; 2]],
+    tiles: &[SatellietTegel],
+    index: &PolygonIndex,
+    keep: impl Fn(&SatellietTegel) -> bool,
+) -> Result<Vec<Vec<f32>>, ScoreError> {
+    let mut out = vec![Vec::new(); tiles.len()];
+    let mut bbox = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
+    for &[x, y] in points
+        .iter()
+        .filter(|p| p[0].is_finite() && p[1].is_finite())
+    {
+        bbox = [
+            bbox[0].min(x),
+            bbox[1].min(y),
+            bbox[2].max(x),
+            bbox[3].max(y),
+        ];
+    }
+    if bbox[0] > bbox[2] {
+        return Ok(out);
+    }
+    let rd = srs_from_epsg(RD_NEW)?;
+    for id in index.bbox_intersecting(bbox) {
+        let tile = &tiles[id];
+        let Some(r) = tile.footprint.bounding_rect().filter(|_| keep(tile)) else {
+            continue;
+        };
+        let inside: Vec<usize> = (0..points.len())
+            .filter(|&i| {
+                let [x, y] = points[i];
+                x >= r.min().x && x <= r.max().x && y >= r.min().y && y <= r.max().y
+            })
+            .collect();
+        if inside.is_empty() {
+            continue;
+        }
+        let (source, to_tile) = Source::open(tile, &rd)?;
+        let (mut xs, mut ys): (Vec<f64>, Vec<f64>) =
+            inside.iter().map(|&i| (points[i][0], points[i][1])).unzip();
+        to_tile
+            .transform(&mut xs, &mut ys)
+            .map_err(tile_error(tile))?;
+        let mut values = vec![f32::NAN; points.len()];
+        for ((&i, &x), &y) in inside.iter().zip(&xs).zip(&ys) {
+            if let Some(v) = source.bilinear(x, y) {
+                values[i] = v;
+            }
+        }
+        out[id] = values;
+    }
+    Ok(out)
+}
+
+/// The anomaly at each point from the tiles `keep` accepts (by their index
+/// in `tiles`), out of [`sample_tiles`]: where they overlap the larger, as
+/// [`resample`] keeps it; NaN where none has data.
+pub fn combine_samples(
+    samples: &[Vec<f32>],
+    points: usize,
+    keep: impl Fn(usize) -> bool,
+) -> Vec<f32> {
+    let mut out = vec![f32::NAN; points];
+    for (id, values) in samples.iter().enumerate() {
+        if values.is_empty() || !keep(id) {
+            continue;
+        }
+        for (o, &v) in out.iter_mut().zip(values) {
+            if !v.is_nan() && (o.is_nan() || v > *o) {
+                *o = v;
+            }
+        }
+    }
+    out
+}
+
+/// A GDAL error on `tile`, naming its file.
+fn tile_error(tile: &SatellietTegel) -> impl Fn(gdal::errors::GdalError) -> ScoreError + Copy + '_ {
+    |source| ScoreError::Tile {
+        path: tile.path.clone(),
+        source,
+    }
+}
+
 /// One tile's pixels and its georeference.
-struct Source<'a> {
-    pixels: &'a [f32],
+struct Source {
+    pixels: Vec<f32>,
     width: usize,
     height: usize,
     /// Inverse geotransform: CRS coordinates to pixel coordinates.
@@ -111,7 +192,32 @@ struct Source<'a> {
     nodata: Option<f32>,
 }
 
-impl Source<'_> {
+impl Source {
+    /// Reads `tile` through GDAL, with the transform from `rd` (RD New)
+    /// to its CRS.
+    fn open(tile: &SatellietTegel, rd: &SpatialRef) -> Result<(Source, Transformer), ScoreError> {
+        let tile_error = tile_error(tile);
+        let ds = Dataset::open(&tile.path).map_err(tile_error)?;
+        let gt = ds.geo_transform().map_err(tile_error)?;
+        let to_tile =
+            Transformer::new(rd, &ds.spatial_ref().map_err(tile_error)?).map_err(tile_error)?;
+        let (width, height) = ds.raster_size();
+        let pixels = ds
+            .rasterband(1)
+            .and_then(|b| b.read_as::<f32>((0, 0), (width, height), (width, height), None))
+            .map_err(tile_error)?
+            .into_shape_and_vec()
+            .1;
+        let source = Source {
+            pixels,
+            width,
+            height,
+            inverse: invert(gt),
+            nodata: tile.nodata.map(|v| v as f32),
+        };
+        Ok((source, to_tile))
+    }
+
     fn value(&self, c: usize, r: usize) -> Option<f32> {
         let v = self.pixels[r * self.width + c];
         (!v.is_nan() && Some(v) != self.nodata).then_some(v)
@@ -169,6 +275,91 @@ fn invert(gt: [f64; 6]) -> [f64; 6] {
 mod tests {
     use super::*;
 
+    /// Points sampled from a tile in another CRS (UTM 31N, as Sentinel-2
+    /// comes) get the values the grid resampling gives their cells'
+    /// centres: the same bilinear rule, exact transforms against the
+    /// lattice's interpolated ones.
+    #[test]
+    fn points_sample_as_the_grid_resamples() {
+        use gdal::raster::Buffer;
+        use gdal::DriverManager;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("anomalie.tif");
+        let (w, h) = (120usize, 100usize);
+        // UTM 31N around RD (155 000, 385 000).
+        let gt = [660_000.0, 20.0, 0.0, 5_710_000.0, 0.0, -20.0];
+        {
+            let driver = DriverManager::get_driver_by_name("GTiff").unwrap();
+            let mut ds = driver
+                .create_with_band_type::<f32, _>(&path, w, h, 1)
+                .unwrap();
+            ds.set_geo_transform(&gt).unwrap();
+            ds.set_spatial_ref(&srs_from_epsg(32631).unwrap()).unwrap();
+            let mut band = ds.rasterband(1).unwrap();
+            band.set_no_data_value(Some(-9999.0)).unwrap();
+            let values: Vec<f32> = (0..w * h)
+                .map(|i| {
+                    let (c, r) = ((i % w) as f32, (i / w) as f32);
+                    if c < 10.0 && r < 10.0 {
+                        -9999.0
+                    } else {
+                        (0.05 * c).sin() * 4.0 + 0.03 * r
+                    }
+                })
+                .collect();
+            band.write((0, 0), (w, h), &mut Buffer::new((w, h), values))
+                .unwrap();
+        }
+        let to_rd = Transformer::new(
+            &srs_from_epsg(32631).unwrap(),
+            &srs_from_epsg(RD_NEW).unwrap(),
+        )
+        .unwrap();
+        let [x0, y0, x1, y1] = to_rd
+            .bounds([
+                gt[0],
+                gt[3] - 20.0 * h as f64,
+                gt[0] + 20.0 * w as f64,
+                gt[3],
+            ])
+            .unwrap();
+        let footprint = geo::Rect::new((x0, y0), (x1, y1)).to_polygon();
+        let tiles = vec![SatellietTegel {
+            path: path.clone(),
+            footprint: footprint.clone(),
+            size: (w, h),
+            nodata: Some(-9999.0),
+            datum: None,
+        }];
+        let index = PolygonIndex::new([geo::MultiPolygon::new(vec![footprint])]);
+        let spec = GridSpec::covering([x0 - 500.0, y0 - 500.0, x1 + 500.0, y1 + 500.0], 25.0);
+        let grid = resample(&spec, &tiles, &index).unwrap();
+        let points: Vec<[f64; 2]> = (0..spec.len())
+            .step_by(7)
+            .map(|i| spec.centre(i % spec.cols, i / spec.cols))
+            .collect();
+        let samples = sample_tiles(&points, &tiles, &index, |_| true).unwrap();
+        let at = combine_samples(&samples, points.len(), |_| true);
+        let (mut compared, mut nodata) = (0, 0);
+        for (p, v) in points.iter().zip(&at) {
+            let (c, r) = spec.cell_at(p[0], p[1]).unwrap();
+            let g = grid[spec.index(c, r)];
+            if g.is_nan() {
+                nodata += 1;
+                assert!(v.is_nan(), "{p:?}: grid nodata, point {v}");
+            } else {
+                compared += 1;
+                assert!((g - v).abs() < 0.02, "{p:?}: grid {g}, point {v}");
+            }
+        }
+        assert!(compared > 1_000 && nodata > 100, "{compared} {nodata}");
+        // A tile not kept gives nothing.
+        let none = sample_tiles(&points, &tiles, &index, |_| false).unwrap();
+        assert!(combine_samples(&none, points.len(), |_| true)
+            .iter()
+            .all(|v| v.is_nan()));
+    }
+
     #[test]
     fn inverse_geotransform_round_trips() {
         let gt = [500_000.0, 20.0, 0.0, 5_800_000.0, 0.0, -20.0];
@@ -184,7 +375,7 @@ mod tests {
     fn bilinear_with_nodata_falls_back_to_nearest() {
         let pixels = [1.0, 2.0, 3.0, -9999.0];
         let src = Source {
-            pixels: &pixels,
+            pixels: pixels.to_vec(),
             width: 2,
             height: 2,
             inverse: invert([0.0, 1.0, 0.0, 2.0, 0.0, -1.0]),

@@ -64,7 +64,10 @@ impl Base {
                 }
             })
             .collect();
-        let satellite_anomaly = satellite::resample(&spec, &data.satelliet, &data.satelliet_index)?;
+        let satellite_anomaly =
+            satellite::resample_where(&spec, &data.satelliet, &data.satelliet_index, |t| {
+                satellite::taken_by(t, as_of)
+            })?;
         Ok(Base {
             spec,
             gemeente,
