@@ -283,10 +283,12 @@ pub fn card(
                 results.len()
             )?;
             writeln!(s, "{}", study::summary(results))?;
-            writeln!(
-                s,
-                "\"Verleden volmaakt\" is de ware intensiteit van de productieplekken die vóór de peildatum begonnen, op hun echte plek, met hun echte tempo en reisafstand, alsof geen ervan stopt: het meeste wat een volmaakte lezing van het verleden kan opleveren. \"Lopend op peildatum\" weet ook welke stoppen en wanneer. Plekken die pas na de peildatum beginnen, ziet geen van beide.\n"
-            )?;
+            if results.iter().any(|r| !r.known.is_empty()) {
+                writeln!(
+                    s,
+                    "\"Verleden volmaakt\" is de ware intensiteit van de productieplekken die op of vóór de peildatum begonnen, op hun echte plek, met hun echte tempo en reisafstand, alsof geen ervan stopt: het meeste wat een volmaakte lezing van het verleden kan opleveren. \"Lopend op peildatum\" weet ook welke stoppen en wanneer. Plekken die pas na de peildatum beginnen, ziet geen van beide.\n"
+                )?;
+            }
         }
         None => writeln!(
             s,

@@ -405,7 +405,8 @@ pub fn summary(results: &[SeedResult]) -> String {
                 .collect(),
         );
         // What the past can show (absent from studies written before them).
-        let references: [(&str, fn(&SeedResult) -> &[Metrics]); 2] = [
+        type Pick = fn(&SeedResult) -> &[Metrics];
+        let references: [(&str, Pick); 2] = [
             ("verleden volmaakt", |r| &r.known),
             ("lopend op peildatum", |r| &r.running),
         ];
