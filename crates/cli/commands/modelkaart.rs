@@ -283,10 +283,10 @@ pub fn card(
                 results.len()
             )?;
             writeln!(s, "{}", study::summary(results))?;
-            if results.iter().any(|r| !r.known.is_empty()) {
+            if results.iter().any(|r| !r.running.is_empty()) {
                 writeln!(
                     s,
-                    "\"Verleden volmaakt\" is de ware intensiteit van de productieplekken die op of vóór de peildatum begonnen, op hun echte plek, met hun echte tempo en reisafstand, alsof geen ervan stopt: het meeste wat een volmaakte lezing van het verleden kan opleveren. \"Lopend op peildatum\" weet ook welke stoppen en wanneer. Plekken die pas na de peildatum beginnen, ziet geen van beide.\n"
+                    "\"Lopend op de peildatum\" is de ware intensiteit van de productieplekken die op de peildatum actief zijn, op hun echte plek, met hun werkelijke aantal dumpingen per jaar en hun werkelijke reisafstand, het hele toetsjaar meegeteld: wat een volmaakte analyse van de gegevens tot de peildatum hooguit kan opleveren. \"Lopend tot hun einde\" weet bovendien wanneer elk van die plekken stopt. Plekken die pas na de peildatum beginnen, ziet geen van beide.\n"
                 )?;
             }
         }

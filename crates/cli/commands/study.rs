@@ -31,15 +31,14 @@ pub struct SeedResult {
     pub best_kde: Vec<Metrics>,
     pub best_kde_name: String,
     pub truth: Vec<Metrics>,
-    /// The sites that had started by the cut, at their true place, rate
-    /// and journey, as if none stopped (`Truth::intensity_known_at_cut`):
-    /// the most a perfect reading of the past could give.
-    #[serde(default)]
-    pub known: Vec<Metrics>,
-    /// The same, also knowing which of them stop and when
-    /// (`Truth::intensity_running_at_cut`).
+    /// The sites running at the cut, at their true place, rate and journey,
+    /// for the whole test year (`Truth::intensity_running_at_cut`): what a
+    /// perfect reading of the past can show.
     #[serde(default)]
     pub running: Vec<Metrics>,
+    /// The same sites until each stops (`Truth::intensity_running_to_end`).
+    #[serde(default)]
+    pub running_to_end: Vec<Metrics>,
     pub active_buildings: usize,
     /// Recall at 25, 50, 100 for the model, vacancy-first and density.
     pub recall_model: [f64; 3],
@@ -194,8 +193,8 @@ fn one_seed(seed: u64) -> Result<SeedResult, BoxError> {
         evaluate(&values, &events, &AREA_SHARES)
     };
     let truth_metrics = surface(&|x, y, a| truth.intensity(x, y, a));
-    let known = surface(&|x, y, a| truth.intensity_known_at_cut(x, y, a));
     let running = surface(&|x, y, a| truth.intensity_running_at_cut(x, y, a));
+    let running_to_end = surface(&|x, y, a| truth.intensity_running_to_end(x, y, a));
 
     // Buildings.
     let active: std::collections::HashSet<&str> = truth.active_buildings().into_iter().collect();
@@ -267,8 +266,8 @@ fn one_seed(seed: u64) -> Result<SeedResult, BoxError> {
         best_kde,
         best_kde_name,
         truth: truth_metrics,
-        known,
         running,
+        running_to_end,
         active_buildings: active.len(),
         recall_model: recall(&model_order),
         recall_vacancy: recall(&ids(&vacancy)),
@@ -381,6 +380,12 @@ pub fn summary(results: &[SeedResult]) -> String {
         m.get(k)
             .map_or(f64::NAN, |m| if pei { m.pei_star } else { m.pai })
     };
+    // What the past can show (absent from studies written before them).
+    type Pick = fn(&SeedResult) -> &[Metrics];
+    let references: [(&str, Pick); 2] = [
+        ("lopend op de peildatum", |r| &r.running),
+        ("lopend tot hun einde", |r| &r.running_to_end),
+    ];
     for (k, share) in AREA_SHARES.iter().enumerate() {
         let pct = 100.0 * share;
         row(
@@ -404,12 +409,6 @@ pub fn summary(results: &[SeedResult]) -> String {
                 .map(|r| ratio(at(&r.truth, k, false), at(&r.best_kde, k, false)))
                 .collect(),
         );
-        // What the past can show (absent from studies written before them).
-        type Pick = fn(&SeedResult) -> &[Metrics];
-        let references: [(&str, Pick); 2] = [
-            ("verleden volmaakt", |r| &r.known),
-            ("lopend op peildatum", |r| &r.running),
-        ];
         for (name, pick) in references {
             let v: Vec<f64> = results
                 .iter()
@@ -462,4 +461,76 @@ pub fn summary(results: &[SeedResult]) -> String {
         results.len()
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn metrics(pai: f64) -> Vec<Metrics> {
+        AREA_SHARES
+            .iter()
+            .map(|&area_share| Metrics {
+                area_share,
+                cells: 100,
+                hits: 5,
+                hit_rate: 0.1,
+                pai,
+                best_possible: 10,
+                pei_star: 0.5,
+            })
+            .collect()
+    }
+
+    fn result(running: Vec<Metrics>) -> SeedResult {
+        SeedResult {
+            seed: 1,
+            mechanisms: buitenzicht_synth::study::Mechanisms {
+                journey_median_m: 1_000.0,
+                journey_sigma: 0.5,
+                share_in_use: 0.2,
+                share_unregistered: 0.1,
+                satellite_detection: 0.5,
+                satellite_decoys: 10,
+                share_sewer: 0.5,
+                history_years: 2,
+                background_per_year: 10.0,
+            },
+            chosen: "kerndichtheid dumpingen 1000 m".into(),
+            test_events: 50,
+            model: metrics(2.0),
+            best_kde: metrics(2.5),
+            best_kde_name: "1000 m".into(),
+            truth: metrics(5.0),
+            running_to_end: running.clone(),
+            running,
+            active_buildings: 4,
+            recall_model: [0.25, 0.5, 0.75],
+            recall_vacancy: [0.0, 0.25, 0.25],
+            recall_kde: [0.25, 0.25, 0.5],
+        }
+    }
+
+    /// A study written before the references were measured still reads,
+    /// and its summary leaves them out rather than show a zero.
+    #[test]
+    fn studies_without_references_still_read() {
+        let mut json = serde_json::to_value(vec![result(metrics(4.0))]).unwrap();
+        for r in json.as_array_mut().unwrap() {
+            let r = r.as_object_mut().unwrap();
+            r.remove("running");
+            r.remove("running_to_end");
+        }
+        let old: Vec<SeedResult> = serde_json::from_value(json).unwrap();
+        assert!(old[0].running.is_empty());
+        let before = summary(&old);
+        assert!(!before.contains("lopend"), "{before}");
+        assert!(before.contains("| PAI 5 % model / beste kerndichtheid | 0.80 |"));
+
+        let new = summary(&[result(metrics(4.0))]);
+        assert!(
+            new.contains("| PAI 5 % lopend op de peildatum / beste kerndichtheid | 1.60 |"),
+            "{new}"
+        );
+    }
 }

@@ -46,7 +46,7 @@ use crate::inspection::{Contributions, Inspection, InspectionList};
 use crate::journey::Journey;
 use crate::model::{RiskModel, Weighting};
 use crate::profile::{self, Fit, Options, Period, Region};
-use crate::signals::{catchment_signals, dumping_points, Base};
+use crate::signals::{catchment_signals, dumping_points, satellite_level, Base};
 use crate::{satellite, ScoreError};
 use buitenzicht_ingest::crs::{Transformer, RD_NEW, WGS84};
 use buitenzicht_ingest::{Dataset, Leegstand};
@@ -237,14 +237,17 @@ pub fn predict(
     as_of: NaiveDate,
 ) -> Result<Prediction, ScoreError> {
     let base = Base::new(data, config, as_of)?;
-    // Each tile's anomaly at the buildings, read once for every cut.
+    let fit = fit_grid(&base);
+    let (cuts, window) = cut_dates(data, as_of);
+    // Each tile's anomaly at the buildings, read once for every cut: the
+    // undated tiles and those of a year before a cut.
+    let first = cuts.first().map_or(as_of, |&t| t.min(as_of));
     let on_buildings = building_cells(&base, data);
     let satellite_at =
         satellite::sample_tiles(&on_buildings, &data.satelliet, &data.satelliet_index, |t| {
-            satellite::taken_by(t, as_of)
+            t.datum
+                .is_none_or(|d| d <= as_of && d > first - Duration::days(365))
         })?;
-    let fit = fit_grid(&base);
-    let (cuts, window) = cut_dates(data, as_of);
     let mut outcomes = Vec::new();
     let mut periods = Vec::new();
     let mut dates = Vec::new();
@@ -564,7 +567,7 @@ fn outcome(
 fn prepare_cut(
     data: &Dataset,
     config: &ScoreConfig,
-    satellite_at: &[Vec<f32>],
+    satellite_at: &[Vec<(u32, f32)>],
     base: &Base,
     fit: &FitGrid,
     t: NaiveDate,
@@ -576,14 +579,6 @@ fn prepare_cut(
             .datum
             .is_none_or(|d| d <= t && d > t - Duration::days(365))
     });
-    let sc = &config.satelliet;
-    let sat = |v: f32| -> f64 {
-        if v.is_finite() {
-            ((v as f64 - sc.anomaly_low_c) / (sc.anomaly_high_c - sc.anomaly_low_c)).clamp(0.0, 1.0)
-        } else {
-            0.0
-        }
-    };
     // Sewage: each catchment's signal shared over its buildings.
     let (_, catchment) = catchment_signals(data, config, t);
     let plant_of: Vec<Option<usize>> = data
@@ -612,7 +607,7 @@ fn prepare_cut(
                 vacant(Leegstand::Bevestigd),
                 vacant(Leegstand::Vermoedelijk),
                 (p.oppervlakte / 1_000.0).clamp(0.0, 3.0),
-                sat(anomaly),
+                satellite_level(anomaly, config),
                 riool,
                 0.0, // past dumpings near: depends on the journey (`profile`)
             ]

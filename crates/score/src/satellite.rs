@@ -1,5 +1,5 @@
-//! Satellite anomaly tiles resampled onto the grid (bilinear), whatever CRS
-//! the tiles come in.
+//! Satellite anomaly tiles resampled onto the grid (bilinear), or sampled
+//! at points, whatever CRS the tiles come in.
 //!
 //! Each grid cell centre is taken to the tile's CRS through a
 //! [`LatticeTransform`] (exact GDAL transforms every 16 cells, interpolated
@@ -88,17 +88,17 @@ pub fn taken_by(tile: &SatellietTegel, date: chrono::NaiveDate) -> bool {
 }
 
 /// The anomaly of every tile `keep` accepts at `points` (RD New): per
-/// tile, in `tiles` order, the value at each point (NaN where the tile has
-/// no data there), or an empty vector for a tile that covers none of them.
-/// Each tile is read once and the points are transformed exactly, so a
-/// caller that picks tiles by date many times (once per cut) neither reads
-/// them again nor resamples a whole grid to look up a few points.
+/// tile, in `tiles` order, the index and value of each point it has data
+/// at (nothing for a tile `keep` rejects). Each tile is read once and the
+/// points are transformed exactly, so a caller that picks tiles by date
+/// many times (once per cut) neither reads them again nor resamples a
+/// whole grid to look up a few points.
 pub fn sample_tiles(
     points: &[[f64; 2]],
     tiles: &[SatellietTegel],
     index: &PolygonIndex,
     keep: impl Fn(&SatellietTegel) -> bool,
-) -> Result<Vec<Vec<f32>>, ScoreError> {
+) -> Result<Vec<Vec<(u32, f32)>>, ScoreError> {
     let mut out = vec![Vec::new(); tiles.len()];
     let mut bbox = [
         f64::INFINITY,
@@ -141,32 +141,39 @@ pub fn sample_tiles(
         to_tile
             .transform(&mut xs, &mut ys)
             .map_err(tile_error(tile))?;
-        let mut values = vec![f32::NAN; points.len()];
-        for ((&i, &x), &y) in inside.iter().zip(&xs).zip(&ys) {
-            if let Some(v) = source.bilinear(x, y) {
-                values[i] = v;
-            }
-        }
-        out[id] = values;
+        out[id] = inside
+            .iter()
+            .zip(xs.iter().zip(&ys))
+            .filter_map(|(&i, (&x, &y))| source.bilinear(x, y).map(|v| (i as u32, v)))
+            .collect();
     }
     Ok(out)
 }
 
-/// The anomaly at each point from the tiles `keep` accepts (by their index
-/// in `tiles`), out of [`sample_tiles`]: where they overlap the larger, as
-/// [`resample`] keeps it; NaN where none has data.
+/// The anomaly at each of `points` points from the tiles `keep` accepts
+/// (by their index in `tiles`), out of [`sample_tiles`]: where they
+/// overlap the larger, as [`resample`] keeps it; NaN where none has data.
+///
+/// ```
+/// use buitenzicht_score::satellite::combine_samples;
+/// let samples = vec![vec![(0, 1.0), (1, 5.0)], vec![(1, 2.0), (2, 3.0)], vec![(0, 9.0)]];
+/// let v = combine_samples(&samples, 4, |tile| tile != 2);
+/// assert_eq!(&v[..3], &[1.0, 5.0, 3.0]);
+/// assert!(v[3].is_nan());
+/// ```
 pub fn combine_samples(
-    samples: &[Vec<f32>],
+    samples: &[Vec<(u32, f32)>],
     points: usize,
     keep: impl Fn(usize) -> bool,
 ) -> Vec<f32> {
     let mut out = vec![f32::NAN; points];
     for (id, values) in samples.iter().enumerate() {
-        if values.is_empty() || !keep(id) {
+        if !keep(id) {
             continue;
         }
-        for (o, &v) in out.iter_mut().zip(values) {
-            if !v.is_nan() && (o.is_nan() || v > *o) {
+        for &(i, v) in values {
+            let o = &mut out[i as usize];
+            if o.is_nan() || v > *o {
                 *o = v;
             }
         }

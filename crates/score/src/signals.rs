@@ -147,18 +147,22 @@ pub(crate) fn dumping_points(
 
 /// The satellite indicator: linear between the low and high thresholds.
 pub(crate) fn satellite_indicator(anomaly: &[f32], config: &ScoreConfig) -> Vec<f32> {
-    let sc = &config.satelliet;
     anomaly
         .par_iter()
-        .map(|&v| {
-            if v.is_nan() {
-                0.0
-            } else {
-                ((v as f64 - sc.anomaly_low_c) / (sc.anomaly_high_c - sc.anomaly_low_c))
-                    .clamp(0.0, 1.0) as f32
-            }
-        })
+        .map(|&v| satellite_level(v, config) as f32)
         .collect()
+}
+
+/// One anomaly (°C) as the satellite indicator: 0 at the low threshold or
+/// without data (NaN), 1 at the high one.
+pub(crate) fn satellite_level(anomaly: f32, config: &ScoreConfig) -> f64 {
+    let sc = &config.satelliet;
+    if anomaly.is_nan() {
+        0.0
+    } else {
+        ((anomaly as f64 - sc.anomaly_low_c) / (sc.anomaly_high_c - sc.anomaly_low_c))
+            .clamp(0.0, 1.0)
+    }
 }
 
 /// Divides by the `q`-quantile of the positive values inside `mask` and caps

@@ -87,18 +87,19 @@ impl Truth {
         self.intensity_of(x, y, area_m2, |s| self.test_days(s))
     }
 
-    /// What the past could show at best: [`Truth::intensity`] from the
-    /// sites that had started by the cut, each at its true place, rate and
-    /// journey and as if it went on through the whole test year. It does
-    /// not know which of them stop, nor the sites that start after the cut.
-    pub fn intensity_known_at_cut(&self, x: f64, y: f64, area_m2: f64) -> f64 {
+    /// What a perfect reading of the past can show: [`Truth::intensity`]
+    /// from the sites running at the cut, each at its true place, rate and
+    /// journey and counted for the whole test year, since the past does not
+    /// show when a site will stop. It does not know the sites that start
+    /// after the cut.
+    pub fn intensity_running_at_cut(&self, x: f64, y: f64, area_m2: f64) -> f64 {
         let year = (self.end - self.cut).num_days() as f64;
         self.intensity_of(
             x,
             y,
             area_m2,
             |s| {
-                if s.start <= self.cut {
+                if self.runs_at_cut(s) {
                     year
                 } else {
                     0.0
@@ -107,16 +108,21 @@ impl Truth {
         )
     }
 
-    /// [`Truth::intensity`] from the sites that run at the cut: it also
-    /// knows which stop and when, not the sites that start after the cut.
-    pub fn intensity_running_at_cut(&self, x: f64, y: f64, area_m2: f64) -> f64 {
+    /// [`Truth::intensity_running_at_cut`] that also knows when each of
+    /// those sites stops: the truth without the sites that start later.
+    pub fn intensity_running_to_end(&self, x: f64, y: f64, area_m2: f64) -> f64 {
         self.intensity_of(x, y, area_m2, |s| {
-            if s.start <= self.cut {
+            if self.runs_at_cut(s) {
                 self.test_days(s)
             } else {
                 0.0
             }
         })
+    }
+
+    /// Started on or before the cut and not yet stopped.
+    fn runs_at_cut(&self, s: &Site) -> bool {
+        s.start <= self.cut && s.end > self.cut
     }
 
     /// A site's active days in the test year.
@@ -635,40 +641,43 @@ mod tests {
                 background_per_year: 0.0,
             },
             sites: vec![
-                // Ran before the cut and stops half-way through the test year.
+                // Runs at the cut and stops half-way through the test year.
                 site(0.0, "2024-06-01", "2025-06-01"),
                 // Ended before the cut.
                 site(50_000.0, "2024-01-01", "2024-06-01"),
+                // Starts on the cut day itself: running at the cut.
+                site(100_000.0, "2024-12-01", "2026-03-01"),
                 // Starts after the cut.
-                site(100_000.0, "2025-03-01", "2026-03-01"),
+                site(150_000.0, "2025-03-01", "2026-03-01"),
             ],
             start: day("2023-11-01"),
             cut: day("2024-12-01"),
             end: day("2025-12-01"),
         };
         let f = journey_density(1_000.0, 1_000.0, 0.5);
-        let year = 365.0;
+        // Truth, running at the cut (whole year), running until its end;
+        // the other sites are 50 km or more away: a trace.
         let at = |x: f64| {
             [
                 truth.intensity(x + 1_000.0, 0.0, 1.0),
-                truth.intensity_known_at_cut(x + 1_000.0, 0.0, 1.0),
                 truth.intensity_running_at_cut(x + 1_000.0, 0.0, 1.0),
+                truth.intensity_running_to_end(x + 1_000.0, 0.0, 1.0),
             ]
         };
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs();
         // 2024-12-02 to 2025-06-01: 182 days.
-        let running = 10.0 * 182.0 / 365.0 * f;
-        let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1e-30);
         let [t, k, r] = at(0.0);
-        assert!(close(t, running) && close(r, running), "{t} {r} {running}");
-        assert!(close(k, 10.0 * year / 365.0 * f), "{k}");
+        assert!(close(t, 10.0 * 182.0 / 365.0 * f), "{t}");
+        assert!(close(r, t) && close(k, 10.0 * f), "{t} {k} {r}");
         let [t, k, r] = at(50_000.0);
-        // The other sites are tens of kilometres away: a trace.
+        assert!(t < 1e-9 * f && k < 1e-9 * f && r < 1e-9 * f, "{t} {k} {r}");
+        let [t, k, r] = at(100_000.0);
         assert!(
-            t < 1e-9 * k && r < 1e-9 * k && close(k, 10.0 * f),
+            close(t, 10.0 * f) && close(k, t) && close(r, t),
             "{t} {k} {r}"
         );
-        let [t, k, r] = at(100_000.0);
-        assert!(k < 1e-9 * t && r < 1e-9 * t, "{t} {k} {r}");
+        let [t, k, r] = at(150_000.0);
+        assert!(t > 0.5 * f && k < 1e-9 * f && r < 1e-9 * f, "{t} {k} {r}");
     }
 
     #[test]
