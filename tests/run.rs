@@ -147,3 +147,38 @@ impl Project {
         self.layers
     }
 }
+
+/// A score as of a date sees no satellite tile taken after it: with both
+/// tiles dated after the as-of date the satellite band is empty, dated
+/// before it the same project shows their anomalies.
+#[test]
+fn a_tile_taken_after_the_as_of_date_is_not_used() {
+    let satellite_band = |date: &str| -> Vec<f32> {
+        let dir = common::fixture_copy();
+        common::weigh(dir.path());
+        let tiles = dir.path().join("satelliet");
+        for entry in std::fs::read_dir(&tiles).unwrap() {
+            let path = entry.unwrap().path();
+            let stem = path.file_stem().unwrap().to_str().unwrap().to_string();
+            std::fs::rename(&path, tiles.join(format!("{stem}_{date}.tif"))).unwrap();
+        }
+        let out = dir.path().join("uit");
+        let output = common::run(&[
+            "run",
+            "-c",
+            dir.path().join("buitenzicht.toml").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(output.status.success(), "{}", common::stderr(&output));
+        let ds = Dataset::open(out.join("risico.tif")).unwrap();
+        let band = ds.rasterband(5).unwrap();
+        assert_eq!(band.description().unwrap(), "bijdrage satelliet");
+        band.read_band_as::<f32>().unwrap().into_shape_and_vec().1
+    };
+    // The fixtures' as-of date is 2026-11-01.
+    let before = satellite_band("20260901");
+    let after = satellite_band("20261201");
+    assert!(before.iter().any(|v| *v > 0.0));
+    assert!(after.iter().all(|v| *v == -9999.0 || *v == 0.0));
+}
