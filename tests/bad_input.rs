@@ -504,14 +504,7 @@ fn a_grid_too_large_for_memory_is_refused_before_allocating() {
     edit_config(dir.path(), |t| {
         t.replace("cell_size = 25.0", "cell_size = 1.0")
     });
-    let out = dir.path().join("uit");
-    let output = common::run(&[
-        "run",
-        "-c",
-        dir.path().join("buitenzicht.toml").to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let (output, out) = common::run_project(dir.path());
     assert_no_crash(&output);
     let log = common::stderr(&output);
     assert!(!output.status.success());

@@ -162,14 +162,7 @@ fn a_tile_taken_after_the_as_of_date_is_not_used() {
             let stem = path.file_stem().unwrap().to_str().unwrap().to_string();
             std::fs::rename(&path, tiles.join(format!("{stem}_{date}.tif"))).unwrap();
         }
-        let out = dir.path().join("uit");
-        let output = common::run(&[
-            "run",
-            "-c",
-            dir.path().join("buitenzicht.toml").to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ]);
+        let (output, out) = common::run_project(dir.path());
         assert!(output.status.success(), "{}", common::stderr(&output));
         let ds = Dataset::open(out.join("risico.tif")).unwrap();
         let band = ds.rasterband(5).unwrap();

@@ -24,6 +24,20 @@ pub fn run(args: &[&str]) -> Output {
         .expect("the buitenzicht binary runs")
 }
 
+/// `buitenzicht run` on the project file in `dir`, writing to `dir/uit`:
+/// its output and that folder.
+pub fn run_project(dir: &Path) -> (Output, PathBuf) {
+    let out = dir.join("uit");
+    let output = run(&[
+        "run",
+        "-c",
+        dir.join("buitenzicht.toml").to_str().expect("a UTF-8 path"),
+        "--out",
+        out.to_str().expect("a UTF-8 path"),
+    ]);
+    (output, out)
+}
+
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
