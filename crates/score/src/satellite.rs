@@ -123,7 +123,10 @@ pub fn sample_tiles(
     let rd = srs_from_epsg(RD_NEW)?;
     for id in index.bbox_intersecting(bbox) {
         let tile = &tiles[id];
-        let Some(r) = tile.footprint.bounding_rect().filter(|_| keep(tile)) else {
+        if !keep(tile) {
+            continue;
+        }
+        let Some(r) = tile.footprint.bounding_rect() else {
             continue;
         };
         let inside: Vec<usize> = (0..points.len())
