@@ -274,3 +274,54 @@ fn model_card_has_every_section() {
         }
     }
 }
+
+/// A region with more buildings than `fit_buildings` has its building
+/// model fitted on a spatial sample and applied to every building: the
+/// report says so, the density is tested in the same windows, and the
+/// inspection lists hold every building, as without the sample.
+#[test]
+fn a_large_region_is_fitted_on_a_sample_and_ranks_every_building() {
+    let whole = common::fixture_copy();
+    let sampled = common::fixture_copy();
+    for (dir, settings) in [
+        (&whole, "bootstrap = 0"),
+        (&sampled, "bootstrap = 0\nfit_buildings = 1000"),
+    ] {
+        let path = dir.path().join("buitenzicht.toml");
+        let mut toml = std::fs::read_to_string(&path).unwrap();
+        toml.push_str(&format!("\n[scoring.calibration]\n{settings}\n"));
+        std::fs::write(&path, toml).unwrap();
+    }
+    let run = |dir: &tempfile::TempDir| {
+        let (out, _) = common::run_project(dir.path());
+        assert!(out.status.success(), "{}", common::stderr(&out));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let (whole, sampled) = (run(&whole), run(&sampled));
+    assert!(!whole.contains("steekproef"), "{whole}");
+    let line = sampled
+        .lines()
+        .find(|l| l.contains("ruimtelijke steekproef"))
+        .unwrap_or_else(|| panic!("no sample reported:\n{sampled}"));
+    // The windows hold at least the buildings asked for, and fewer than all.
+    let inside: usize = line
+        .split(" met ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{line}"));
+    assert!((1_000..3_158).contains(&inside), "{line}");
+    assert!(line.contains("van de 3158 panden"), "{line}");
+    assert!(
+        sampled.contains("(steekproefvensters)"),
+        "the density is not tested in the windows:\n{sampled}"
+    );
+    let counts = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.contains("panden te inspecteren"))
+            .map(str::to_string)
+            .collect()
+    };
+    assert!(!counts(&whole).is_empty(), "{whole}");
+    assert_eq!(counts(&whole), counts(&sampled));
+}

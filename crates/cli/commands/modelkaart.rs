@@ -176,6 +176,12 @@ pub fn card(
         )?;
     }
     writeln!(s, "\n**Gekozen: {}** — {}.\n", report.chosen, report.reason)?;
+    if let Some(sample) = &report.sample {
+        writeln!(
+            s,
+            "**Steekproef:** {sample}. Zo blijft de rekentijd op een groot gebied beperkt; het model geldt daarna voor alle panden. De kerndichtheid met \"(steekproefvensters)\" is in dezelfde vensters getoetst, zodat beide op dezelfde dumpingen worden vergeleken. Met `[scoring.calibration] fit_buildings = 0` wordt op alle panden geschat.\n"
+        )?;
+    }
 
     writeln!(s, "## Variabelen en relatieve risico's\n")?;
     match &report.building_model {

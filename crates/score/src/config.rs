@@ -296,6 +296,10 @@ pub struct CalibrationConfig {
     /// A variable present where nearly every dumping is (separation) would
     /// otherwise get an RRV of 10⁴⁰.
     pub max_relative_risk: f64,
+    /// `run` fits its building model on a spatial sample of windows
+    /// holding about this many buildings when the region has more (see
+    /// `sample`); 0 fits on every building.
+    pub fit_buildings: usize,
 }
 
 impl Default for CalibrationConfig {
@@ -310,6 +314,7 @@ impl Default for CalibrationConfig {
             seed: 20_261_101,
             bootstrap: 100,
             max_relative_risk: 50.0,
+            fit_buildings: 25_000,
         }
     }
 }

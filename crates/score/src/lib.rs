@@ -28,6 +28,7 @@ pub mod mask;
 pub mod model;
 pub mod predict;
 pub mod profile;
+pub mod sample;
 pub mod satellite;
 pub mod sewage;
 pub mod signals;

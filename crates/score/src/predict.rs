@@ -46,6 +46,7 @@ use crate::inspection::{Contributions, Inspection, InspectionList};
 use crate::journey::Journey;
 use crate::model::{RiskModel, Weighting};
 use crate::profile::{self, Fit, Options, Period, Region};
+use crate::sample::{self, Sample};
 use crate::signals::{catchment_signals, dumping_points, satellite_level, Base};
 use crate::{satellite, ScoreError};
 use buitenzicht_ingest::crs::{Transformer, RD_NEW, WGS84};
@@ -110,6 +111,42 @@ pub struct SelectionReport {
     /// The building model's coefficients per trait (fitted on all cuts),
     /// with the journey median; `None` without enough history.
     pub building_model: Option<BuildingModel>,
+    /// The spatial sample the building model was fitted and tested on;
+    /// `None` when it was fitted on the whole region.
+    pub sample: Option<SampleReport>,
+}
+
+/// The windows the building model was fitted on ([`crate::sample`]).
+#[derive(Debug, Clone, Serialize)]
+pub struct SampleReport {
+    pub windows: usize,
+    /// Windows with a building in them.
+    pub of: usize,
+    pub window_m: f64,
+    pub margin_m: f64,
+    /// Buildings in the windows, and with those of the margin.
+    pub inside: usize,
+    pub buildings: usize,
+    pub all_buildings: usize,
+    /// The windows' share of the buitengebied.
+    pub area_share: f64,
+}
+
+impl std::fmt::Display for SampleReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "pandenmodel geschat en vooruit getoetst op een ruimtelijke steekproef: {} van {} vensters van {:.0} km met {} van de {} panden ({} van het buitengebied), met de {} panden tot {:.0} km erbuiten als bron; daarna toegepast op alle panden",
+            self.windows,
+            self.of,
+            self.window_m / 1_000.0,
+            self.inside,
+            self.all_buildings,
+            percent(self.area_share),
+            self.buildings - self.inside,
+            self.margin_m / 1_000.0,
+        )
+    }
 }
 
 /// One candidate's forward test.
@@ -198,6 +235,9 @@ impl std::fmt::Display for SelectionReport {
                 c.name, c.hits, c.events, c.pai_5
             )?;
         }
+        if let Some(s) = &self.sample {
+            writeln!(f, "{s}")?;
+        }
         if let Some(m) = &self.building_model {
             writeln!(
                 f,
@@ -221,6 +261,7 @@ impl std::fmt::Display for SelectionReport {
 }
 
 /// The fit grid and how fine cells fall into it.
+#[derive(Clone)]
 struct FitGrid {
     spec: GridSpec,
     /// Share of each fit cell that is buitengebied (0..1).
@@ -264,22 +305,7 @@ pub fn predict(
     for decay in [true, false] {
         for &h in &BANDWIDTHS_M {
             let density = Density::new(h, decay);
-            // Tested on the same cuts as the fitted candidates: all but the first.
-            let tested = if periods.len() >= MIN_CUTS { 1 } else { 0 };
-            let (hits, events) = periods[tested..]
-                .iter()
-                .zip(&outcomes[tested..])
-                .map(|(p, y)| {
-                    let kde = to_f64(&kernel_density(&fit.spec, &density.points(&p.past), h));
-                    top_hits(&kde, y, &fit.scored)
-                })
-                .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
-            let candidate = Candidate {
-                name: density.name(),
-                hits,
-                events,
-                pai_5: pai(hits, events),
-            };
+            let candidate = density_candidate(density, &fit, &periods, &outcomes, "");
             if best_kde.1.as_ref().is_none_or(|b| candidate.hits > b.hits) {
                 best_kde = (density, Some(candidate.clone()));
             }
@@ -290,19 +316,45 @@ pub fn predict(
     let h = density.bandwidth_m;
 
     // The building model, fitted forward: on the cuts before each one,
-    // tested on it. Its near-repeat is the best density's.
+    // tested on it. Its near-repeat is the best density's. A large region
+    // is fitted and tested on a spatial sample of it ([`sample`]).
     let centroids: Vec<[f64; 2]> = data
         .panden
         .iter()
         .map(|p| [p.centroid.x(), p.centroid.y()])
         .collect();
-    let region = Region::new(&centroids, fit.spec, &fit.exposure);
+    let drawn = sample::draw(&fit.spec, &centroids, config.calibration.fit_buildings);
+    let FitSet {
+        grid,
+        buildings: fitted,
+        mut periods,
+        dates,
+    } = match &drawn {
+        Some(s) => restrict(&fit, &centroids, periods, dates, s),
+        None => FitSet {
+            grid: fit.clone(),
+            buildings: centroids.clone(),
+            periods,
+            dates,
+        },
+    };
+    // The density the building model is compared with, tested in the same
+    // windows as the model.
+    let rival = match &drawn {
+        Some(_) => {
+            let c = density_candidate(density, &grid, &periods, &outcomes, " (steekproefvensters)");
+            candidates.push(c.clone());
+            Some(c)
+        }
+        None => kde.clone(),
+    };
+    let region = Region::new(&fitted, grid.spec, &grid.exposure);
     let near: Vec<NearRepeat> = periods
         .iter()
-        .map(|p| NearRepeat::new(&fit, &density.points(&p.past), h))
+        .map(|p| NearRepeat::new(&grid, &density.points(&p.past), h))
         .collect();
     for (p, n) in periods.iter_mut().zip(&near) {
-        n.fill(&fit, p);
+        n.fill(&grid, p);
     }
     let mut building: Option<(Candidate, Fit)> = None;
     if periods.len() >= MIN_CUTS {
@@ -310,7 +362,7 @@ pub fn predict(
         // Every fit starts afresh: started from the previous fold's fit,
         // EM kept that fold's optimum even where it was a poor one for
         // more data (a source at zero stays at zero).
-        let fresh = |periods: &[Period]| Fit::start(periods, centroids.len());
+        let fresh = |periods: &[Period]| Fit::start(periods, fitted.len());
         for k in 1..periods.len() {
             // Fitted on what was known at cut k: the earlier cuts with
             // their dumpings up to it, never one after it.
@@ -318,8 +370,8 @@ pub fn predict(
                 .map(|j| known_at(&periods[j], &dates[j], cuts[j], cuts[k]))
                 .collect();
             let fold = profile::fit(&region, &known, &fresh(&known), FIT, None);
-            let lambda = intensity(&region, &fit, &periods[k], &near[k], &fold);
-            let (h_, e_) = top_hits(&lambda, &outcomes[k], &fit.scored);
+            let lambda = intensity(&region, &grid, &periods[k], &near[k], &fold);
+            let (h_, e_) = top_hits(&lambda, &outcomes[k], &grid.scored);
             hits += h_;
             events += e_;
         }
@@ -336,12 +388,20 @@ pub fn predict(
     }
     // Fewer events tested for the building model (it skips the first cut):
     // compare rates, not counts.
-    let kde_rate = kde.as_ref().map_or(0.0, |k| rate(k.hits, k.events));
+    let kde_rate = rival.as_ref().map_or(0.0, |k| rate(k.hits, k.events));
     let building_wins = building
         .as_ref()
         .is_some_and(|(b, _)| rate(b.hits, b.events) > kde_rate);
 
     let (_, now, _) = prepare_cut(data, config, &satellite_at, &base, &fit, as_of, window)?;
+    // The model fitted on a sample applies to every building.
+    let whole;
+    let everyone = if drawn.is_some() {
+        whole = Region::new(&centroids, fit.spec, &fit.exposure);
+        &whole
+    } else {
+        &region
+    };
     let building_model = building.as_ref().map(|(_, f)| {
         let replicates = config.calibration.bootstrap;
         BuildingModel {
@@ -353,12 +413,12 @@ pub fn predict(
             near_repeat: f.near_repeat,
             beta: f.beta.to_vec(),
             log_likelihood: f.log_likelihood,
-            coefficients: intervals(&region, &fit, &periods, (f, density), replicates),
+            coefficients: intervals(&region, &grid, &periods, (f, density), replicates),
             replicates,
             block_m: bootstrap::BLOCK_M,
         }
     });
-    let parts = building_parts(&region, &now, building.as_ref().map(|(_, f)| f));
+    let parts = building_parts(everyone, &now, building.as_ref().map(|(_, f)| f));
     let (chosen, reason, contributions) = match (&building, building_wins) {
         (Some((b, f)), true) => (
             b.name.clone(),
@@ -366,9 +426,9 @@ pub fn predict(
                 "vangt vooruit getoetst {:.0} % van de latere dumpingen in de hoogste 5 %, tegen {:.0} % voor de beste kerndichtheid ({})",
                 100.0 * rate(b.hits, b.events),
                 100.0 * kde_rate,
-                kde.as_ref().map_or(String::new(), |k| k.name.clone())
+                rival.as_ref().map_or(String::new(), |k| k.name.clone())
             ),
-            building_map(data, config, &base, &fit, as_of, &region, &parts, (f, density)),
+            building_map(data, config, &base, &fit, as_of, everyone, &parts, (f, density)),
         ),
         _ => {
             let name = kde
@@ -430,8 +490,114 @@ pub fn predict(
             chosen,
             reason,
             building_model,
+            sample: drawn.map(|s| SampleReport {
+                windows: s.windows,
+                of: s.of,
+                window_m: sample::WINDOW_M,
+                margin_m: sample::MARGIN_M,
+                inside: s.inside,
+                buildings: s.buildings.len(),
+                all_buildings: centroids.len(),
+                area_share: grid.exposure.iter().sum::<f64>()
+                    / fit.exposure.iter().sum::<f64>().max(f64::MIN_POSITIVE),
+            }),
         },
     })
+}
+
+/// The forward test of `density` on every cut but the first (the cuts
+/// the fitted candidates are tested on), over the scored cells of `grid`;
+/// `suffix` follows its name.
+fn density_candidate(
+    density: Density,
+    grid: &FitGrid,
+    periods: &[Period],
+    outcomes: &[Vec<f64>],
+    suffix: &str,
+) -> Candidate {
+    let tested = if periods.len() >= MIN_CUTS { 1 } else { 0 };
+    let h = density.bandwidth_m;
+    let (hits, events) = periods[tested..]
+        .iter()
+        .zip(&outcomes[tested..])
+        .map(|(p, y)| {
+            let kde = to_f64(&kernel_density(&grid.spec, &density.points(&p.past), h));
+            top_hits(&kde, y, &grid.scored)
+        })
+        .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+    Candidate {
+        name: format!("{}{suffix}", density.name()),
+        hits,
+        events,
+        pai_5: pai(hits, events),
+    }
+}
+
+/// The fit grid, buildings, periods and their dumpings' dates restricted
+/// to the sample `s`: exposure and scored cells only in its windows, its
+/// buildings' traits, the dumpings in its windows.
+fn restrict(
+    fit: &FitGrid,
+    centroids: &[[f64; 2]],
+    periods: Vec<Period>,
+    dates: Vec<Vec<NaiveDate>>,
+    s: &Sample,
+) -> FitSet {
+    let grid = FitGrid {
+        spec: fit.spec,
+        exposure: fit
+            .exposure
+            .iter()
+            .zip(&s.window)
+            .map(|(&e, &w)| if w { e } else { 0.0 })
+            .collect(),
+        scored: fit
+            .scored
+            .iter()
+            .zip(&s.window)
+            .map(|(&a, &w)| a && w)
+            .collect(),
+    };
+    let inside = |[x, y]: [f64; 2]| {
+        grid.spec
+            .cell_at(x, y)
+            .is_some_and(|(c, r)| s.window[grid.spec.index(c, r)])
+    };
+    let (periods, dates) = periods
+        .into_iter()
+        .zip(dates)
+        .map(|(p, d)| {
+            let (events, dates): (Vec<[f64; 2]>, Vec<NaiveDate>) = p
+                .events
+                .iter()
+                .zip(d)
+                .filter(|(&e, _)| inside(e))
+                .map(|(&e, d)| (e, d))
+                .unzip();
+            let period = Period {
+                events,
+                traits: s.buildings.iter().map(|&b| p.traits[b]).collect(),
+                ..p
+            };
+            (period, dates)
+        })
+        .unzip();
+    FitSet {
+        grid,
+        buildings: s.buildings.iter().map(|&b| centroids[b]).collect(),
+        periods,
+        dates,
+    }
+}
+
+/// What the building model is fitted and tested on, of the whole region
+/// or of a sample: the fit grid, the buildings, the cuts and the dates of
+/// their dumpings.
+struct FitSet {
+    grid: FitGrid,
+    buildings: Vec<[f64; 2]>,
+    periods: Vec<Period>,
+    dates: Vec<Vec<NaiveDate>>,
 }
 
 fn rate(hits: u32, events: u32) -> f64 {

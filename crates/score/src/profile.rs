@@ -43,6 +43,7 @@ use buitenzicht_ingest::PointIndex;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::borrow::Cow;
+use std::sync::Arc;
 
 /// Number of building traits, the first being the constant "pand".
 pub const N: usize = 7;
@@ -104,16 +105,17 @@ impl<'a> Region<'a> {
     /// doubling.
     pub fn nearby(&self, past: &[WeightedPoint], journey: Journey) -> Vec<f64> {
         let index = PointIndex::new(past.iter().map(|p| geo::Point::new(p.x, p.y)));
-        let norm = 1.0 / journey.density(journey.median_m);
         self.buildings
             .par_iter()
             .map(|&b| {
-                let n: f64 = index
-                    .within_distance(b, journey.reach())
-                    .into_iter()
-                    .map(|(i, d)| past[i].weight * journey.density(d) * norm)
-                    .sum();
-                (1.0 + n).log2()
+                nearby_trait(
+                    index
+                        .within_distance(b, journey.reach())
+                        .into_iter()
+                        .filter(|&(_, d)| d > 0.0)
+                        .map(|(i, d)| (past[i].weight, d.ln())),
+                    journey,
+                )
             })
             .collect()
     }
@@ -174,18 +176,31 @@ impl<'a> Region<'a> {
 
     /// Every period's traits with the nearby trait for `journey`.
     pub fn traits(&self, period: &Period, journey: Journey) -> Vec<[f64; N]> {
-        let nearby = self.nearby(&period.past, journey);
-        period
-            .traits
-            .iter()
-            .zip(nearby)
-            .map(|(t, n)| {
-                let mut t = *t;
-                t[NEARBY] = n;
-                t
-            })
-            .collect()
+        with_nearby(&period.traits, self.nearby(&period.past, journey))
     }
+}
+
+/// `traits` with [`NEARBY`] set to `nearby`.
+fn with_nearby(traits: &[[f64; N]], nearby: Vec<f64>) -> Vec<[f64; N]> {
+    traits
+        .iter()
+        .zip(nearby)
+        .map(|(t, n)| {
+            let mut t = *t;
+            t[NEARBY] = n;
+            t
+        })
+        .collect()
+}
+
+/// The nearby trait from the past dumpings near a building, each as its
+/// weight and log distance.
+fn nearby_trait(near: impl Iterator<Item = (f64, f64)>, journey: Journey) -> f64 {
+    let norm = 1.0 / density_ln(journey.median_m.ln(), journey);
+    let n: f64 = near
+        .map(|(w, ln_d)| w * density_ln(ln_d, journey) * norm)
+        .sum();
+    (1.0 + n).log2()
 }
 
 /// Where a building's journeys end, for the compensator and the journey's
@@ -277,54 +292,135 @@ impl Weights {
     }
 }
 
-/// Everything a fit needs that depends on the journey (the pairs of
-/// dumpings and buildings within its reach, the buildings' traits and
-/// their journeys' share in the buitengebied): recomputed when it moves.
+/// The pairs a fit needs, whatever the journey, out to `radius`: per
+/// period, the buildings near each dumping of its window and the past
+/// dumpings near each building, each with ln(distance). Found once and
+/// again only when a journey reaches further.
+struct Pairs {
+    radius: f64,
+    /// Per period, per event: (building, ln d).
+    events: Vec<Vec<Vec<(u32, f32)>>>,
+    /// Per period, per building: (past dumping, ln d).
+    past: Vec<Vec<Vec<(u32, f32)>>>,
+}
+
+impl Pairs {
+    /// Pairs out to [`PAIR_SLACK`] times the reach of `journey`.
+    fn new(region: &Region, periods: &[Period], journey: Journey) -> Pairs {
+        let radius = PAIR_SLACK * journey.reach();
+        let near = |index: &PointIndex, at: [f64; 2]| -> Vec<(u32, f32)> {
+            index
+                .within_distance(at, radius)
+                .into_iter()
+                .filter(|&(_, d)| d > 0.0)
+                .map(|(i, d)| (i as u32, d.ln() as f32))
+                .collect()
+        };
+        let events = periods
+            .iter()
+            .map(|p| {
+                p.events
+                    .par_iter()
+                    .map(|&e| near(&region.index, e))
+                    .collect()
+            })
+            .collect();
+        // Nearest first, so that a shorter journey stops at its reach.
+        let past = periods
+            .iter()
+            .map(|p| {
+                let index = PointIndex::new(p.past.iter().map(|q| geo::Point::new(q.x, q.y)));
+                region
+                    .buildings
+                    .par_iter()
+                    .map(|&b| {
+                        let mut near = near(&index, b);
+                        near.sort_unstable_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+                        near
+                    })
+                    .collect()
+            })
+            .collect();
+        Pairs {
+            radius,
+            events,
+            past,
+        }
+    }
+}
+
+/// Pairs are found this many times as far as the journey reaches, so
+/// that EM can lengthen it without finding them again.
+const PAIR_SLACK: f64 = 1.5;
+
+/// Everything a fit needs for one journey: the pairs of dumpings and
+/// buildings (shared while the journey stays within their radius), the
+/// buildings' traits and their journeys' share in the buitengebied.
 #[derive(Clone)]
 pub struct Prepared {
     journey: Journey,
+    pairs: Arc<Pairs>,
     reach: Vec<Reach>,
-    /// Per period, per event: the buildings within reach and ln(distance).
-    pairs: Vec<Vec<Vec<(u32, f32)>>>,
     traits: Vec<Vec<[f64; N]>>,
     years: Vec<f64>,
 }
 
 impl Prepared {
-    /// Prepares `periods` for fits with journeys near `journey`.
+    /// Prepares `periods` for fits with `journey`.
     pub fn new(region: &Region, periods: &[Period], journey: Journey) -> Prepared {
-        // A journey not yet stale reaches at most e^(0.02 + 3 · 0.01)
-        // ≈ 1.05 times as far.
-        let reach = 1.1 * journey.reach();
-        let pairs = periods
+        let pairs = Arc::new(Pairs::new(region, periods, journey));
+        Prepared::with_pairs(region, periods, journey, pairs)
+    }
+
+    fn with_pairs(
+        region: &Region,
+        periods: &[Period],
+        journey: Journey,
+        pairs: Arc<Pairs>,
+    ) -> Prepared {
+        let ln_reach = journey.reach().ln();
+        let traits = periods
             .iter()
-            .map(|p| {
-                p.events
+            .zip(&pairs.past)
+            .map(|(p, near)| {
+                let nearby = near
                     .par_iter()
-                    .map(|&e| {
-                        region
-                            .index
-                            .within_distance(e, reach)
-                            .into_iter()
-                            .filter(|&(_, d)| d > 0.0)
-                            .map(|(b, d)| (b as u32, d.ln() as f32))
-                            .collect()
+                    .map(|near| {
+                        nearby_trait(
+                            near.iter()
+                                .map(|&(i, ln_d)| (p.past[i as usize].weight, ln_d as f64))
+                                .take_while(|&(_, ln_d)| ln_d <= ln_reach),
+                            journey,
+                        )
                     })
-                    .collect()
+                    .collect();
+                with_nearby(&p.traits, nearby)
             })
             .collect();
         Prepared {
             journey,
             reach: region.reach(journey),
             pairs,
-            traits: periods.iter().map(|p| region.traits(p, journey)).collect(),
+            traits,
             years: periods.iter().map(|p| p.years).collect(),
         }
     }
 
+    /// Whether `j` has moved far enough from the prepared journey for the
+    /// traits and shares to change: EM moves it by less at most steps.
     fn stale(&self, j: Journey) -> bool {
         (j.median_m / self.journey.median_m).ln().abs() > 0.02
             || (j.sigma - self.journey.sigma).abs() > 0.01
+    }
+
+    /// The same for `journey`: the pairs kept while it reaches no
+    /// further than they do.
+    fn moved(&self, region: &Region, periods: &[Period], journey: Journey) -> Prepared {
+        if journey.reach() <= self.pairs.radius {
+            Prepared::with_pairs(region, periods, journey, self.pairs.clone())
+        } else {
+            Prepared::new(region, periods, journey)
+        }
     }
 }
 
@@ -511,9 +607,7 @@ impl Em<'_, '_> {
     fn step(&mut self, current: &Fit) -> (Likelihood, Fit) {
         let (region, periods, weights) = (self.region, self.periods, self.weights);
         self.steps += 1;
-        if self.prepared.stale(current.journey) {
-            self.prepared = Cow::Owned(Prepared::new(region, periods, current.journey));
-        }
+        self.follow(current.journey);
         let prepared = &self.prepared;
         let w: Vec<Vec<f64>> = prepared
             .traits
@@ -579,12 +673,19 @@ impl Em<'_, '_> {
 }
 
 impl Em<'_, '_> {
+    /// Prepares for `journey` once it has moved away from the last
+    /// preparation's; the E-step uses the journey itself every step.
+    fn follow(&mut self, journey: Journey) {
+        if self.prepared.stale(journey) {
+            let moved = self.prepared.moved(self.region, self.periods, journey);
+            self.prepared = Cow::Owned(moved);
+        }
+    }
+
     /// The expected dumpings per year from each source under `fit`,
     /// averaged over the periods.
     fn sources(&mut self, fit: &Fit) -> [f64; 3] {
-        if self.prepared.stale(fit.journey) {
-            self.prepared = Cow::Owned(Prepared::new(self.region, self.periods, fit.journey));
-        }
+        self.follow(fit.journey);
         let periods = self.periods;
         let n = periods.len().max(1) as f64;
         let near = fit.near_repeat * periods.iter().map(|p| p.near_repeat_mass).sum::<f64>() / n;
@@ -637,7 +738,7 @@ fn e_step(
 ) -> Shares {
     let background = fit.background / region.area_m2.max(f64::MIN_POSITIVE);
     // The fit's own journey, so the likelihood follows every move of it;
-    // the pairs reach far enough for any journey not yet stale.
+    // the pairs reach far enough for any journey prepared for.
     let journey = fit.journey;
     let per_period: Vec<Shares> = (0..periods.len())
         .into_par_iter()
@@ -648,7 +749,7 @@ fn e_step(
             };
             let own = &mut s.buildings[0];
             let mut f = Vec::new();
-            for (i, pairs) in prepared.pairs[k].iter().enumerate() {
+            for (i, pairs) in prepared.pairs.events[k].iter().enumerate() {
                 let c = weights.events[k][i];
                 if c == 0.0 {
                     continue;
@@ -696,6 +797,11 @@ fn e_step(
 /// one sweep of coordinate-wise Newton steps with step halving. One is
 /// enough: each raises the penalised likelihood (a generalised EM step),
 /// and the next E-step moves the counts anyway.
+///
+/// A step in `β_j` changes only the rows where trait `j` is not zero, so
+/// each step is judged by its change in the objective over those rows,
+/// with every row's mean kept up to date: most traits (vacancy, sewage,
+/// satellite, nearby dumpings) are zero at most buildings.
 fn m_step_beta(
     beta: &[f64; N],
     prepared: &Prepared,
@@ -716,19 +822,20 @@ fn m_step_beta(
         })
         .filter(|&(_, n, e)| e > 0.0 || n > 0.0)
         .collect();
-    let objective = |b: &[f64; N]| -> f64 {
-        let fit = sum_in_chunks(&rows, |&(x, n, e)| {
-            let eta = dot(b, x);
-            [n * eta - e * eta.exp(), 0.0]
-        })[0];
-        fit - penalty(b)
-    };
     let mut b = *beta;
-    let mut current = objective(&b);
+    // Each row's expected count under `b`.
+    let mut mu: Vec<f64> = rows
+        .par_iter()
+        .map(|&(x, _, e)| e * dot(&b, x).exp())
+        .collect();
     for j in 0..N {
-        let [g, h] = sum_in_chunks(&rows, |&(x, n, e)| {
-            let mu = e * dot(&b, x).exp();
-            [(n - mu) * x[j], mu * x[j] * x[j]]
+        let active: Vec<u32> = (0..rows.len() as u32)
+            .filter(|&i| rows[i as usize].0[j] != 0.0)
+            .collect();
+        let [g, h] = sum_in_chunks(&active, |&i| {
+            let (x, n, _) = rows[i as usize];
+            let m = mu[i as usize];
+            [(n - m) * x[j], m * x[j] * x[j]]
         });
         let (g, h) = if j == 0 {
             (g, h)
@@ -738,16 +845,29 @@ fn m_step_beta(
         if h <= 0.0 || !g.is_finite() {
             continue;
         }
+        // The penalised objective's change for a step in β_j.
+        let gain = |step: f64| -> f64 {
+            let [fit, _] = sum_in_chunks(&active, |&i| {
+                let (x, n, _) = rows[i as usize];
+                let d = step * x[j];
+                [n * d - mu[i as usize] * d.exp_m1(), 0.0]
+            });
+            let penalty = if j == 0 {
+                0.0
+            } else {
+                0.5 * RIDGE * ((b[j] + step).powi(2) - b[j] * b[j])
+            };
+            fit - penalty
+        };
         // A Newton step, halved until the objective does not fall;
         // never more than a factor e⁴ at once.
         let mut step = (g / h).clamp(-4.0, 4.0);
         for _ in 0..20 {
-            let mut trial = b;
-            trial[j] += step;
-            let value = objective(&trial);
-            if value >= current {
-                b = trial;
-                current = value;
+            if gain(step) >= 0.0 {
+                b[j] += step;
+                for &i in &active {
+                    mu[i as usize] *= (step * rows[i as usize].0[j]).exp();
+                }
                 break;
             }
             step /= 2.0;
