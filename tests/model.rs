@@ -293,9 +293,10 @@ fn a_large_region_is_fitted_on_a_sample_and_ranks_every_building() {
         std::fs::write(&path, toml).unwrap();
     }
     let run = |dir: &tempfile::TempDir| {
+        // The report goes to standard error.
         let (out, _) = common::run_project(dir.path());
         assert!(out.status.success(), "{}", common::stderr(&out));
-        String::from_utf8(out.stdout).unwrap()
+        common::stderr(&out)
     };
     let (whole, sampled) = (run(&whole), run(&sampled));
     assert!(!whole.contains("steekproef"), "{whole}");

@@ -12,7 +12,7 @@ use buitenzicht_products::export::write_atomic;
 use buitenzicht_score::calibrate::Calibration;
 use buitenzicht_score::format::{interval, number, percent};
 use buitenzicht_score::predict;
-use buitenzicht_score::predict::{SelectionReport, MIN_CUTS};
+use buitenzicht_score::predict::{SelectionReport, IN_WINDOWS, MIN_CUTS};
 use chrono::NaiveDate;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -266,10 +266,12 @@ pub fn card(
 
     writeln!(s, "## Toetsing vooruit\n")?;
     let chosen = report.candidates.iter().find(|c| c.name == report.chosen);
+    // On a sample the building model was compared in its windows only.
+    let sampled = report.sample.is_some();
     let best_kde = report
         .candidates
         .iter()
-        .filter(|c| c.name.starts_with("kerndichtheid"))
+        .filter(|c| c.name.starts_with("kerndichtheid") && c.name.ends_with(IN_WINDOWS) == sampled)
         .max_by(|a, b| a.pai_5.total_cmp(&b.pai_5));
     match (chosen, best_kde) {
         (Some(c), Some(k)) => writeln!(

@@ -71,6 +71,8 @@ pub const BANDWIDTHS_M: [f64; 5] = [250.0, 500.0, 1_000.0, 2_000.0, 4_000.0];
 /// Side of the cells the model is fitted on, metres (a multiple of the
 /// grid's cell): journeys are kilometres, so 200 m loses nothing.
 const FIT_CELL_M: f64 = 200.0;
+/// Follows the name of the density tested in the sample's windows.
+pub const IN_WINDOWS: &str = " (steekproefvensters)";
 /// Share of the buitengebied at which candidates are compared.
 const SELECTION_SHARE: f64 = 0.05;
 
@@ -323,7 +325,10 @@ pub fn predict(
         .iter()
         .map(|p| [p.centroid.x(), p.centroid.y()])
         .collect();
-    let drawn = sample::draw(&fit.spec, &centroids, config.calibration.fit_buildings);
+    // Without enough cuts no building model is fitted, so none is sampled.
+    let drawn = (periods.len() >= MIN_CUTS)
+        .then(|| sample::draw(&fit.spec, &centroids, config.calibration.fit_buildings))
+        .flatten();
     let FitSet {
         grid,
         buildings: fitted,
@@ -342,7 +347,7 @@ pub fn predict(
     // windows as the model.
     let rival = match &drawn {
         Some(_) => {
-            let c = density_candidate(density, &grid, &periods, &outcomes, " (steekproefvensters)");
+            let c = density_candidate(density, &grid, &periods, &outcomes, IN_WINDOWS);
             candidates.push(c.clone());
             Some(c)
         }
@@ -428,7 +433,16 @@ pub fn predict(
                 100.0 * kde_rate,
                 rival.as_ref().map_or(String::new(), |k| k.name.clone())
             ),
-            building_map(data, config, &base, &fit, as_of, everyone, &parts, (f, density)),
+            {
+                // A near-repeat fitted in the windows is a share of the
+                // whole region's: scaled by the density's mass there.
+                let mut applied = *f;
+                applied.near_repeat *= match &drawn {
+                    Some(_) => mass_ratio(&fit, &grid, &density.points(&dumping_points(data, config, as_of)), h),
+                    None => 1.0,
+                };
+                building_map(data, config, &base, &fit, as_of, everyone, &parts, (&applied, density))
+            },
         ),
         _ => {
             let name = kde
@@ -445,9 +459,10 @@ pub fn predict(
                 )
             } else {
                 format!(
-                    "het pandenmodel voorspelde vooruit getoetst niet beter ({:.0} % tegen {:.0} % van de latere dumpingen in de hoogste 5 %)",
+                    "het pandenmodel voorspelde vooruit getoetst niet beter ({:.0} % tegen {:.0} % van de latere dumpingen in de hoogste 5 %{})",
                     100.0 * building.as_ref().map_or(0.0, |(b, _)| rate(b.hits, b.events)),
-                    100.0 * kde_rate
+                    100.0 * kde_rate,
+                    if drawn.is_some() { ", beide in de steekproefvensters" } else { "" }
                 )
             };
             let past = dumping_points(data, config, as_of);
@@ -530,6 +545,19 @@ fn density_candidate(
         hits,
         events,
         pai_5: pai(hits, events),
+    }
+}
+
+/// The kernel density of `past` at bandwidth `h` over the buitengebied of
+/// `whole`, over that of `part` (1 when `part` has none of it).
+fn mass_ratio(whole: &FitGrid, part: &FitGrid, past: &[WeightedPoint], h: f64) -> f64 {
+    let kde = to_f64(&kernel_density(&whole.spec, past, h));
+    let mass = |g: &FitGrid| kde.iter().zip(&g.exposure).map(|(v, e)| v * e).sum::<f64>();
+    let inside = mass(part);
+    if inside > 0.0 {
+        mass(whole) / inside
+    } else {
+        1.0
     }
 }
 

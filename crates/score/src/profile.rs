@@ -308,13 +308,16 @@ impl Pairs {
     /// Pairs out to [`PAIR_SLACK`] times the reach of `journey`.
     fn new(region: &Region, periods: &[Period], journey: Journey) -> Pairs {
         let radius = PAIR_SLACK * journey.reach();
+        // Nearest first, so that a shorter journey stops at its reach.
         let near = |index: &PointIndex, at: [f64; 2]| -> Vec<(u32, f32)> {
-            index
+            let mut v: Vec<(u32, f32)> = index
                 .within_distance(at, radius)
                 .into_iter()
                 .filter(|&(_, d)| d > 0.0)
                 .map(|(i, d)| (i as u32, d.ln() as f32))
-                .collect()
+                .collect();
+            v.sort_unstable_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+            v
         };
         let events = periods
             .iter()
@@ -325,7 +328,6 @@ impl Pairs {
                     .collect()
             })
             .collect();
-        // Nearest first, so that a shorter journey stops at its reach.
         let past = periods
             .iter()
             .map(|p| {
@@ -333,11 +335,7 @@ impl Pairs {
                 region
                     .buildings
                     .par_iter()
-                    .map(|&b| {
-                        let mut near = near(&index, b);
-                        near.sort_unstable_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-                        near
-                    })
+                    .map(|&b| near(&index, b))
                     .collect()
             })
             .collect();
@@ -352,6 +350,10 @@ impl Pairs {
 /// Pairs are found this many times as far as the journey reaches, so
 /// that EM can lengthen it without finding them again.
 const PAIR_SLACK: f64 = 1.5;
+/// The E-step counts the buildings within this many times the prepared
+/// journey's reach of a dumping: a journey not yet stale reaches at most
+/// e^(0.02 + 3 · 0.01) ≈ 1.05 times as far.
+const E_STEP_REACH: f64 = 1.1;
 
 /// Everything a fit needs for one journey: the pairs of dumpings and
 /// buildings (shared while the journey stays within their radius), the
@@ -413,10 +415,13 @@ impl Prepared {
             || (j.sigma - self.journey.sigma).abs() > 0.01
     }
 
-    /// The same for `journey`: the pairs kept while it reaches no
-    /// further than they do.
+    /// The same for `journey`: the pairs kept while they reach as far as
+    /// the E-step needs for any journey not yet stale from it, and found
+    /// again when it needs further or they reach more than twice as far
+    /// as they would be found now.
     fn moved(&self, region: &Region, periods: &[Period], journey: Journey) -> Prepared {
-        if journey.reach() <= self.pairs.radius {
+        let (need, radius) = (E_STEP_REACH * journey.reach(), self.pairs.radius);
+        if need <= radius && radius <= 2.0 * PAIR_SLACK * journey.reach() {
             Prepared::with_pairs(region, periods, journey, self.pairs.clone())
         } else {
             Prepared::new(region, periods, journey)
@@ -738,8 +743,9 @@ fn e_step(
 ) -> Shares {
     let background = fit.background / region.area_m2.max(f64::MIN_POSITIVE);
     // The fit's own journey, so the likelihood follows every move of it;
-    // the pairs reach far enough for any journey prepared for.
+    // the pairs out to the same reach whatever radius they were found to.
     let journey = fit.journey;
+    let ln_cut = (E_STEP_REACH * prepared.journey.reach()).ln();
     let per_period: Vec<Shares> = (0..periods.len())
         .into_par_iter()
         .map(|k| {
@@ -754,6 +760,7 @@ fn e_step(
                 if c == 0.0 {
                     continue;
                 }
+                let pairs = &pairs[..pairs.partition_point(|p| p.1 as f64 <= ln_cut)];
                 f.clear();
                 f.extend(
                     pairs
