@@ -123,8 +123,8 @@ impl<'a> Region<'a> {
     /// How much of each building's journeys ends in the buitengebied (on
     /// a subsample of cells, twenty to the journey's reach, so it costs
     /// about 1,250 cells a building at any median; a coarser one, twelve,
-    /// moved the demo's fitted journey from 257 m to the 6 km bound), and
-    /// the mean log distance of those that end outside it.
+    /// moved the demo's fitted journey from 257 m to the 6 km bound) within
+    /// its reach, and the mean log distance of those that do not.
     fn reach(&self, journey: Journey) -> Vec<Reach> {
         let spec = &self.spec;
         let reach = journey.reach();
@@ -144,6 +144,8 @@ impl<'a> Region<'a> {
             })
             .collect();
         let all: f64 = offsets.iter().map(|o| o.2).sum();
+        let within = journey.within_reach();
+        let (tail_ln, tail_ln2) = journey.beyond_reach_ln();
         self.buildings
             .par_iter()
             .map(|&[bx, by]| {
@@ -163,12 +165,31 @@ impl<'a> Region<'a> {
                     ln_out += f * (1.0 - e) * ln_d;
                     ln2_out += f * (1.0 - e) * ln_d * ln_d;
                 }
-                let outside = all - inside;
-                let mean = |x: f64| if outside > 0.0 { x / outside } else { 0.0 };
+                // The lattice spreads the journeys within reach; those
+                // beyond it are lost with the tail's moments.
+                let share = if all > 0.0 {
+                    within * inside / all
+                } else {
+                    0.0
+                };
+                let (near, far) = (within - share, 1.0 - within);
+                let lost = near + far;
+                let mean = |x: f64, tail: f64| {
+                    let lattice = if all > inside {
+                        x / (all - inside)
+                    } else {
+                        0.0
+                    };
+                    if lost > 0.0 {
+                        (near * lattice + far * tail) / lost
+                    } else {
+                        0.0
+                    }
+                };
                 Reach {
-                    share: if all > 0.0 { inside / all } else { 0.0 },
-                    ln_out: mean(ln_out),
-                    ln2_out: mean(ln2_out),
+                    share,
+                    ln_out: mean(ln_out, tail_ln),
+                    ln2_out: mean(ln2_out, tail_ln2),
                 }
             })
             .collect()
@@ -208,10 +229,10 @@ fn nearby_trait(near: impl Iterator<Item = (f64, f64)>, journey: Journey) -> f64
 /// are the longer journeys, so leaving them out would pull the median in.
 #[derive(Debug, Clone, Copy)]
 struct Reach {
-    /// The share that ends in the buitengebied.
+    /// The share that ends in the buitengebied within the journey's reach.
     share: f64,
-    /// The mean log distance of those that end outside it, and of its
-    /// square.
+    /// The mean log distance of the others (outside the buitengebied or
+    /// beyond the reach), and of its square.
     ln_out: f64,
     ln2_out: f64,
 }
