@@ -1043,9 +1043,9 @@ fn intervals(
         points.extend(p.past.iter().map(|q| [q.x, q.y]));
     }
     let (block_of, blocks) = bootstrap::blocks_of(points.into_iter(), bootstrap::BLOCK_M);
-    // The journey stays the fit's, so every replicate shares its pairs
-    // (prepared only when there are replicates).
-    let prepared = (replicates > 0).then(|| profile::Prepared::new(region, periods, f.journey));
+    // The journey stays the fit's, so every replicate shares its pairs and
+    // their journey densities (prepared only when there are replicates).
+    let prepared = (replicates > 0).then(|| profile::Prepared::fixed(region, periods, f.journey));
     let prepared = prepared.as_ref();
     let reps: Vec<(Fit, [f64; 3])> = (0..replicates)
         .into_par_iter()

@@ -386,6 +386,9 @@ pub struct Prepared {
     reach: Vec<Reach>,
     traits: Vec<Vec<[f64; N]>>,
     years: Vec<f64>,
+    /// Per period, per event, the journey density of each pair the E-step
+    /// counts, when the journey is held fixed ([`Prepared::fixed`]).
+    densities: Option<Arc<Vec<Vec<Vec<f64>>>>>,
 }
 
 impl Prepared {
@@ -426,7 +429,41 @@ impl Prepared {
             pairs,
             traits,
             years: periods.iter().map(|p| p.years).collect(),
+            densities: None,
         }
+    }
+
+    /// [`Prepared::new`] for fits that keep `journey` (the bootstrap's):
+    /// the journey density of every pair is computed once here instead of
+    /// at every E-step of every fit.
+    pub fn fixed(region: &Region, periods: &[Period], journey: Journey) -> Prepared {
+        let mut prepared = Prepared::new(region, periods, journey);
+        let ln_cut = prepared.ln_cut();
+        let densities = prepared
+            .pairs
+            .events
+            .iter()
+            .map(|events| {
+                events
+                    .par_iter()
+                    .map(|pairs| {
+                        pairs
+                            .iter()
+                            .take_while(|p| p.1 as f64 <= ln_cut)
+                            .map(|&(_, ln_d)| density_ln(ln_d as f64, journey))
+                            .collect()
+                    })
+                    .collect()
+            })
+            .collect();
+        prepared.densities = Some(Arc::new(densities));
+        prepared
+    }
+
+    /// The log distance within which the E-step counts a building for a
+    /// dumping.
+    fn ln_cut(&self) -> f64 {
+        (E_STEP_REACH * self.journey.reach()).ln()
     }
 
     /// Whether `j` has moved far enough from the prepared journey for the
@@ -766,7 +803,11 @@ fn e_step(
     // The fit's own journey, so the likelihood follows every move of it;
     // the pairs out to the same reach whatever radius they were found to.
     let journey = fit.journey;
-    let ln_cut = (E_STEP_REACH * prepared.journey.reach()).ln();
+    let ln_cut = prepared.ln_cut();
+    let fixed = prepared
+        .densities
+        .as_deref()
+        .filter(|_| journey == prepared.journey);
     let per_period: Vec<Shares> = (0..periods.len())
         .into_par_iter()
         .map(|k| {
@@ -783,11 +824,19 @@ fn e_step(
                 }
                 let pairs = &pairs[..pairs.partition_point(|p| p.1 as f64 <= ln_cut)];
                 f.clear();
-                f.extend(
-                    pairs
-                        .iter()
-                        .map(|&(b, ln_d)| w[k][b as usize] * density_ln(ln_d as f64, journey)),
-                );
+                match fixed {
+                    Some(d) => f.extend(
+                        pairs
+                            .iter()
+                            .zip(&d[k][i])
+                            .map(|(&(b, _), &density)| w[k][b as usize] * density),
+                    ),
+                    None => f.extend(
+                        pairs
+                            .iter()
+                            .map(|&(b, ln_d)| w[k][b as usize] * density_ln(ln_d as f64, journey)),
+                    ),
+                }
                 let near = fit.near_repeat * periods[k].near_repeat[i];
                 let lambda = background + near + f.iter().sum::<f64>();
                 if lambda <= 0.0 {
@@ -931,23 +980,23 @@ mod tests {
         (-2.0 * (1.0 - u).ln()).sqrt() * (std::f64::consts::TAU * v).cos()
     }
 
-    /// Data drawn from the model itself, with known μ, β and journey, are
-    /// fitted back: the estimates land near the truth.
-    #[test]
-    fn em_recovers_the_parameters_it_was_drawn_from() {
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    /// A 40 km square of `n` buildings, a tenth of them with a trait of
+    /// relative risk e² ≈ 7.4 over a plain building's `exp(beta0)` a
+    /// year, three years of dumpings sent along `truth` plus 60 a year of
+    /// background.
+    fn drawn(
+        seed: u64,
+        truth: Journey,
+        n: usize,
+        beta0: f64,
+    ) -> (GridSpec, Vec<[f64; 2]>, Vec<Period>) {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
         let side = 40_000.0;
         let spec = GridSpec::covering([0.0, 0.0, side, side], 200.0);
-        let exposure = vec![1.0; spec.len()];
-        let buildings: Vec<[f64; 2]> = (0..2_000)
+        let buildings: Vec<[f64; 2]> = (0..n)
             .map(|_| [rng.random::<f64>() * side, rng.random::<f64>() * side])
             .collect();
-        let truth = Journey {
-            median_m: 1_200.0,
-            sigma: 0.45,
-        };
-        // One trait: a tenth of the buildings, relative risk e² ≈ 7.4.
-        let (beta0, beta1, background) = (-3.0f64, 2.0f64, 60.0);
+        let (beta1, background) = (BETA1, BACKGROUND);
         let mut periods = Vec::new();
         for _ in 0..3 {
             let traits: Vec<[f64; N]> = (0..buildings.len())
@@ -990,24 +1039,91 @@ mod tests {
                 years: 1.0,
             });
         }
+        (spec, buildings, periods)
+    }
+
+    const BETA0: f64 = -3.0;
+    const BETA1: f64 = 2.0;
+    const BACKGROUND: f64 = 60.0;
+
+    const ESTIMATED: Options = Options {
+        estimate_journey: true,
+        max_iterations: 400,
+    };
+
+    /// Data drawn from the model itself, with known μ, β and journey, are
+    /// fitted back: the estimates land near the truth.
+    #[test]
+    fn em_recovers_the_parameters_it_was_drawn_from() {
+        let truth = Journey {
+            median_m: 1_200.0,
+            sigma: 0.45,
+        };
+        let (spec, buildings, periods) = drawn(7, truth, 2_000, BETA0);
+        let exposure = vec![1.0; spec.len()];
         let region = Region::new(&buildings, spec, &exposure);
-        let fit = fit(
-            &region,
-            &periods,
-            &Fit::start(&periods, buildings.len()),
-            Options {
-                estimate_journey: true,
-                max_iterations: 400,
-            },
-            None,
-        );
+        let start = Fit::start(&periods, buildings.len());
+        let fit = fit(&region, &periods, &start, ESTIMATED, None);
         assert!(
             (fit.journey.median_m / truth.median_m - 1.0).abs() < 0.1,
             "{fit:?}"
         );
         assert!((fit.journey.sigma - truth.sigma).abs() < 0.1, "{fit:?}");
-        assert!((fit.beta[1] - beta1).abs() < 0.4, "{fit:?}");
-        assert!((fit.beta[0] - beta0).abs() < 0.4, "{fit:?}");
-        assert!((fit.background / background - 1.0).abs() < 0.35, "{fit:?}");
+        assert!((fit.beta[1] - BETA1).abs() < 0.4, "{fit:?}");
+        assert!((fit.beta[0] - BETA0).abs() < 0.4, "{fit:?}");
+        assert!((fit.background / BACKGROUND - 1.0).abs() < 0.35, "{fit:?}");
+
+        // With the journey held, the densities computed once give the
+        // same fit as those computed at every step.
+        let held = Options {
+            estimate_journey: false,
+            max_iterations: 30,
+        };
+        let every = fit_prepared(
+            &region,
+            &periods,
+            &Prepared::new(&region, &periods, fit.journey),
+            &start,
+            held,
+            None,
+        );
+        let once = fit_prepared(
+            &region,
+            &periods,
+            &Prepared::fixed(&region, &periods, fit.journey),
+            &start,
+            held,
+            None,
+        );
+        assert_eq!(every, once);
+    }
+
+    /// A journey whose three spreads reach past the 15 km cap, among 300
+    /// buildings: the journeys beyond the cap count as unseen with the
+    /// tail's moments, so median and spread are still found (left out, the
+    /// median came out 26 % short, 2,968 m).
+    #[test]
+    fn em_recovers_a_journey_followed_only_to_the_cap() {
+        let truth = Journey {
+            median_m: 4_000.0,
+            sigma: 0.7,
+        };
+        assert!(truth.median_m * (3.0 * truth.sigma).exp() > crate::journey::MAX_REACH_M);
+        let (spec, buildings, periods) = drawn(11, truth, 300, -1.0);
+        let exposure = vec![1.0; spec.len()];
+        let region = Region::new(&buildings, spec, &exposure);
+        let fit = fit(
+            &region,
+            &periods,
+            &Fit::start(&periods, buildings.len()),
+            ESTIMATED,
+            None,
+        );
+        assert!(
+            (fit.journey.median_m / truth.median_m - 1.0).abs() < 0.15,
+            "{fit:?}"
+        );
+        assert!((fit.journey.sigma - truth.sigma).abs() < 0.15, "{fit:?}");
+        assert!((fit.beta[1] - BETA1).abs() < 0.5, "{fit:?}");
     }
 }
