@@ -105,6 +105,14 @@ pub fn write_geotiff_window(
             "ZLEVEL=1",
             "PREDICTOR=3",
             "TILED=YES",
+            // Each band is written whole in turn: band-interleaved tiles are
+            // then compressed once, where pixel-interleaved ones would be
+            // read back and rewritten for every band.
+            "INTERLEAVE=BAND",
+            // Both cores compress. GDAL 3.6 can hang when it computes
+            // overviews itself in a file opened with threads, so the
+            // overviews are computed here (`Level`) and only written by GDAL.
+            "NUM_THREADS=ALL_CPUS",
             "BIGTIFF=IF_SAFER",
         ]);
         let mut ds = driver
@@ -135,7 +143,24 @@ pub fn write_geotiff_window(
         ds.set_metadata_item("WEIGHTS", &weights, "")
             .map_err(file_error)?;
 
+        // Internal overviews, so QGIS and tile servers read small scales
+        // fast: allocated here ("NONE" computes nothing), filled per band.
+        let levels: Vec<i32> = (1..)
+            .map(|k| 1i32 << k)
+            .take_while(|&f| window.cols.max(window.rows) / f as usize >= 256)
+            .collect();
+        // Nodata first: the overviews take it over when they are allocated.
         for (b, name) in band_names().iter().enumerate() {
+            let mut band = ds.rasterband(b + 1).map_err(file_error)?;
+            band.set_no_data_value(Some(NODATA as f64))
+                .map_err(file_error)?;
+            band.set_description(name).map_err(file_error)?;
+        }
+        if !levels.is_empty() {
+            ds.build_overviews("NONE", &levels, &[])
+                .map_err(file_error)?;
+        }
+        for b in 0..band_names().len() {
             // Band 1 is the risk, bands 2-5 the indicators' contributions.
             let value = |i: usize| -> f32 {
                 let v = match b {
@@ -155,23 +180,163 @@ pub fn write_geotiff_window(
                 })
                 .collect();
             let mut band = ds.rasterband(b + 1).map_err(file_error)?;
-            band.set_no_data_value(Some(NODATA as f64))
-                .map_err(file_error)?;
-            band.set_description(name).map_err(file_error)?;
             let mut buffer = Buffer::new((window.cols, window.rows), values);
             band.write((0, 0), (window.cols, window.rows), &mut buffer)
                 .map_err(file_error)?;
-        }
-        // Internal overviews: QGIS and tile servers read small scales fast.
-        let levels: Vec<i32> = (1..)
-            .map(|k| 1i32 << k)
-            .take_while(|&f| window.cols.max(window.rows) / f as usize >= 256)
-            .collect();
-        if !levels.is_empty() {
-            ds.build_overviews("AVERAGE", &levels, &[])
-                .map_err(file_error)?;
+            let values = buffer.into_shape_and_vec().1;
+            // The grid's values are let go once the first level holds them.
+            let mut level =
+                (!levels.is_empty()).then(|| Level::above_grid(&values, window.cols, window.rows));
+            drop(values);
+            for k in 0..levels.len() {
+                let Some(this) = level.take() else { break };
+                let (cols, rows) = (this.cols, this.rows);
+                let mut buffer = Buffer::new((cols, rows), this.means());
+                band.overview(k)
+                    .and_then(|mut overview| overview.write((0, 0), (cols, rows), &mut buffer))
+                    .map_err(file_error)?;
+                level = (k + 1 < levels.len()).then(|| this.halve());
+            }
         }
     }
     tmp.persist(path).map_err(|e| io_error(e.error))?;
     Ok(())
+}
+
+/// One overview level: per cell the sum and count of the valid grid cells
+/// below it, so every level is the mean over the grid itself (as GDAL's
+/// `AVERAGE` computes it), not a mean of means.
+struct Level {
+    sum: Vec<f64>,
+    count: Vec<u32>,
+    cols: usize,
+    rows: usize,
+}
+
+impl Level {
+    /// The first level, over the grid's `values` (`cols` × `rows`) read
+    /// directly: a level of the grid itself would hold 12 bytes a cell.
+    fn above_grid(values: &[f32], cols: usize, rows: usize) -> Self {
+        Level::gather(cols, rows, |i| match values[i] {
+            NODATA => (0.0, 0),
+            v => (v as f64, 1),
+        })
+    }
+
+    /// The level above this one.
+    fn halve(&self) -> Self {
+        Level::gather(self.cols, self.rows, |i| (self.sum[i], self.count[i]))
+    }
+
+    /// The level above a `cols` × `rows` level whose cell `i` holds
+    /// `below(i)`: each cell gathers its 2 × 2 cells below (one or two at
+    /// the last column and row of an odd size).
+    fn gather(cols: usize, rows: usize, below: impl Fn(usize) -> (f64, u32) + Sync) -> Self {
+        let (up_cols, up_rows) = (cols.div_ceil(2), rows.div_ceil(2));
+        let (sum, count) = (0..up_cols * up_rows)
+            .into_par_iter()
+            .map(|i| {
+                let (c, r) = (i % up_cols, i / up_cols);
+                let (mut sum, mut count) = (0.0, 0);
+                for y in 2 * r..(2 * r + 2).min(rows) {
+                    for x in 2 * c..(2 * c + 2).min(cols) {
+                        let (s, n) = below(y * cols + x);
+                        sum += s;
+                        count += n;
+                    }
+                }
+                (sum, count)
+            })
+            .unzip();
+        Level {
+            sum,
+            count,
+            cols: up_cols,
+            rows: up_rows,
+        }
+    }
+
+    /// The means, nodata where no valid cell lies below.
+    fn means(&self) -> Vec<f32> {
+        self.sum
+            .par_iter()
+            .zip(&self.count)
+            .map(|(&s, &n)| {
+                if n == 0 {
+                    NODATA
+                } else {
+                    (s / n as f64) as f32
+                }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pattern with scattered nodata and a nodata corner of 4 × 4 cells.
+    fn pattern(cols: usize, rows: usize) -> Vec<f32> {
+        (0..cols * rows)
+            .map(|i| {
+                let (c, r) = (i % cols, i / cols);
+                if (c < 4 && r < 4) || i % 7 == 0 {
+                    NODATA
+                } else {
+                    ((i * 7919) % 1000) as f32 / 10.0
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn overviews_match_gdal_average() {
+        let (cols, rows) = (1024, 768);
+        let values = pattern(cols, rows);
+        let driver = DriverManager::get_driver_by_name("MEM").unwrap();
+        let mut ds = driver
+            .create_with_band_type::<f32, _>("", cols, rows, 1)
+            .unwrap();
+        let mut band = ds.rasterband(1).unwrap();
+        band.set_no_data_value(Some(NODATA as f64)).unwrap();
+        let mut buffer = Buffer::new((cols, rows), values.clone());
+        band.write((0, 0), (cols, rows), &mut buffer).unwrap();
+        ds.build_overviews("AVERAGE", &[2, 4], &[]).unwrap();
+
+        let band = ds.rasterband(1).unwrap();
+        let mut level = Level::above_grid(&values, cols, rows);
+        for k in 0..2 {
+            if k > 0 {
+                level = level.halve();
+            }
+            let ours = level.means();
+            let theirs = band
+                .overview(k)
+                .unwrap()
+                .read_band_as::<f32>()
+                .unwrap()
+                .into_shape_and_vec();
+            assert_eq!(theirs.0, (level.cols, level.rows), "level {k}: size");
+            for (i, (a, b)) in ours.iter().zip(&theirs.1).enumerate() {
+                assert!(
+                    (a - b).abs() < 1e-3,
+                    "level {k}, cell {i}: {a} against GDAL's {b}"
+                );
+            }
+            assert_eq!(ours[0], NODATA, "level {k}: the nodata corner stays nodata");
+        }
+    }
+
+    #[test]
+    fn odd_sizes_round_up_and_keep_the_last_row_and_column() {
+        // 3 × 3: the last column and row average what lies below them.
+        let values = [1.0, 3.0, 5.0, 1.0, 3.0, 7.0, 2.0, NODATA, 9.0];
+        let up = Level::above_grid(&values, 3, 3);
+        assert_eq!((up.cols, up.rows), (2, 2));
+        assert_eq!(up.means(), vec![2.0, 6.0, 2.0, 9.0]);
+        // Above that, the mean of the eight valid cells, not of the four means.
+        assert_eq!(up.halve().means(), vec![31.0 / 8.0]);
+        assert_eq!(Level::above_grid(&[NODATA; 4], 2, 2).means(), vec![NODATA]);
+    }
 }

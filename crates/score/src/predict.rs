@@ -363,25 +363,32 @@ pub fn predict(
     }
     let mut building: Option<(Candidate, Fit)> = None;
     if periods.len() >= MIN_CUTS {
-        let (mut hits, mut events) = (0, 0);
         // Every fit starts afresh: started from the previous fold's fit,
         // EM kept that fold's optimum even where it was a poor one for
         // more data (a source at zero stays at zero).
         let fresh = |periods: &[Period]| Fit::start(periods, fitted.len());
-        for k in 1..periods.len() {
-            // Fitted on what was known at cut k: the earlier cuts with
-            // their dumpings up to it, never one after it.
-            let known: Vec<Period> = (0..k)
-                .map(|j| known_at(&periods[j], &dates[j], cuts[j], cuts[k]))
-                .collect();
-            let fold = profile::fit(&region, &known, &fresh(&known), FIT, None);
-            let lambda = intensity(&region, &grid, &periods[k], &near[k], &fold);
-            let (h_, e_) = top_hits(&lambda, &outcomes[k], &grid.scored);
-            hits += h_;
-            events += e_;
-        }
-        // On every cut, for the ranking and (if it wins) the map.
-        let all = profile::fit(&region, &periods, &fresh(&periods), FIT, None);
+        // The forward folds and the fit on every cut do not depend on one
+        // another: run side by side, they keep both cores busy through the
+        // parts of EM that run on one.
+        let ((hits, events), all) = rayon::join(
+            || {
+                (1..periods.len())
+                    .into_par_iter()
+                    .map(|k| {
+                        // Fitted on what was known at cut k: the earlier cuts
+                        // with their dumpings up to it, never one after it.
+                        let known: Vec<Period> = (0..k)
+                            .map(|j| known_at(&periods[j], &dates[j], cuts[j], cuts[k]))
+                            .collect();
+                        let fold = profile::fit(&region, &known, &fresh(&known), FIT, None);
+                        let lambda = intensity(&region, &grid, &periods[k], &near[k], &fold);
+                        top_hits(&lambda, &outcomes[k], &grid.scored)
+                    })
+                    .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+            },
+            // On every cut, for the ranking and (if it wins) the map.
+            || profile::fit(&region, &periods, &fresh(&periods), FIT, None),
+        );
         let candidate = Candidate {
             name: format!("panden, reisafstand {:.0} m geschat", all.journey.median_m),
             hits,

@@ -44,17 +44,25 @@ impl Base {
             config.cell_size,
         );
         spec.check_memory()?;
-        let gemeente = mask::polygon_ids(&spec, data.gemeenten.iter().map(|g| &g.geometry))?;
-        let buitengebied: Vec<bool> = {
-            let kom = mask::polygon_ids(&spec, data.bebouwde_kom.iter().map(|k| &k.geometry))?;
-            gemeente
-                .par_iter()
-                .zip(&kom)
-                .map(|(&g, &k)| g != 0 && k == 0)
-                .collect()
-        };
+        // GDAL rasterises one layer on one core: the three side by side.
+        let (gemeente, (kom, catchment)) = rayon::join(
+            || mask::polygon_ids(&spec, data.gemeenten.iter().map(|g| &g.geometry)),
+            || {
+                rayon::join(
+                    || mask::polygon_ids(&spec, data.bebouwde_kom.iter().map(|k| &k.geometry)),
+                    || mask::polygon_ids(&spec, data.rwzi.iter().map(|r| &r.geometry)),
+                )
+            },
+        );
+        let (gemeente, kom, catchment) = (gemeente?, kom?, catchment?);
+        let buitengebied: Vec<bool> = gemeente
+            .par_iter()
+            .zip(&kom)
+            .map(|(&g, &k)| g != 0 && k == 0)
+            .collect();
+        drop(kom);
         let (spikes, catchment_scores) = catchment_signals(data, config, as_of);
-        let riool: Vec<f32> = mask::polygon_ids(&spec, data.rwzi.iter().map(|r| &r.geometry))?
+        let riool: Vec<f32> = catchment
             .par_iter()
             .map(|&id| {
                 if id == 0 {
