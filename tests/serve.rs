@@ -210,6 +210,16 @@ async fn serves_tiles_explanations_and_lists() {
     let items = list["inspecties"].as_array().unwrap();
     assert_eq!(items[0]["identificatie"], HOTSPOT_BARN);
     assert_eq!(items[0]["rang"], 1);
+    // The weighted method: vacant and possibly vacant barns only, no
+    // building-model base rate.
+    assert_eq!(list["rangschikking"], "gewichten");
+    for i in items {
+        assert!(
+            ["bevestigd", "vermoedelijk"].contains(&i["leegstand"].as_str().unwrap()),
+            "{i}"
+        );
+        assert_eq!(i["bijdragen"]["pand"], 0.0, "{i}");
+    }
     let risks: Vec<f64> = items
         .iter()
         .map(|i| i["risico"].as_f64().unwrap())

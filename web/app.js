@@ -211,7 +211,7 @@ function tekenLegenda() {
     : '<div class="klein">aandeel van de grootste bijdrage van deze indicator</div>';
   const overlays = [];
   if (kaart.hasLayer(overlayLagen.kom)) overlays.push('<span class="vlak kom"></span> bebouwde kom (geen risico berekend)');
-  if (kaart.hasLayer(inspectieLaag) && lijst.data) overlays.push('<span class="punt schuur"></span> schuur op de inspectielijst (rangnummer)');
+  if (kaart.hasLayer(inspectieLaag) && lijst.data) overlays.push('<span class="punt schuur"></span> pand op de inspectielijst (rangnummer)');
   if (kaart.hasLayer(overlayLagen.dumpingen)) overlays.push('<span class="punt dumping"></span> dumping');
   if (kaart.hasLayer(overlayLagen.leegstand)) overlays.push('<span class="punt leeg"></span> leegstaand pand');
   if (kaart.hasLayer(overlayLagen.rwzi)) overlays.push('<span class="vlak riool"></span> rioolgebied, donkerder = sterker signaal');
@@ -452,7 +452,7 @@ async function verklaar(lat, lon, pand = null) {
     return;
   }
   if (marker !== klikMarker) return; // a newer click
-  const html = uitlegHtml(u, pand);
+  const html = uitlegHtml(u, pand, lijst.data?.rangschikking);
   vak.innerHTML = html.paneel;
   pasBalkenToe(vak);
   klikMarker.bindPopup(html.popup, { maxWidth: 320, autoPanPadding: [20, 20] }).openPopup();
@@ -581,7 +581,7 @@ async function start() {
   // Building-level overlays only for the roles that may see them.
   if (pandniveau()) {
     inspectieLaag.addTo(kaart);
-    overlays["Schuren op de inspectielijst"] = inspectieLaag;
+    overlays["Panden op de inspectielijst"] = inspectieLaag;
     overlays.Dumpingen = overlayLagen.dumpingen;
     overlays["Leegstaande panden"] = overlayLagen.leegstand;
   }

@@ -5,6 +5,18 @@ import { tekst } from "./uitleg.js";
 
 const el = (id) => document.getElementById(id);
 
+/** What the list is ranked by, and how its score differs from a cell's. */
+export const GRONDSLAG = {
+  pandenmodel: {
+    lijst: "Alle panden in het buitengebied, gerangschikt volgens het pandenmodel: de verwachte dumpingen vanuit het pand, naar zijn kenmerken en signalen (100 = het hoogste pand van de regio).",
+    verschil: "De score in de lijst is die van het pand in het pandenmodel. Een klik in de kaart geeft het risico op dumpingen in die ene cel van 25 m: een andere vraag, en dus een ander getal.",
+  },
+  gewichten: {
+    lijst: "(Vermoedelijk) leegstaande schuren in het buitengebied, gerangschikt op risico.",
+    verschil: "De score in de lijst is die van het pand: het hoogste risico over de cellen van zijn footprint. Een klik in de kaart geeft de score van die ene cel van 25 m, die daarom lager kan zijn.",
+  },
+};
+
 const SIGNALEN = { leegstand: "leegstand", dumpingen: "dumpingen", riool: "rioolwater", satelliet: "satelliet" };
 
 /**
@@ -24,6 +36,9 @@ export class Inspectielijst {
 
   zet(data) {
     this.data = data;
+    const grondslag = GRONDSLAG[data.rangschikking] || GRONDSLAG.gewichten;
+    el("inspecties-grondslag").textContent = grondslag.lijst;
+    el("score-verschil").textContent = grondslag.verschil;
     this.toon();
   }
 

@@ -77,7 +77,7 @@ function indicatorTekst(i, peildatum) {
  * HTML for the side panel and the popup. `pand` is the list item the
  * explanation was opened from, if any.
  */
-export function uitlegHtml(u, pand) {
+export function uitlegHtml(u, pand, rangschikking) {
   const waar = u.gemeente ? `${tekst(u.gemeente.statnaam)} (${tekst(u.gemeente.statcode)}), ${tekst(u.gebied)}` : tekst(u.gebied);
   if (u.risico == null) {
     return {
@@ -93,7 +93,9 @@ export function uitlegHtml(u, pand) {
       <div class="klein">${zin}</div>${lijst(bewijs)}
     </div>`).join("");
   const verschil = pand && Math.abs(pand.risico - u.risico) >= 0.05
-    ? `<p class="klein">In de inspectielijst heeft pand ${tekst(pand.identificatie)} ${f.risico(pand.risico)}: het hoogste risico over de cellen van zijn footprint. Hier staat de score van de ene cel onder het midden van het pand.</p>`
+    ? `<p class="klein">In de inspectielijst heeft pand ${tekst(pand.identificatie)} ${f.risico(pand.risico)}: ${rangschikking === "pandenmodel"
+      ? "de verwachte dumpingen vanuit het pand in het pandenmodel. Hier staat het risico op dumpingen in de ene cel onder het midden van het pand."
+      : "het hoogste risico over de cellen van zijn footprint. Hier staat de score van de ene cel onder het midden van het pand."}</p>`
     : "";
   const kort = delen.filter(({ i }) => i.bijdrage >= 0.5).map(({ i, zin }) => `${tekst(i.label)} (${f.metTeken(i.bijdrage)}): ${zin}`);
   return {

@@ -122,6 +122,10 @@ describe("desktop", () => {
     const { page, problems, close } = await open("/");
     await page.select("#gemeente", g.statcode);
     await page.waitForSelector("#inspectielijst li");
+    // The demo's run chose the building model: the list says what it ranks.
+    const grondslag = await page.$eval("#inspecties", (e) => e.textContent);
+    assert.match(grondslag, /Alle panden in het buitengebied, gerangschikt volgens het pandenmodel/);
+    assert.match(grondslag, /ander getal/);
     // Open the first building of the list by keyboard.
     await page.focus("#inspectielijst li");
     await page.keyboard.press("Enter");
@@ -201,7 +205,7 @@ describe("desktop", () => {
   test("every overlay switches on and off, opacity and legend follow the layer", async () => {
     const { page, problems, close } = await open("/");
     const labels = await page.$$eval(".leaflet-control-layers-overlays label", (l) => l.map((x) => x.textContent.trim()));
-    for (const name of ["Gemeentegrenzen", "Bebouwde kom", "Schuren op de inspectielijst", "Dumpingen", "Leegstaande panden", "Rioolgebieden met signaal", "Satelliettegels"]) {
+    for (const name of ["Gemeentegrenzen", "Bebouwde kom", "Panden op de inspectielijst", "Dumpingen", "Leegstaande panden", "Rioolgebieden met signaal", "Satelliettegels"]) {
       assert.ok(labels.includes(name), `no overlay ${name}`);
     }
     const paths = () => page.$$eval(".leaflet-overlay-pane path", (p) => p.length);

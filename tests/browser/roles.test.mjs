@@ -162,7 +162,7 @@ describe("roles", () => {
     const bases = await page.$$eval(".leaflet-control-layers-base label", (l) => l.map((x) => x.textContent.trim()));
     assert.equal(bases.length, 1, bases.join(", "));
     const labels = await page.$$eval(".leaflet-control-layers-overlays label", (l) => l.map((x) => x.textContent.trim()));
-    for (const name of ["Dumpingen", "Leegstaande panden", "Schuren op de inspectielijst"]) assert.ok(!labels.includes(name), `kvb offered ${name}`);
+    for (const name of ["Dumpingen", "Leegstaande panden", "Panden op de inspectielijst"]) assert.ok(!labels.includes(name), `kvb offered ${name}`);
     assert.equal(await page.$eval("#doel-vak", (e) => e.hidden), true);
     // A municipality: the list is refused, in Dutch, on the page.
     await page.select("#gemeente", EIGEN);

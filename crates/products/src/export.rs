@@ -97,16 +97,16 @@ fn round1(v: f32) -> f64 {
     (v as f64 * 10.0).round() / 10.0
 }
 
-/// The inspection list as CSV, one barn per line.
+/// The inspection list as CSV, one building per line.
 pub fn inspection_csv(list: &InspectionList) -> String {
     let mut out = String::from(
         "statcode,rang,identificatie,leegstand,oppervlakte_m2,gebruiksdoel,bouwjaar,risico,relatief,\
-         bijdrage_leegstand,bijdrage_dumpingen,bijdrage_riool,bijdrage_satelliet,signalen,x_rd,y_rd,lon,lat\n",
+         bijdrage_pand,bijdrage_leegstand,bijdrage_dumpingen,bijdrage_riool,bijdrage_satelliet,signalen,x_rd,y_rd,lon,lat\n",
     );
     for i in &list.inspecties {
         let b = &i.bijdragen;
         out.push_str(&format!(
-            "{},{},{},{},{:.0},{},{},{:.1},{:.2},{:.1},{:.1},{:.1},{:.1},{},{:.1},{:.1},{:.7},{:.7}\n",
+            "{},{},{},{},{:.0},{},{},{:.1},{:.2},{:.1},{:.1},{:.1},{:.1},{:.1},{},{:.1},{:.1},{:.7},{:.7}\n",
             list.statcode,
             i.rang,
             csv_field(&i.identificatie),
@@ -116,6 +116,7 @@ pub fn inspection_csv(list: &InspectionList) -> String {
             i.bouwjaar.map(|y| y.to_string()).unwrap_or_default(),
             i.risico,
             i.relatief,
+            b.pand,
             b.leegstand,
             b.dumpingen,
             b.riool,

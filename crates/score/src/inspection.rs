@@ -1,5 +1,7 @@
-//! Inspection lists: per municipality, the vacant and possibly vacant barns
-//! in the buitengebied, ranked by the risk at their footprint.
+//! Inspection lists: per municipality, buildings in the buitengebied ranked
+//! for a visit. The weighted method lists the vacant and possibly vacant
+//! barns by the risk at their footprint; the building model every building
+//! by its expected dumpings (`predict`).
 
 use crate::indicator::Indicator;
 use crate::model::{CellScore, RiskModel};
@@ -27,7 +29,9 @@ pub struct Inspection {
     pub relatief: f32,
     /// Risk points per indicator at that cell.
     pub bijdragen: Contributions,
-    /// Indicators that contribute most, largest first.
+    /// The signals that raise the score most, largest first: in the
+    /// weighted method those adding at least half a point, in the building
+    /// model those adding at least a tenth of the building's own score.
     pub belangrijkste: Vec<Indicator>,
     pub x: f64,
     pub y: f64,
@@ -38,9 +42,23 @@ pub struct Inspection {
     pub pand: usize,
 }
 
-/// Contributions by indicator name.
+/// The indicators among `points` (in `Indicator::ALL` order) that add at
+/// least `at_least` points, largest first.
+pub(crate) fn named(points: [f32; 4], at_least: f32) -> Vec<Indicator> {
+    let mut order: Vec<Indicator> = Indicator::ALL
+        .into_iter()
+        .filter(|ind| points[ind.index()] > 0.0 && points[ind.index()] >= at_least)
+        .collect();
+    order.sort_by(|a, b| points[b.index()].total_cmp(&points[a.index()]));
+    order
+}
+
+/// Score points by source; they add up to `risico`.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct Contributions {
+    /// The building model's rate for any building of this size: its base
+    /// rate and floor area, no signal (0 in the weighted method).
+    pub pand: f32,
     pub leegstand: f32,
     pub dumpingen: f32,
     pub riool: f32,
@@ -50,6 +68,7 @@ pub struct Contributions {
 impl From<[f32; 4]> for Contributions {
     fn from(c: [f32; 4]) -> Self {
         Contributions {
+            pand: 0.0,
             leegstand: c[0],
             dumpingen: c[1],
             riool: c[2],
@@ -58,11 +77,24 @@ impl From<[f32; 4]> for Contributions {
     }
 }
 
+/// What a list is ranked by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rangschikking {
+    /// Every building in the buitengebied, by the building model's
+    /// expected dumpings.
+    Pandenmodel,
+    /// The vacant and possibly vacant barns, by the weighted risk at their
+    /// footprint.
+    Gewichten,
+}
+
 /// The ranked list of one municipality.
 #[derive(Debug, Clone, Serialize)]
 pub struct InspectionList {
     pub statcode: String,
     pub statnaam: String,
+    pub rangschikking: Rangschikking,
     pub inspecties: Vec<Inspection>,
 }
 
@@ -78,6 +110,7 @@ pub fn rank(
         .map(|g| InspectionList {
             statcode: g.statcode.clone(),
             statnaam: g.statnaam.clone(),
+            rangschikking: Rangschikking::Gewichten,
             inspecties: Vec::new(),
         })
         .collect();
@@ -92,11 +125,7 @@ pub fn rank(
         let Some(cell) = footprint_score(model, &pand.geometry, c) else {
             continue;
         };
-        let mut order: Vec<Indicator> = Indicator::ALL.to_vec();
-        order.sort_by(|a, b| {
-            cell.contributions[b.index()].total_cmp(&cell.contributions[a.index()])
-        });
-        order.retain(|ind| cell.contributions[ind.index()] >= MIN_NAMED_CONTRIBUTION);
+        let order = named(cell.contributions, MIN_NAMED_CONTRIBUTION);
         lists[g].inspecties.push(Inspection {
             rang: 0,
             identificatie: pand.identificatie.clone(),
@@ -165,4 +194,22 @@ fn footprint_score(model: &RiskModel, geometry: &Geometry, centroid: Point) -> O
         }
     }
     best.or_else(|| model.cell_at(centroid.x(), centroid.y()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn named_keeps_what_adds_enough_largest_first() {
+        // Points in `Indicator::ALL` order: leegstand, dumpingen, riool, satelliet.
+        assert_eq!(
+            named([0.4, 3.0, 0.0, 0.6], 0.5),
+            [Indicator::Dumpingen, Indicator::Satelliet]
+        );
+        assert!(
+            named([0.0; 4], 0.0).is_empty(),
+            "nothing added, nothing named"
+        );
+    }
 }

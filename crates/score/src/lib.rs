@@ -39,6 +39,6 @@ pub use error::ScoreError;
 pub use explain::{explain, Explanation};
 pub use grid::GridSpec;
 pub use indicator::Indicator;
-pub use inspection::{rank, Inspection, InspectionList};
+pub use inspection::{rank, Contributions, Inspection, InspectionList, Rangschikking};
 pub use model::{score, CellScore, RiskModel};
 pub use predict::{predict, Prediction};

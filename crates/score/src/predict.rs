@@ -42,7 +42,7 @@ use crate::config::ScoreConfig;
 use crate::density::{kernel_density, WeightedPoint};
 use crate::format::{interval, number, percent};
 use crate::grid::GridSpec;
-use crate::inspection::{Contributions, Inspection, InspectionList};
+use crate::inspection::{named, Contributions, Inspection, InspectionList, Rangschikking};
 use crate::journey::Journey;
 use crate::model::{RiskModel, Weighting};
 use crate::profile::{self, Fit, Options, Period, Region};
@@ -1016,6 +1016,11 @@ fn building_parts(region: &Region, now: &Period, model: Option<&Fit>) -> Vec<[f6
         .collect()
 }
 
+/// Share of a building's score a signal must add to be named:
+/// scores are relative to the region's highest building, so a fixed number
+/// of points would name nothing in a quiet municipality.
+const NAMED_SHARE: f32 = 0.1;
+
 /// Share of the expected dumpings below which a source counts as absent.
 pub const NULL_SHARE: f64 = 0.001;
 
@@ -1273,6 +1278,7 @@ fn rank_buildings(
         .map(|g| InspectionList {
             statcode: g.statcode.clone(),
             statnaam: g.statnaam.clone(),
+            rangschikking: Rangschikking::Pandenmodel,
             inspecties: Vec::new(),
         })
         .collect();
@@ -1288,13 +1294,25 @@ fn rank_buildings(
         let Some(g) = data.gemeenten_index.containing([c.x(), c.y()]).next() else {
             continue;
         };
-        let mut parts = [0f32; 4];
-        for (j, &ind) in TRAIT_INDICATOR.iter().enumerate() {
-            parts[ind] += (100.0 * weights[i][j] / max) as f32;
-        }
-        let mut order: Vec<crate::Indicator> = crate::Indicator::ALL.to_vec();
-        order.sort_by(|a, b| parts[b.index()].total_cmp(&parts[a.index()]));
-        order.retain(|ind| parts[ind.index()] >= 0.5);
+        // Points by trait, in TRAITS order: the base rate and floor area
+        // are the building's own, not a signal about it.
+        let p: [f32; 7] = std::array::from_fn(|j| (100.0 * weights[i][j] / max) as f32);
+        let bijdragen = Contributions {
+            pand: p[0] + p[3],
+            leegstand: p[1] + p[2],
+            dumpingen: p[6],
+            riool: p[5],
+            satelliet: p[4],
+        };
+        let order = named(
+            [
+                bijdragen.leegstand,
+                bijdragen.dumpingen,
+                bijdragen.riool,
+                bijdragen.satelliet,
+            ],
+            NAMED_SHARE * p.iter().sum::<f32>(),
+        );
         lists[g].inspecties.push(Inspection {
             rang: 0,
             identificatie: pand.identificatie.clone(),
@@ -1304,7 +1322,7 @@ fn rank_buildings(
             bouwjaar: pand.bouwjaar,
             risico: (100.0 * total[i] / max) as f32,
             relatief: 0.0,
-            bijdragen: Contributions::from(parts),
+            bijdragen,
             belangrijkste: order,
             x: c.x(),
             y: c.y(),
@@ -1620,5 +1638,22 @@ mod tests {
         all.sort_by(|a, b| b.risico.total_cmp(&a.risico));
         let sites = all[..100].iter().filter(|i| i.pand < 120).count();
         assert!(sites >= 10, "{sites} sites in the top 100\n{r}");
+        // The points add up to the score; a building in use owes nothing
+        // to vacancy, and its base rate is not called a signal.
+        for i in &all {
+            let b = &i.bijdragen;
+            let sum = b.pand + b.leegstand + b.dumpingen + b.riool + b.satelliet;
+            assert!((sum - i.risico).abs() < 1e-3 * i.risico.max(1.0), "{i:?}");
+            if i.leegstand == Leegstand::Nee {
+                assert_eq!(b.leegstand, 0.0, "{i:?}");
+                assert!(
+                    !i.belangrijkste.contains(&crate::Indicator::Leegstand),
+                    "{i:?}"
+                );
+            }
+        }
+        assert!(all
+            .iter()
+            .any(|i| i.leegstand == Leegstand::Nee && i.bijdragen.pand > 0.0));
     }
 }
