@@ -85,7 +85,11 @@ export function uitlegHtml(u, pand, rangschikking) {
       popup: `<strong>Geen risico berekend</strong><br>${waar}`,
     };
   }
-  const delen = u.indicatoren.map((i) => ({ i, ...indicatorTekst(i, u.peildatum) }));
+  const delen = u.indicatoren.map((i) => {
+    const t = indicatorTekst(i, u.peildatum);
+    // The building model's part is more than the indicator: say so first.
+    return { i, ...t, zin: i.toelichting && t.zin !== tekst(i.uitleg) ? `${tekst(i.toelichting)}; ${t.zin}` : t.zin };
+  });
   const regels = delen.map(({ i, zin, regels: bewijs }) => `
     <div class="indicator">
       <div class="kop"><span>${tekst(i.label)}</span><span>${f.metTeken(i.bijdrage)}</span></div>

@@ -41,6 +41,10 @@ pub struct IndicatorUitleg {
     /// Risk points.
     pub bijdrage: f32,
     pub uitleg: String,
+    /// What the contribution stands for when it is not the indicator alone
+    /// (the building model's map), to put before the evidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub toelichting: Option<&'static str>,
     pub kenmerken: Vec<Kenmerk>,
 }
 
@@ -76,6 +80,12 @@ pub enum Kenmerk {
     },
 }
 
+/// With the building model's map, the leegstand contribution is what every
+/// building adds for its own traits, spread along the journey: not vacancy
+/// alone, and named so.
+const BUILDINGS_LABEL: &str = "Panden in reisafstand";
+const BUILDINGS_UITLEG: &str = "verwachte dumpingen vanuit de panden in reisafstand, naar hun eigen kenmerken (elk pand een basiskans, meer voor leegstand en oppervlakte)";
+
 /// Explains the score at (`x`, `y`) in RD New.
 pub fn explain(data: &Dataset, model: &RiskModel, x: f64, y: f64) -> Explanation {
     let p = [x, y];
@@ -108,6 +118,10 @@ pub fn explain(data: &Dataset, model: &RiskModel, x: f64, y: f64) -> Explanation
         .iter()
         .map(|&ind| {
             let (uitleg, kenmerken) = match ind {
+                Indicator::Leegstand if model.building_map() => {
+                    let (barns, kenmerken) = barns(data, model, p);
+                    (format!("{BUILDINGS_UITLEG}; {barns}"), kenmerken)
+                }
                 Indicator::Leegstand => barns(data, model, p),
                 Indicator::Dumpingen => dumpings(data, model, p),
                 Indicator::Riool => sewage(data, model, p),
@@ -115,11 +129,16 @@ pub fn explain(data: &Dataset, model: &RiskModel, x: f64, y: f64) -> Explanation
             };
             IndicatorUitleg {
                 key: ind.key(),
-                label: ind.label(),
+                label: match ind {
+                    Indicator::Leegstand if model.building_map() => BUILDINGS_LABEL,
+                    _ => ind.label(),
+                },
                 waarde: cell.values[ind.index()],
                 gewicht: (model.full_contribution[ind.index()] / 100.0) as f64,
                 bijdrage: cell.contributions[ind.index()],
                 uitleg,
+                toelichting: (ind == Indicator::Leegstand && model.building_map())
+                    .then_some(BUILDINGS_UITLEG),
                 kenmerken,
             }
         })

@@ -27,8 +27,11 @@ pub enum Weighting {
     /// dumpings up to `until`.
     Gekalibreerd { until: NaiveDate },
     /// Chosen out of sample on rolling cuts (see [`crate::predict`]):
-    /// `model` names it, e.g. `kde 1000 m` or `panden, reisafstand 2000 m`.
-    Gekozen { model: String },
+    /// `model` names it, e.g. `kde 1000 m` or `panden, reisafstand 2000 m`;
+    /// `panden` when the building model draws the map, whose leegstand
+    /// contribution is then every building's own rate (base rate, vacancy,
+    /// floor area) spread along the journey.
+    Gekozen { model: String, panden: bool },
 }
 
 /// The scored grid and what it was scored from.
@@ -74,6 +77,12 @@ pub struct CellScore {
 }
 
 impl RiskModel {
+    /// Whether the building model draws the map (its leegstand
+    /// contribution is then the buildings' own rates, not vacancy alone).
+    pub fn building_map(&self) -> bool {
+        matches!(self.weighting, Weighting::Gekozen { panden: true, .. })
+    }
+
     /// Scores of the cell holding (`x`, `y`) in RD New; `None` off the grid
     /// or where the risk is nodata.
     pub fn cell_at(&self, x: f64, y: f64) -> Option<CellScore> {

@@ -495,6 +495,7 @@ pub fn predict(
         as_of,
         Weighting::Gekozen {
             model: chosen.clone(),
+            panden: building_wins,
         },
         contributions,
         full,
@@ -1655,5 +1656,25 @@ mod tests {
         assert!(all
             .iter()
             .any(|i| i.leegstand == Leegstand::Nee && i.bijdragen.pand > 0.0));
+        // The explanation names the map's building part for what it is.
+        let top = &data.panden[all[0].pand].centroid;
+        let e = crate::explain(&data, &p.model, top.x(), top.y());
+        let label = &e
+            .indicatoren
+            .iter()
+            .find(|i| i.key == "leegstand")
+            .unwrap()
+            .label;
+        assert_eq!(
+            p.model.building_map(),
+            r.chosen.starts_with("panden"),
+            "{r}"
+        );
+        let expected = if p.model.building_map() {
+            "Panden in reisafstand"
+        } else {
+            "Leegstaande schuren"
+        };
+        assert_eq!(*label, expected, "{r}");
     }
 }
