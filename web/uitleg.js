@@ -97,9 +97,10 @@ export function uitlegHtml(u, pand, rangschikking) {
       <div class="klein">${zin}</div>${lijst(bewijs)}
     </div>`).join("");
   const verschil = pand && Math.abs(pand.risico - u.risico) >= 0.05
-    ? `<p class="klein">In de inspectielijst heeft pand ${tekst(pand.identificatie)} ${f.risico(pand.risico)}: ${rangschikking === "pandenmodel"
-      ? "de verwachte dumpingen vanuit het pand in het pandenmodel. Hier staat het risico op dumpingen in de ene cel onder het midden van het pand."
-      : "het hoogste risico over de cellen van zijn footprint. Hier staat de score van de ene cel onder het midden van het pand."}</p>`
+    ? `<p class="klein">In de inspectielijst heeft pand ${tekst(pand.identificatie)} ${f.risico(pand.risico)}: ${{
+      pandenmodel: "de verwachte dumpingen vanuit het pand in het pandenmodel. Hier staat het risico op dumpingen in de ene cel onder het midden van het pand.",
+      kenmerken: "de score naar zijn kenmerken en signalen, elk even zwaar. Hier staat het risico op dumpingen in de ene cel onder het midden van het pand.",
+    }[rangschikking] || "het hoogste risico over de cellen van zijn footprint. Hier staat de score van de ene cel onder het midden van het pand."}</p>`
     : "";
   const kort = delen.filter(({ i }) => i.bijdrage >= 0.5).map(({ i, zin }) => `${tekst(i.label)} (${f.metTeken(i.bijdrage)}): ${zin}`);
   return {

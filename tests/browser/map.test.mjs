@@ -132,7 +132,7 @@ describe("desktop", () => {
     await page.waitForFunction(() => document.querySelector("#uitleg-inhoud .risico-groot"));
     const text = await page.$eval("#uitleg-inhoud", (e) => e.textContent);
     assert.match(text, /\d+,\d/, "risk not in Dutch number format");
-    assert.match(text, /Panden in reisafstand/, "the building model's part named for what it is");
+    assert.match(text, /Panden binnen reisafstand/, "the building model's part named for what it is");
     assert.match(text, /naar hun eigen kenmerken/, "and explained");
     assert.ok(!/dumping\(en\)|piek\(en\)/.test(text), "singular/plural not resolved");
     // Then a click on the map, away from the building: on a spot where

@@ -31,8 +31,8 @@ pub fn run(what: Export) -> Result<(), BoxError> {
             let (data, model, lists) = pipeline(&project, &common)?;
             let snapshot = Snapshot::new(data, model, lists)?;
             let metadata = serde_json::json!({
-                "name": format!("{} – {}", project.name, layer.name()),
-                "description": format!("buitenzicht {} per cel, peildatum {}", layer.name(), snapshot.model.as_of),
+                "name": format!("{} – {}", project.name, layer.name(&snapshot.model)),
+                "description": format!("buitenzicht {} per cel, peildatum {}", layer.name(&snapshot.model), snapshot.model.as_of),
                 "version": &*snapshot.version,
                 "attribution": "buitenzicht",
             });

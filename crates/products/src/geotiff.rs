@@ -204,8 +204,10 @@ pub fn write_geotiff_window(
 }
 
 /// One overview level: per cell the sum and count of the valid grid cells
-/// below it, so every level is the mean over the grid itself (as GDAL's
-/// `AVERAGE` computes it), not a mean of means.
+/// of its 2^k × 2^k block, so every level is the mean over the grid itself
+/// (as GDAL's `AVERAGE` computes it), not a mean of means. Where a size is
+/// not a multiple of 2^k the last block is cut short; GDAL instead spreads
+/// that rounding over the whole row or column.
 struct Level {
     sum: Vec<f64>,
     count: Vec<u32>,

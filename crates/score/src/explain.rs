@@ -82,9 +82,8 @@ pub enum Kenmerk {
 
 /// With the building model's map, the leegstand contribution is what every
 /// building adds for its own traits, spread along the journey: not vacancy
-/// alone, and named so.
-const BUILDINGS_LABEL: &str = "Panden in reisafstand";
-const BUILDINGS_UITLEG: &str = "verwachte dumpingen vanuit de panden in reisafstand, naar hun eigen kenmerken (elk pand een basiskans, meer voor leegstand en oppervlakte)";
+/// alone, and said so.
+const BUILDINGS_UITLEG: &str = "verwachte dumpingen vanuit de panden binnen reisafstand, naar hun eigen kenmerken (elk pand een basiskans, meer voor leegstand en oppervlakte)";
 
 /// Explains the score at (`x`, `y`) in RD New.
 pub fn explain(data: &Dataset, model: &RiskModel, x: f64, y: f64) -> Explanation {
@@ -129,10 +128,7 @@ pub fn explain(data: &Dataset, model: &RiskModel, x: f64, y: f64) -> Explanation
             };
             IndicatorUitleg {
                 key: ind.key(),
-                label: match ind {
-                    Indicator::Leegstand if model.building_map() => BUILDINGS_LABEL,
-                    _ => ind.label(),
-                },
+                label: model.label(ind),
                 waarde: cell.values[ind.index()],
                 gewicht: (model.full_contribution[ind.index()] / 100.0) as f64,
                 bijdrage: cell.contributions[ind.index()],

@@ -84,6 +84,9 @@ pub enum Rangschikking {
     /// Every building in the buitengebied, by the building model's
     /// expected dumpings.
     Pandenmodel,
+    /// Every building in the buitengebied, by its traits weighed equally:
+    /// too little history to fit the building model.
+    Kenmerken,
     /// The vacant and possibly vacant barns, by the weighted risk at their
     /// footprint.
     Gewichten,

@@ -17,6 +17,9 @@ use chrono::NaiveDate;
 use rayon::prelude::*;
 use std::hash::{Hash, Hasher};
 
+/// The leegstand part's label when the building model draws the map.
+pub const BUILDINGS_LABEL: &str = "Panden binnen reisafstand";
+
 /// How the indicators were weighed.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(tag = "soort", rename_all = "lowercase")]
@@ -81,6 +84,16 @@ impl RiskModel {
     /// contribution is then the buildings' own rates, not vacancy alone).
     pub fn building_map(&self) -> bool {
         matches!(self.weighting, Weighting::Gekozen { panden: true, .. })
+    }
+
+    /// An indicator's label for people (Dutch) in this model: with the
+    /// building model's map the leegstand part is every building's own
+    /// rate, and named so.
+    pub fn label(&self, indicator: Indicator) -> &'static str {
+        match indicator {
+            Indicator::Leegstand if self.building_map() => BUILDINGS_LABEL,
+            _ => indicator.label(),
+        }
     }
 
     /// Scores of the cell holding (`x`, `y`) in RD New; `None` off the grid

@@ -501,7 +501,11 @@ pub fn predict(
         full,
         [1.0; 4],
     );
-    let lists = rank_buildings(data, &model, &parts)?;
+    let ranked_by = match &building {
+        Some(_) => Rangschikking::Pandenmodel,
+        None => Rangschikking::Kenmerken,
+    };
+    let lists = rank_buildings(data, &model, &parts, ranked_by)?;
     Ok(Prediction {
         model,
         lists,
@@ -989,8 +993,8 @@ fn top_hits(scores: &[f64], outcome: &[f64], scored: &[bool]) -> (u32, u32) {
 
 /// Every building's expected dumpings over the coming window, split over
 /// its traits: the part a plain building has (with its traits that lower
-/// it) under "pand", the rest over the traits that raise it in proportion
-/// to their log relative risk. Without a model every trait weighs the
+/// it) under "pand", what its floor area adds under "oppervlakte", the rest
+/// over the signals that raise it in proportion to their log relative risk. Without a model every trait weighs the
 /// same (nearby dumpings at a 1 km journey).
 fn building_parts(region: &Region, now: &Period, model: Option<&Fit>) -> Vec<[f64; 7]> {
     let Some(f) = model else {
@@ -1001,21 +1005,30 @@ fn building_parts(region: &Region, now: &Period, model: Option<&Fit>) -> Vec<[f6
         .iter()
         .map(|x| {
             let terms: [f64; 7] = std::array::from_fn(|j| f.beta[j] * x[j]);
-            let raising: f64 = terms[1..].iter().filter(|t| **t > 0.0).sum();
             let lowering: f64 = terms[1..].iter().filter(|t| **t < 0.0).sum();
+            // The building's own rate first: the base, then its floor area
+            // (what any building of its size would have); what the signals
+            // add on top is shared in proportion to their log terms.
             let plain = (terms[0] + lowering).exp();
-            let extra = (f.weight(x) - plain).max(0.0);
+            let own = (terms[0] + lowering + terms[3].max(0.0)).exp();
+            let signals: f64 = SIGNAL_TRAITS.iter().map(|&j| terms[j].max(0.0)).sum();
+            let extra = (f.weight(x) - own).max(0.0);
             let mut parts = [0.0; 7];
             parts[0] = plain;
-            for j in 1..7 {
+            parts[3] = own - plain;
+            for j in SIGNAL_TRAITS {
                 if terms[j] > 0.0 {
-                    parts[j] = extra * terms[j] / raising;
+                    parts[j] = extra * terms[j] / signals;
                 }
             }
             parts
         })
         .collect()
 }
+
+/// The traits of [`TRAITS`] that are signals about a building rather than
+/// what it is (its base rate and floor area).
+const SIGNAL_TRAITS: [usize; 5] = [1, 2, 4, 5, 6];
 
 /// Share of a building's score a signal must add to be named:
 /// scores are relative to the region's highest building, so a fixed number
@@ -1266,6 +1279,7 @@ fn rank_buildings(
     data: &Dataset,
     model: &RiskModel,
     weights: &[[f64; 7]],
+    rangschikking: Rangschikking,
 ) -> Result<Vec<InspectionList>, ScoreError> {
     let total: Vec<f64> = weights.iter().map(|w| w.iter().sum()).collect();
     let max = total
@@ -1279,7 +1293,7 @@ fn rank_buildings(
         .map(|g| InspectionList {
             statcode: g.statcode.clone(),
             statnaam: g.statnaam.clone(),
-            rangschikking: Rangschikking::Pandenmodel,
+            rangschikking,
             inspecties: Vec::new(),
         })
         .collect();
@@ -1671,7 +1685,7 @@ mod tests {
             "{r}"
         );
         let expected = if p.model.building_map() {
-            "Panden in reisafstand"
+            "Panden binnen reisafstand"
         } else {
             "Leegstaande schuren"
         };

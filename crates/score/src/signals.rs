@@ -72,6 +72,7 @@ impl Base {
                 }
             })
             .collect();
+        drop(catchment);
         let satellite_anomaly =
             satellite::resample_where(&spec, &data.satelliet, &data.satelliet_index, |t| {
                 satellite::taken_by(t, as_of)

@@ -211,10 +211,10 @@ fn tilejson(state: &AppState, layer: TileLayer, base: &str) -> Value {
     let [w, s, e, n] = snapshot.bounds_wgs84;
     json!({
         "tilejson": "3.0.0",
-        "name": format!("{} – {}", state.name, layer.name()),
+        "name": format!("{} – {}", state.name, layer.name(&snapshot.model)),
         "description": match layer {
             TileLayer::Risk => "Risico op drugscriminaliteit in het buitengebied (0–100)".to_string(),
-            TileLayer::Indicator(i) => format!("Indicator {} (0–1, als 0–100 op dezelfde kleurschaal)", i.label()),
+            TileLayer::Indicator(i) => format!("Indicator {} (0–1, als 0–100 op dezelfde kleurschaal)", snapshot.model.label(i)),
         },
         "version": "1.0.0",
         "attribution": "buitenzicht",
@@ -247,12 +247,13 @@ pub async fn catalog(
     Extension(caller): Extension<Caller>,
 ) -> Json<Value> {
     let base = base_url(&state);
+    let snapshot = state.current();
     let layers: Vec<Value> = layers_for(&caller)
         .into_iter()
         .map(|l| {
             json!({
                 "id": l.id(),
-                "name": l.name(),
+                "name": l.name(&snapshot.model),
                 "tilejson": format!("{base}/tiles/{}.json", l.id()),
                 "content_type": "image/png",
                 "tiles": tilejson(&state, l, &base)["tiles"].clone(),

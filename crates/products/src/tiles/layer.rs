@@ -32,11 +32,11 @@ impl TileLayer {
         Self::ALL.into_iter().find(|l| l.id() == id)
     }
 
-    /// Name for people (Dutch).
-    pub fn name(self) -> &'static str {
+    /// Name for people (Dutch), as the model at hand calls the layer.
+    pub fn name(self, model: &RiskModel) -> &'static str {
         match self {
             TileLayer::Risk => "Risico (0–100)",
-            TileLayer::Indicator(i) => i.label(),
+            TileLayer::Indicator(i) => model.label(i),
         }
     }
 

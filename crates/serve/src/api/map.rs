@@ -21,7 +21,7 @@ pub async fn config(
         "peildatum": snapshot.model.as_of.to_string(),
         "versie": &*snapshot.version,
         "celgrootte_m": snapshot.model.spec.cell,
-        "lagen": crate::tiles_api::layers_for(&caller).iter().map(|l| json!({"id": l.id(), "naam": l.name()})).collect::<Vec<_>>(),
+        "lagen": crate::tiles_api::layers_for(&caller).iter().map(|l| json!({"id": l.id(), "naam": l.name(&snapshot.model)})).collect::<Vec<_>>(),
         "basemap_url": state.basemap_url,
         "basemap_attribution": state.basemap_attribution,
         "locatieserver_url": state.locatieserver_url,
