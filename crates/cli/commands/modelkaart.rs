@@ -81,7 +81,7 @@ pub fn card(
     writeln!(s, "## Doel\n")?;
     writeln!(
         s,
-        "Het model beantwoordt twee vragen apart. **Waar wordt drugsafval gedumpt?** De kaart geeft per cel het verwachte aantal dumpingen in het komende jaar (relatief, 0–100). **Welk pand huisvest productie?** De inspectielijst rangschikt elk pand in het buitengebied naar zijn verwachte aandeel in de komende dumpingen (`risico`, hoger = eerst bezoeken); `bijdrage_pand` is het deel dat elk pand van die omvang krijgt (basiskans en oppervlakte, geen signaal), de andere bijdragen komen van leegstand, dumpingen in reisafstand, riool en satelliet, en `signalen` noemt wat minstens een tiende van de score van het pand uitmaakt. De uitkomst is een aanwijzing voor toezicht, geen bewijs: een hoge score rechtvaardigt een bezoek, geen maatregel op zichzelf.\n"
+        "Het model beantwoordt twee vragen apart. **Waar wordt drugsafval gedumpt?** De kaart geeft per cel het verwachte aantal dumpingen in het komende jaar (relatief, 0–100). **Welk pand huisvest productie?** De inspectielijst rangschikt elk pand in het buitengebied naar zijn verwachte aandeel in de komende dumpingen (`risico`, hoger = eerst bezoeken); `bijdrage_pand` is het deel dat elk pand van die omvang krijgt (basiskans en oppervlakte, geen signaal), de andere bijdragen komen van leegstand, dumpingen binnen reisafstand, riool en satelliet, en `signalen` noemt wat minstens een tiende van de score van het pand uitmaakt. De uitkomst is een aanwijzing voor toezicht, geen bewijs: een hoge score rechtvaardigt een bezoek, geen maatregel op zichzelf.\n"
     )?;
 
     writeln!(s, "## Gegevens en perioden\n")?;

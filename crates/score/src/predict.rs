@@ -993,8 +993,9 @@ fn top_hits(scores: &[f64], outcome: &[f64], scored: &[bool]) -> (u32, u32) {
 
 /// Every building's expected dumpings over the coming window, split over
 /// its traits: the part a plain building has (with its traits that lower
-/// it) under "pand", what its floor area adds under "oppervlakte", the rest
-/// over the signals that raise it in proportion to their log relative risk. Without a model every trait weighs the
+/// it) under "pand", what its floor area adds under "oppervlakte", the
+/// rest over the signals that raise it in proportion to their log relative
+/// risk. Without a model every trait weighs the
 /// same (nearby dumpings at a 1 km journey).
 fn building_parts(region: &Region, now: &Period, model: Option<&Fit>) -> Vec<[f64; 7]> {
     let Some(f) = model else {
