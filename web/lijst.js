@@ -1,25 +1,9 @@
 // The inspection list of a municipality: filter, sort, keyboard access,
 // and numbered markers on the map.
 import * as f from "./format.js";
-import { tekst } from "./uitleg.js";
+import { GRONDSLAG, tekst } from "./uitleg.js";
 
 const el = (id) => document.getElementById(id);
-
-/** What the list is ranked by, and how its score differs from a cell's. */
-export const GRONDSLAG = {
-  pandenmodel: {
-    lijst: "Alle panden in het buitengebied, gerangschikt volgens het pandenmodel: de verwachte dumpingen vanuit het pand, naar zijn kenmerken en signalen (100 = het pand met de hoogste score in de regio).",
-    verschil: "De score in de lijst is die van het pand in het pandenmodel. Een klik in de kaart geeft het risico op dumpingen in die ene cel van 25 m: een andere vraag, en dus een ander getal.",
-  },
-  kenmerken: {
-    lijst: "Alle panden in het buitengebied, gerangschikt op hun kenmerken en signalen, elk even zwaar: er is te weinig geschiedenis om het pandenmodel te schatten (100 = het pand met de hoogste score in de regio).",
-    verschil: "De score in de lijst is die van het pand naar zijn kenmerken. Een klik in de kaart geeft het risico op dumpingen in die ene cel van 25 m: een andere vraag, en dus een ander getal.",
-  },
-  gewichten: {
-    lijst: "(Vermoedelijk) leegstaande schuren in het buitengebied, gerangschikt op risico.",
-    verschil: "De score in de lijst is die van het pand: het hoogste risico over de cellen van zijn footprint. Een klik in de kaart geeft de score van die ene cel van 25 m, die daarom lager kan zijn.",
-  },
-};
 
 const SIGNALEN = { leegstand: "leegstand", dumpingen: "dumpingen", riool: "rioolwater", satelliet: "satelliet" };
 

@@ -22,6 +22,29 @@ function dagenVoor(iso, peildatum) {
   return (Date.parse(peildatum) - Date.parse(iso)) / 86_400_000;
 }
 
+/**
+ * By `rangschikking` of an inspection list: what it is ranked by (`lijst`),
+ * how its score differs from a cell's (`verschil`), and what a building's
+ * score in it is (`pand`).
+ */
+export const GRONDSLAG = {
+  pandenmodel: {
+    lijst: "Alle panden in het buitengebied, gerangschikt volgens het pandenmodel: de verwachte dumpingen vanuit het pand, naar zijn kenmerken en signalen (100 = het pand met de hoogste score in de regio).",
+    verschil: "De score in de lijst is die van het pand in het pandenmodel. Een klik in de kaart geeft het risico op dumpingen in die ene cel van 25 m: een andere vraag, en dus een ander getal.",
+    pand: "de verwachte dumpingen vanuit het pand in het pandenmodel. Hier staat het risico op dumpingen in de ene cel onder het midden van het pand.",
+  },
+  kenmerken: {
+    lijst: "Alle panden in het buitengebied, gerangschikt op hun kenmerken en signalen, elk even zwaar: er is te weinig geschiedenis om het pandenmodel te schatten (100 = het pand met de hoogste score in de regio).",
+    verschil: "De score in de lijst is die van het pand naar zijn kenmerken. Een klik in de kaart geeft het risico op dumpingen in die ene cel van 25 m: een andere vraag, en dus een ander getal.",
+    pand: "de score naar zijn kenmerken en signalen, elk even zwaar. Hier staat het risico op dumpingen in de ene cel onder het midden van het pand.",
+  },
+  gewichten: {
+    lijst: "(Vermoedelijk) leegstaande schuren in het buitengebied, gerangschikt op risico.",
+    verschil: "De score in de lijst is die van het pand: het hoogste risico over de cellen van zijn footprint. Een klik in de kaart geeft de score van die ene cel van 25 m, die daarom lager kan zijn.",
+    pand: "het hoogste risico over de cellen van zijn footprint. Hier staat de score van de ene cel onder het midden van het pand.",
+  },
+};
+
 /** Sentence and evidence lines for one indicator. */
 function indicatorTekst(i, peildatum) {
   const k = i.kenmerken || [];
@@ -88,7 +111,7 @@ export function uitlegHtml(u, pand, rangschikking) {
   const delen = u.indicatoren.map((i) => {
     const t = indicatorTekst(i, u.peildatum);
     // The building model's part is more than the indicator: say so first.
-    return { i, ...t, zin: i.toelichting && t.zin !== tekst(i.uitleg) ? `${tekst(i.toelichting)}; ${t.zin}` : t.zin };
+    return { i, ...t, zin: i.toelichting ? `${tekst(i.toelichting)}; ${t.zin}` : t.zin };
   });
   const regels = delen.map(({ i, zin, regels: bewijs }) => `
     <div class="indicator">
@@ -97,10 +120,7 @@ export function uitlegHtml(u, pand, rangschikking) {
       <div class="klein">${zin}</div>${lijst(bewijs)}
     </div>`).join("");
   const verschil = pand && Math.abs(pand.risico - u.risico) >= 0.05
-    ? `<p class="klein">In de inspectielijst heeft pand ${tekst(pand.identificatie)} ${f.risico(pand.risico)}: ${{
-      pandenmodel: "de verwachte dumpingen vanuit het pand in het pandenmodel. Hier staat het risico op dumpingen in de ene cel onder het midden van het pand.",
-      kenmerken: "de score naar zijn kenmerken en signalen, elk even zwaar. Hier staat het risico op dumpingen in de ene cel onder het midden van het pand.",
-    }[rangschikking] || "het hoogste risico over de cellen van zijn footprint. Hier staat de score van de ene cel onder het midden van het pand."}</p>`
+    ? `<p class="klein">In de inspectielijst heeft pand ${tekst(pand.identificatie)} ${f.risico(pand.risico)}: ${(GRONDSLAG[rangschikking] || GRONDSLAG.gewichten).pand}</p>`
     : "";
   const kort = delen.filter(({ i }) => i.bijdrage >= 0.5).map(({ i, zin }) => `${tekst(i.label)} (${f.metTeken(i.bijdrage)}): ${zin}`);
   return {

@@ -42,7 +42,7 @@ pub struct IndicatorUitleg {
     pub bijdrage: f32,
     pub uitleg: String,
     /// What the contribution stands for when it is not the indicator alone
-    /// (the building model's map), to put before the evidence.
+    /// (the building model's map), to put before `uitleg`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub toelichting: Option<&'static str>,
     pub kenmerken: Vec<Kenmerk>,
@@ -117,10 +117,6 @@ pub fn explain(data: &Dataset, model: &RiskModel, x: f64, y: f64) -> Explanation
         .iter()
         .map(|&ind| {
             let (uitleg, kenmerken) = match ind {
-                Indicator::Leegstand if model.building_map() => {
-                    let (barns, kenmerken) = barns(data, model, p);
-                    (format!("{BUILDINGS_UITLEG}; {barns}"), kenmerken)
-                }
                 Indicator::Leegstand => barns(data, model, p),
                 Indicator::Dumpingen => dumpings(data, model, p),
                 Indicator::Riool => sewage(data, model, p),
@@ -143,7 +139,10 @@ pub fn explain(data: &Dataset, model: &RiskModel, x: f64, y: f64) -> Explanation
     let samenvatting = indicatoren
         .iter()
         .filter(|i| i.bijdrage >= 0.5)
-        .map(|i| format!("{} (+{:.1}): {}", i.label, i.bijdrage, i.uitleg))
+        .map(|i| match i.toelichting {
+            Some(t) => format!("{} (+{:.1}): {t}; {}", i.label, i.bijdrage, i.uitleg),
+            None => format!("{} (+{:.1}): {}", i.label, i.bijdrage, i.uitleg),
+        })
         .collect();
     Explanation {
         x,
