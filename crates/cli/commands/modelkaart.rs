@@ -188,7 +188,7 @@ pub fn card(
         Some(m) => {
             writeln!(
                 s,
-                "Pandenmodel (puntproces, geschat met EM): elke dumping komt van de achtergrond, van herhaling bij eerdere dumpingen (kerndichtheid {:.0} m{}), of van een pand, langs een reisafstand die uit de gegevens is geschat (log-normaal, mediaan {:.0} m, spreiding σ {:.2}). Hoeveel een pand stuurt, hangt vermenigvuldigend af van zijn kenmerken: het relatieve risico (RR) zegt hoeveel keer zoveel dumpingen een pand met één eenheid meer van het kenmerk verwacht. Tussen haken het 95 %-interval uit een ruimtelijke blokbootstrap ({} trekkingen, blokken van {:.0} m). Een interval dat geen effect omvat (RR 1, of een aandeel onder 0,1 %) is gemarkeerd: daar tonen de gegevens niet aan dat het kenmerk of de bron iets bijdraagt.\n",
+                "Pandenmodel (puntproces, geschat met EM en daarna de methode van Newton op de aannemelijkheid): elke dumping komt van de achtergrond, van herhaling bij eerdere dumpingen (kerndichtheid {:.0} m{}), of van een pand, langs een reisafstand die uit de gegevens is geschat (log-normaal, mediaan {:.0} m, spreiding σ {:.2}). Hoeveel een pand stuurt, hangt vermenigvuldigend af van zijn kenmerken: het relatieve risico (RR) zegt hoeveel keer zoveel dumpingen een pand met één eenheid meer van het kenmerk verwacht. Tussen haken het 95 %-interval uit een ruimtelijke blokbootstrap ({} trekkingen, blokken van {:.0} m). Een interval dat geen effect omvat (RR 1, of een aandeel onder 0,1 %) is gemarkeerd: daar tonen de gegevens niet aan dat het kenmerk of de bron iets bijdraagt.\n",
                 m.bandwidth_m,
                 if m.decay { "" } else { ", zonder verval" },
                 m.journey_median_m,

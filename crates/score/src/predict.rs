@@ -212,17 +212,22 @@ pub struct Coefficient {
 
 impl std::fmt::Display for SelectionReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let cuts = match self.cuts.as_slice() {
+            [] => "geen ijkmomenten".to_string(),
+            [one] => format!("1 ijkmoment ({one})"),
+            all => format!(
+                "{} ijkmomenten ({})",
+                all.len(),
+                all.iter()
+                    .map(|c| c.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
         writeln!(
             f,
-            "modelkeuze peildatum {}: {} ijkmomenten ({}), steeds {} dagen vooruit getoetst",
-            self.as_of,
-            self.cuts.len(),
-            self.cuts
-                .iter()
-                .map(|c| c.to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
-            self.window_days
+            "modelkeuze peildatum {}: {cuts}, steeds {} dagen vooruit getoetst",
+            self.as_of, self.window_days
         )?;
         let width = self
             .candidates
@@ -369,7 +374,7 @@ pub fn predict(
         let fresh = |periods: &[Period]| Fit::start(periods, fitted.len());
         // The forward folds and the fit on every cut do not depend on one
         // another: run side by side, they keep both cores busy through the
-        // parts of EM that run on one.
+        // parts of a fit that run on one.
         let ((hits, events), all) = rayon::join(
             || {
                 (1..periods.len())
@@ -900,14 +905,15 @@ impl Density {
     }
 }
 
-/// How the building model is fitted: EM with the journey estimated with
-/// the rest.
+/// How the building model is fitted: with the journey estimated with the
+/// rest ([`profile::fit`]).
 const FIT: Options = Options {
     estimate_journey: true,
     max_iterations: 300,
 };
-/// EM iterations per bootstrap replicate (warm started from the fit).
-const BOOTSTRAP_ITERATIONS: usize = 30;
+/// Likelihood evaluations per bootstrap replicate at most (Newton steps
+/// from the fit and their halvings): nationally most settle within 30.
+const BOOTSTRAP_ITERATIONS: usize = 50;
 
 /// The near-repeat density of one cut on the fit grid, per km²,
 /// normalised to one over the buitengebied.

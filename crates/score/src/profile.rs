@@ -30,16 +30,20 @@
 //! intensity at it (E-step); then `μ` and `α` are their shared counts, the
 //! journey's median and spread the weighted mean and spread of the log
 //! distances (with the journeys that end outside the buitengebied, never
-//! seen, at their expected number and distances), and `β` a Poisson
-//! regression of every building's share on
-//! its traits, by coordinate-wise Newton steps with a ridge penalty
-//! ([`RIDGE`]) so that a trait seen at one building cannot run off to an
-//! infinite relative risk (M-step).
+//! seen, at their expected number and distances), and `β` a Newton step
+//! of the Poisson regression of every building's share on its traits
+//! (M-step). Once EM has settled near an optimum, Newton's method on the
+//! likelihood itself finishes the rates and β (EM crawls along the ridge
+//! where background and buildings, or the constant and the floor area,
+//! stand in for one another), the journey still by its EM update. A
+//! ridge penalty ([`RIDGE`]) keeps a trait seen at one building from
+//! running off to an infinite relative risk.
 
 use crate::density::WeightedPoint;
 use crate::grid::GridSpec;
 use crate::journey::Journey;
 use buitenzicht_ingest::PointIndex;
+use nalgebra::{SMatrix, SVector};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::borrow::Cow;
@@ -286,6 +290,8 @@ impl Fit {
 pub struct Options {
     /// Estimate the journey's median and spread (else keep the start's).
     pub estimate_journey: bool,
+    /// Evaluations of the likelihood at most (one per EM step, one or
+    /// more per Newton step).
     pub max_iterations: usize,
 }
 
@@ -385,7 +391,6 @@ pub struct Prepared {
     pairs: Arc<Pairs>,
     reach: Vec<Reach>,
     traits: Vec<Vec<[f64; N]>>,
-    years: Vec<f64>,
     /// Per period, per event, the journey density of each pair the E-step
     /// counts, when the journey is held fixed ([`Prepared::fixed`]).
     densities: Option<Arc<Vec<Vec<Vec<f64>>>>>,
@@ -428,7 +433,6 @@ impl Prepared {
             reach: region.reach(journey),
             pairs,
             traits,
-            years: periods.iter().map(|p| p.years).collect(),
             densities: None,
         }
     }
@@ -497,27 +501,26 @@ fn dot(a: &[f64; N], b: &[f64; N]) -> f64 {
     a.iter().zip(b).map(|(a, b)| a * b).sum()
 }
 
-/// What the E-step shares out.
-#[derive(Default)]
-struct Shares {
-    background: f64,
-    near_repeat: f64,
-    /// Per period, per building.
-    buildings: Vec<Vec<f64>>,
-    ln_d: f64,
-    ln_d2: f64,
-    total_building: f64,
-    log_lambda: f64,
-}
+/// Parameters a scoring step moves: the logs of the background and
+/// near-repeat rates, then β.
+const P: usize = N + 2;
 
 /// Fits the model to `periods` from `start`.
 ///
-/// Plain EM creeps when the sources overlap (a dumping near a barn in a
-/// busy area is half background, half barn for many iterations), so the
-/// steps are accelerated with SQUAREM (Varadhan & Roland 2008): two EM
-/// steps give a direction and a step length, the extrapolated point is
-/// stabilised by one more EM step, and it is kept only if it does not
-/// lower the penalised likelihood, so every cycle still climbs.
+/// EM alone crept here: a uniform background and thousands of buildings
+/// spread over the same area are nearly the same surface, and the
+/// constant and the floor area nearly the same trait, so it moved mass
+/// along that ridge a little at every step (300 steps on the national
+/// dataset without settling). So EM runs only until its steps change the
+/// penalised likelihood by less than `EM_TOLERANCE` (skipped when the
+/// journey is held, as in the bootstrap, which starts from a fit); then
+/// the rates and β take Newton steps on the penalised likelihood (Fisher
+/// scoring where its Hessian is not negative definite), each halved until
+/// the likelihood does not fall, and the journey its EM update after each.
+/// EM goes first because from a journey far off, Newton goes straight to
+/// the best rates for that journey, and where those leave the buildings
+/// nothing to send, the journey can no longer move. The fit stops once no
+/// step moves any parameter by more than `STEP_TOLERANCE`.
 pub fn fit(
     region: &Region,
     periods: &[Period],
@@ -547,197 +550,413 @@ pub fn fit_prepared(
             &ones
         }
     };
-    let mut em = Em {
+    let mut fitting = Fitting {
         region,
         periods,
         weights,
-        options,
         prepared: Cow::Borrowed(prepared),
         steps: 0,
     };
     let mut theta = *start;
-    let mut previous = f64::NEG_INFINITY;
-    let mut calm = 0;
-    // Every pass starts with the likelihood of `theta`, so the fit
-    // returned always carries its own.
-    loop {
-        let (l0, t1) = em.step(&theta);
-        theta.log_likelihood = l0.fit;
-        let change = (l0.penalised - previous).abs();
-        calm = if change < TOLERANCE * l0.penalised.abs().max(1.0) {
-            calm + 1
-        } else {
-            0
-        };
-        if calm >= 2 || em.steps >= options.max_iterations {
-            break;
+    let mut at = fitting.evaluate(&theta);
+    // EM first while the journey is estimated (see above).
+    if options.estimate_journey {
+        let mut calm = 0;
+        while calm < 2 && fitting.steps < options.max_iterations.min(EM_STEPS) {
+            let next = em_step(&theta, &at);
+            let state = fitting.evaluate(&next);
+            let change = (state.likelihood.penalised - at.likelihood.penalised).abs();
+            calm = if change < EM_TOLERANCE * at.likelihood.penalised.abs().max(1.0) {
+                calm + 1
+            } else {
+                0
+            };
+            (theta, at) = (next, state);
         }
-        previous = l0.penalised;
-        let (l1, t2) = em.step(&t1);
-        theta = match extrapolate(&theta, &t1, &t2) {
-            Some(jump) => {
-                let (lj, stable) = em.step(&jump);
-                if lj.penalised >= l1.penalised {
-                    stable
-                } else {
-                    t2
+    }
+    while fitting.steps < options.max_iterations {
+        let moved = fitting.scoring_step(&mut theta, &mut at);
+        let mut journey_moved = 0.0;
+        if options.estimate_journey {
+            if let Some(j) = at.journey() {
+                journey_moved = (j.median_m / theta.journey.median_m)
+                    .ln()
+                    .abs()
+                    .max((j.sigma - theta.journey.sigma).abs());
+                if journey_moved > 0.0 {
+                    theta.journey = j;
+                    at = fitting.evaluate(&theta);
                 }
             }
-            _ => t2,
-        };
+        }
+        if moved < STEP_TOLERANCE && journey_moved < STEP_TOLERANCE {
+            break;
+        }
     }
-    theta.sources = em.sources(&theta);
+    theta.log_likelihood = at.likelihood.fit;
+    theta.sources = fitting.sources(&theta);
     theta
 }
 
-/// Relative change of the penalised log-likelihood, twice in a row, at
-/// which EM stops (about 10⁻⁴ for ten thousand dumpings).
-const TOLERANCE: f64 = 1e-8;
+/// The largest change of a log rate, a β or the journey's log median or
+/// spread at which the fit has settled.
+const STEP_TOLERANCE: f64 = 1e-6;
+/// EM steps at most before scoring takes over, and the relative change of
+/// the penalised log-likelihood, twice in a row, at which it does sooner.
+const EM_STEPS: usize = 100;
+const EM_TOLERANCE: f64 = 1e-6;
+
+/// One EM step from `theta`, whose state is `at`: each rate its shared
+/// dumpings over its exposure, β one Newton step of the expected
+/// complete-data likelihood (the buildings' shared dumpings regressed on
+/// their traits, at most [`MAX_LOG_STEP`] in any), the journey its update.
+fn em_step(theta: &Fit, at: &State) -> Fit {
+    let mut next = *theta;
+    let [background, near] = at.shared_rates;
+    next.background = if at.exposure[0] > 0.0 {
+        background / at.exposure[0]
+    } else {
+        0.0
+    };
+    next.near_repeat = if at.exposure[1] > 0.0 {
+        near / at.exposure[1]
+    } else {
+        0.0
+    };
+    let g = SVector::<f64, N>::from_fn(|j, _| at.gradient[2 + j]);
+    if let Some(step) = at.complete.cholesky().map(|c| c.solve(&g)) {
+        let scale = (MAX_LOG_STEP / step.amax().max(f64::MIN_POSITIVE)).min(1.0);
+        if scale.is_finite() {
+            for j in 0..N {
+                next.beta[j] += scale * step[j];
+            }
+        }
+    }
+    if let Some(j) = at.journey() {
+        next.journey = j;
+    }
+    next
+}
+
+/// A scoring step changes no rate or relative risk by more than a factor
+/// e⁴ at once.
+const MAX_LOG_STEP: f64 = 4.0;
+/// A source expected to send fewer dumpings than this over all the
+/// periods fitted is absent: its rate is set to zero and stays there (in
+/// logs, Newton takes a rate heading for zero down by a factor e a step).
+const ABSENT: f64 = 1e-3;
 
 /// The log-likelihood of a fit, and with the ridge penalty subtracted
-/// (what EM climbs).
+/// (what the fit climbs).
 #[derive(Debug, Clone, Copy)]
 struct Likelihood {
     fit: f64,
     penalised: f64,
 }
 
-/// The SQUAREM point from `t0` and two EM steps `t1`, `t2`: `t0 − 2αr +
-/// α²v` with `r = t1 − t0`, `v = t2 − 2t1 + t0` and `α = −|r|/|v|` (at most
-/// −1, where it is `t2`), in the logs of the background and near-repeat
-/// rates (a rate pushed to zero would stay there: EM gives a source
-/// without intensity no dumpings), the journey's log median and spread,
-/// and β; the journey stays within its bounds. A fixed journey has
-/// `r = v = 0` there.
-fn extrapolate(t0: &Fit, t1: &Fit, t2: &Fit) -> Option<Fit> {
-    let flat = |f: &Fit| {
-        let mut v = [0.0; N + 4];
-        v[0] = f.background.max(RATE_FLOOR).ln();
-        v[1] = f.near_repeat.max(RATE_FLOOR).ln();
-        v[2] = f.journey.median_m.ln();
-        v[3] = f.journey.sigma;
-        v[4..].copy_from_slice(&f.beta);
-        v
-    };
-    let (a, b, c) = (flat(t0), flat(t1), flat(t2));
-    let r: Vec<f64> = b.iter().zip(&a).map(|(b, a)| b - a).collect();
-    let v: Vec<f64> = (0..a.len()).map(|i| c[i] - 2.0 * b[i] + a[i]).collect();
-    let norm = |x: &[f64]| x.iter().map(|x| x * x).sum::<f64>().sqrt();
-    let (nr, nv) = (norm(&r), norm(&v));
-    if nv <= 0.0 || !nr.is_finite() || !nv.is_finite() {
-        return None;
-    }
-    let alpha = (-nr / nv).min(-1.0);
-    let x: Vec<f64> = (0..a.len())
-        .map(|i| a[i] - 2.0 * alpha * r[i] + alpha * alpha * v[i])
-        .collect();
-    if x.iter().any(|x| !x.is_finite()) {
-        return None;
-    }
-    let mut out = *t2;
-    out.background = x[0].exp();
-    // No past dumpings, no near-repeat: it stays zero.
-    out.near_repeat = if t2.near_repeat > 0.0 {
-        x[1].exp()
-    } else {
-        0.0
-    };
-    out.journey = Journey {
-        median_m: x[2].exp().clamp(MEDIAN_RANGE_M.0, MEDIAN_RANGE_M.1),
-        sigma: x[3].clamp(SIGMA_RANGE.0, SIGMA_RANGE.1),
-    };
-    out.beta.copy_from_slice(&x[4..]);
-    Some(out)
+/// The likelihood at a fit and what the next steps need from it.
+struct State {
+    likelihood: Likelihood,
+    /// Of the penalised log-likelihood in (ln μ, ln α, β).
+    gradient: SVector<f64, P>,
+    /// The summed outer products of the intensity's gradient over the
+    /// intensity at the dumpings, with the ridge.
+    information: SMatrix<f64, P, P>,
+    /// The negative Hessian of the penalised log-likelihood (not always
+    /// positive definite away from the optimum).
+    curvature: SMatrix<f64, P, P>,
+    /// The dumpings shared to buildings, and with the journeys never seen
+    /// their count and the sums of their log distances and its square.
+    shared: f64,
+    journeys: [f64; 3],
+    /// The dumpings shared to the background and the near-repeat, and
+    /// their exposures (years, weighted).
+    shared_rates: [f64; 2],
+    exposure: [f64; 2],
+    /// The buildings' expected dumpings, and the Hessian in β of the
+    /// expected complete-data likelihood with the ridge.
+    expected: f64,
+    complete: SMatrix<f64, N, N>,
 }
 
-/// Rates below this many dumpings a year count as this in the
-/// extrapolation's logs.
-const RATE_FLOOR: f64 = 1e-9;
+impl State {
+    /// The journey's EM update: the mean and spread of the log distances
+    /// of the buildings' journeys, seen or not (none with less than one
+    /// dumping shared to the buildings).
+    fn journey(&self) -> Option<Journey> {
+        let [n, ln_d, ln_d2] = self.journeys;
+        (self.shared > 1.0 && n > 0.0).then(|| {
+            let mean = ln_d / n;
+            let var = (ln_d2 / n - mean * mean).max(0.0);
+            Journey {
+                median_m: mean.exp().clamp(MEDIAN_RANGE_M.0, MEDIAN_RANGE_M.1),
+                sigma: var.sqrt().clamp(SIGMA_RANGE.0, SIGMA_RANGE.1),
+            }
+        })
+    }
+}
 
-/// The state of one EM run.
-struct Em<'a, 'r> {
+/// The state of one fit.
+struct Fitting<'a, 'r> {
     region: &'a Region<'r>,
     periods: &'a [Period],
     weights: &'a Weights,
-    options: Options,
     /// Borrowed until the journey moves away from it.
     prepared: Cow<'a, Prepared>,
+    /// Likelihoods evaluated.
     steps: usize,
 }
 
-impl Em<'_, '_> {
-    /// One EM step from `current`: its likelihood and the next fit.
-    fn step(&mut self, current: &Fit) -> (Likelihood, Fit) {
+impl Fitting<'_, '_> {
+    /// One scoring step from `theta` (whose state is `at`), both updated
+    /// where the step raises the penalised likelihood; returns how far it
+    /// moved (0 when no step does).
+    fn scoring_step(&mut self, theta: &mut Fit, at: &mut State) -> f64 {
+        // Newton where the likelihood curves down in every direction,
+        // Fisher scoring elsewhere.
+        let (mut g, mut f) = (at.gradient, at.curvature);
+        let newton = {
+            let mut h = f;
+            for p in 0..P {
+                if h[(p, p)] <= 0.0 {
+                    h.row_mut(p).fill(0.0);
+                    h.column_mut(p).fill(0.0);
+                    h[(p, p)] = 1.0;
+                }
+            }
+            h.cholesky().is_some()
+        };
+        if !newton {
+            f = at.information;
+        }
+        // A rate at zero stays there (no dumping is ever shared to it),
+        // and a parameter without information is not moved.
+        for p in 0..P {
+            let rate_at_zero = match p {
+                0 => theta.background <= 0.0,
+                1 => theta.near_repeat <= 0.0,
+                2 => at.expected < ABSENT,
+                _ => false,
+            };
+            if rate_at_zero || f[(p, p)] <= 0.0 {
+                f.row_mut(p).fill(0.0);
+                f.column_mut(p).fill(0.0);
+                f[(p, p)] = 1.0;
+                g[p] = 0.0;
+            }
+        }
+        let Some(step) = f.cholesky().map(|c| c.solve(&g)) else {
+            return 0.0;
+        };
+        let length = step.amax();
+        if !length.is_finite() {
+            return 0.0;
+        }
+        let years: f64 = self.periods.iter().map(|p| p.years).sum();
+        let mut t = (MAX_LOG_STEP / length.max(f64::MIN_POSITIVE)).min(1.0);
+        while t * length >= STEP_TOLERANCE {
+            let mut next = *theta;
+            next.background *= (t * step[0]).exp();
+            next.near_repeat *= (t * step[1]).exp();
+            // A rate heading for zero would take a step of at most e⁴ at
+            // a time for ever, and hold back every other parameter's.
+            for rate in [&mut next.background, &mut next.near_repeat] {
+                if *rate * years < ABSENT {
+                    *rate = 0.0;
+                }
+            }
+            for j in 0..N {
+                next.beta[j] += t * step[2 + j];
+            }
+            let state = self.evaluate(&next);
+            if state.likelihood.penalised >= at.likelihood.penalised {
+                *theta = next;
+                *at = state;
+                return t * length;
+            }
+            t /= 2.0;
+        }
+        0.0
+    }
+
+    /// The likelihood of `fit`, its gradient and information, and what
+    /// the journey's update needs.
+    fn evaluate(&mut self, fit: &Fit) -> State {
         let (region, periods, weights) = (self.region, self.periods, self.weights);
         self.steps += 1;
-        self.follow(current.journey);
-        let prepared = &self.prepared;
+        self.follow(fit.journey);
+        let prepared = &*self.prepared;
         let w: Vec<Vec<f64>> = prepared
             .traits
             .par_iter()
-            .map(|t| t.iter().map(|x| current.weight(x)).collect())
+            .map(|t| t.iter().map(|x| fit.weight(x)).collect())
             .collect();
-        let s = e_step(region, periods, prepared, current, &w, weights);
+
+        // At the dumpings: Σ c·ln λ, Σ c·J/λ, Σ c·JJᵀ/λ² with J = ∂λ/∂(ln μ,
+        // ln α, β), and the shares of the buildings' journeys.
+        let background = fit.background / region.area_m2.max(f64::MIN_POSITIVE);
+        let journey = fit.journey;
+        let ln_cut = prepared.ln_cut();
+        let fixed = prepared
+            .densities
+            .as_deref()
+            .filter(|_| journey == prepared.journey);
+        let events: Vec<(usize, usize)> = periods
+            .iter()
+            .enumerate()
+            .flat_map(|(k, p)| (0..p.events.len()).map(move |i| (k, i)))
+            .collect();
+        const AT_EVENTS: usize = 1 + P + P * P + 3 + N * N;
+        const CURVATURE: usize = 1 + P + P * P + 3;
+        let sums = sum_in_chunks::<AT_EVENTS>(events.len(), EVENT_CHUNK, |e| {
+            let (k, i) = events[e];
+            let mut v = [0.0; AT_EVENTS];
+            let c = weights.events[k][i];
+            if c == 0.0 {
+                return v;
+            }
+            let pairs = &prepared.pairs.events[k][i];
+            let pairs = &pairs[..pairs.partition_point(|p| p.1 as f64 <= ln_cut)];
+            let f: Vec<f64> = match fixed {
+                Some(d) => pairs
+                    .iter()
+                    .zip(&d[k][i])
+                    .map(|(&(b, _), &density)| w[k][b as usize] * density)
+                    .collect(),
+                None => pairs
+                    .iter()
+                    .map(|&(b, ln_d)| w[k][b as usize] * density_ln(ln_d as f64, journey))
+                    .collect(),
+            };
+            let near = fit.near_repeat * periods[k].near_repeat[i];
+            let lambda = background + near + f.iter().sum::<f64>();
+            if lambda <= 0.0 {
+                return v;
+            }
+            let mut j = [0.0; P];
+            j[0] = background;
+            j[1] = near;
+            let (mut ln_d1, mut ln_d2, mut shared) = (0.0, 0.0, 0.0);
+            for (&(b, ln_d), &fb) in pairs.iter().zip(&f) {
+                let x = &prepared.traits[k][b as usize];
+                for (jb, xb) in j[2..].iter_mut().zip(x) {
+                    *jb += fb * xb;
+                }
+                // ∂²λ/∂β², over λ.
+                let r = c * fb / lambda;
+                for p in 0..N {
+                    if x[p] != 0.0 {
+                        for q in 0..=p {
+                            v[CURVATURE + p * N + q] += r * x[p] * x[q];
+                        }
+                    }
+                }
+                let r = c * fb / lambda;
+                shared += r;
+                ln_d1 += r * ln_d as f64;
+                ln_d2 += r * (ln_d as f64) * (ln_d as f64);
+            }
+            v[0] = c * lambda.ln();
+            for p in 0..P {
+                v[1 + p] = c * j[p] / lambda;
+                for q in 0..=p {
+                    v[1 + P + p * P + q] = c * j[p] * j[q] / (lambda * lambda);
+                }
+            }
+            v[1 + P + P * P..CURVATURE].copy_from_slice(&[shared, ln_d1, ln_d2]);
+            v
+        });
+
+        // Over the buildings: the expected dumpings (the compensator), its
+        // gradient in β, and the journeys never seen with their moments.
+        let buildings = region.buildings.len();
+        const AT_BUILDINGS: usize = 1 + N + 3 + N * N;
+        let expected = sum_in_chunks::<AT_BUILDINGS>(periods.len() * buildings, 4096, |r| {
+            let (k, b) = (r / buildings, r % buildings);
+            let (reach, c) = (prepared.reach[b], weights.buildings[b]);
+            let m = periods[k].years * w[k][b] * c;
+            let mut v = [0.0; AT_BUILDINGS];
+            v[0] = m * reach.share;
+            for (vj, xj) in v[1..=N].iter_mut().zip(&prepared.traits[k][b]) {
+                *vj = m * reach.share * xj;
+            }
+            let lost = m * (1.0 - reach.share);
+            v[N + 1..N + 4].copy_from_slice(&[lost, lost * reach.ln_out, lost * reach.ln2_out]);
+            let x = &prepared.traits[k][b];
+            for p in 0..N {
+                for q in 0..=p {
+                    v[N + 4 + p * N + q] = m * reach.share * x[p] * x[q];
+                }
+            }
+            v
+        });
+
         let years: f64 = periods.iter().map(|p| p.years).sum::<f64>() * weights.background;
         let mass: f64 = periods
             .iter()
             .zip(&weights.near_repeat)
             .map(|(p, w)| p.near_repeat_mass * w * p.years)
             .sum();
-        let compensator = current.background * years
-            + current.near_repeat * mass
-            + w.iter()
-                .zip(periods)
-                .map(|(wp, p)| {
-                    p.years
-                        * wp.iter()
-                            .zip(&prepared.reach)
-                            .zip(&weights.buildings)
-                            .map(|((w, e), c)| w * e.share * c)
-                            .sum::<f64>()
-                })
-                .sum::<f64>();
-        let fit = s.log_lambda - compensator;
-        let likelihood = Likelihood {
-            fit,
-            penalised: fit - penalty(&current.beta),
-        };
-
-        let mut next = *current;
-        next.background = s.background / years.max(f64::MIN_POSITIVE);
-        next.near_repeat = if mass > 0.0 {
-            s.near_repeat / mass
-        } else {
-            0.0
-        };
-        next.beta = m_step_beta(&current.beta, prepared, &s.buildings, weights);
-        if self.options.estimate_journey && s.total_building > 1.0 {
-            // The journeys that ended outside the buitengebied count with
-            // their expected number and log distances.
-            let (mut n, mut ln_d, mut ln_d2) = (s.total_building, s.ln_d, s.ln_d2);
-            for (wp, p) in w.iter().zip(periods) {
-                for ((w, e), c) in wp.iter().zip(&prepared.reach).zip(&weights.buildings) {
-                    let lost = p.years * w * (1.0 - e.share) * c;
-                    n += lost;
-                    ln_d += lost * e.ln_out;
-                    ln_d2 += lost * e.ln2_out;
-                }
-            }
-            let mean = ln_d / n;
-            let var = (ln_d2 / n - mean * mean).max(0.0);
-            next.journey = Journey {
-                median_m: mean.exp().clamp(MEDIAN_RANGE_M.0, MEDIAN_RANGE_M.1),
-                sigma: var.sqrt().clamp(SIGMA_RANGE.0, SIGMA_RANGE.1),
-            };
+        let compensator = fit.background * years + fit.near_repeat * mass + expected[0];
+        let ll = sums[0] - compensator;
+        let ridge = |p: usize| if p > 2 { RIDGE } else { 0.0 };
+        let mut gradient = SVector::<f64, P>::from_fn(|p, _| sums[1 + p]);
+        gradient[0] -= fit.background * years;
+        gradient[1] -= fit.near_repeat * mass;
+        for j in 0..N {
+            gradient[2 + j] -= expected[1 + j] + ridge(2 + j) * fit.beta[j];
         }
-        next.log_likelihood = f64::NEG_INFINITY;
-        (likelihood, next)
+        let information = SMatrix::<f64, P, P>::from_fn(|p, q| {
+            let (p, q) = (p.max(q), p.min(q));
+            sums[1 + P + p * P + q] + if p == q { ridge(p) } else { 0.0 }
+        });
+        let [shared, ln_d1, ln_d2] = [
+            sums[CURVATURE - 3],
+            sums[CURVATURE - 2],
+            sums[CURVATURE - 1],
+        ];
+        // The negative Hessian: the information less the second
+        // derivatives of λ over λ at the dumpings, plus those of the
+        // expected dumpings.
+        let curvature = SMatrix::<f64, P, P>::from_fn(|p, q| {
+            let (p, q) = (p.max(q), p.min(q));
+            let at_events = match (p, q) {
+                (0, 0) => sums[1],
+                (1, 1) => sums[2],
+                (p, q) if q >= 2 => sums[CURVATURE + (p - 2) * N + (q - 2)],
+                _ => 0.0,
+            };
+            let expected_part = match (p, q) {
+                (0, 0) => fit.background * years,
+                (1, 1) => fit.near_repeat * mass,
+                (p, q) if q >= 2 => expected[N + 4 + (p - 2) * N + (q - 2)],
+                _ => 0.0,
+            };
+            information[(p, q)] - at_events + expected_part
+        });
+        let [lost, lost_ln, lost_ln2] = [expected[N + 1], expected[N + 2], expected[N + 3]];
+        State {
+            likelihood: Likelihood {
+                fit: ll,
+                penalised: ll - penalty(&fit.beta),
+            },
+            gradient,
+            information,
+            curvature,
+            shared,
+            journeys: [shared + lost, ln_d1 + lost_ln, ln_d2 + lost_ln2],
+            shared_rates: [sums[1], sums[2]],
+            exposure: [years, mass],
+            expected: expected[0],
+            complete: SMatrix::<f64, N, N>::from_fn(|p, q| {
+                let (p, q) = (p.max(q), p.min(q));
+                expected[N + 4 + p * N + q] + if p == q { ridge(2 + p) } else { 0.0 }
+            }),
+        }
     }
-}
 
-impl Em<'_, '_> {
     /// Prepares for `journey` once it has moved away from the last
-    /// preparation's; the E-step uses the journey itself every step.
+    /// preparation's; the likelihood uses the journey itself every step.
     fn follow(&mut self, journey: Journey) {
         if self.prepared.stale(journey) {
             let moved = self.prepared.moved(self.region, self.periods, journey);
@@ -769,188 +988,36 @@ impl Em<'_, '_> {
     }
 }
 
-/// Two sums over `rows` on both cores, added in the same order on every
-/// run: a parallel `sum` splits by work stealing, and the last bits it
-/// changes would move where EM stops, so the same input would not give
-/// the same raster.
-fn sum_in_chunks<T: Sync>(rows: &[T], f: impl Fn(&T) -> [f64; 2] + Sync) -> [f64; 2] {
-    rows.par_chunks(4096)
-        .map(|chunk| {
-            chunk.iter().fold([0.0, 0.0], |a, r| {
-                let v = f(r);
-                [a[0] + v[0], a[1] + v[1]]
-            })
-        })
+/// Dumpings per parallel task in the sums at the dumpings: each carries
+/// hundreds to thousands of pairs.
+const EVENT_CHUNK: usize = 8;
+
+/// `K` sums of `f` over `0..len` on both cores, in chunks of `chunk`,
+/// added in the same order on every run: a parallel `sum` splits by work
+/// stealing, and the last bits it changes would move where the fit stops,
+/// so the same input would not give the same raster.
+fn sum_in_chunks<const K: usize>(
+    len: usize,
+    chunk: usize,
+    f: impl Fn(usize) -> [f64; K] + Sync,
+) -> [f64; K] {
+    let add = |mut a: [f64; K], v: [f64; K]| {
+        for (a, v) in a.iter_mut().zip(v) {
+            *a += v;
+        }
+        a
+    };
+    (0..len.div_ceil(chunk))
+        .into_par_iter()
+        .map(|c| (c * chunk..len.min((c + 1) * chunk)).fold([0.0; K], |a, i| add(a, f(i))))
         .collect::<Vec<_>>()
-        .iter()
-        .fold([0.0, 0.0], |a, v| [a[0] + v[0], a[1] + v[1]])
+        .into_iter()
+        .fold([0.0; K], add)
 }
 
 /// The ridge penalty of `beta` (the constant is free).
 fn penalty(beta: &[f64; N]) -> f64 {
     0.5 * RIDGE * beta[1..].iter().map(|v| v * v).sum::<f64>()
-}
-
-fn e_step(
-    region: &Region,
-    periods: &[Period],
-    prepared: &Prepared,
-    fit: &Fit,
-    w: &[Vec<f64>],
-    weights: &Weights,
-) -> Shares {
-    let background = fit.background / region.area_m2.max(f64::MIN_POSITIVE);
-    // The fit's own journey, so the likelihood follows every move of it;
-    // the pairs out to the same reach whatever radius they were found to.
-    let journey = fit.journey;
-    let ln_cut = prepared.ln_cut();
-    let fixed = prepared
-        .densities
-        .as_deref()
-        .filter(|_| journey == prepared.journey);
-    let per_period: Vec<Shares> = (0..periods.len())
-        .into_par_iter()
-        .map(|k| {
-            let mut s = Shares {
-                buildings: vec![vec![0.0; region.buildings.len()]],
-                ..Shares::default()
-            };
-            let own = &mut s.buildings[0];
-            let mut f = Vec::new();
-            for (i, pairs) in prepared.pairs.events[k].iter().enumerate() {
-                let c = weights.events[k][i];
-                if c == 0.0 {
-                    continue;
-                }
-                let pairs = &pairs[..pairs.partition_point(|p| p.1 as f64 <= ln_cut)];
-                f.clear();
-                match fixed {
-                    Some(d) => f.extend(
-                        pairs
-                            .iter()
-                            .zip(&d[k][i])
-                            .map(|(&(b, _), &density)| w[k][b as usize] * density),
-                    ),
-                    None => f.extend(
-                        pairs
-                            .iter()
-                            .map(|&(b, ln_d)| w[k][b as usize] * density_ln(ln_d as f64, journey)),
-                    ),
-                }
-                let near = fit.near_repeat * periods[k].near_repeat[i];
-                let lambda = background + near + f.iter().sum::<f64>();
-                if lambda <= 0.0 {
-                    continue;
-                }
-                s.log_lambda += c * lambda.ln();
-                s.background += c * background / lambda;
-                s.near_repeat += c * near / lambda;
-                for (&(b, ln_d), &fb) in pairs.iter().zip(&f) {
-                    let r = c * fb / lambda;
-                    own[b as usize] += r;
-                    s.total_building += r;
-                    s.ln_d += r * ln_d as f64;
-                    s.ln_d2 += r * (ln_d as f64) * (ln_d as f64);
-                }
-            }
-            s
-        })
-        .collect();
-    let mut total = Shares::default();
-    for s in per_period {
-        total.background += s.background;
-        total.near_repeat += s.near_repeat;
-        total.ln_d += s.ln_d;
-        total.ln_d2 += s.ln_d2;
-        total.total_building += s.total_building;
-        total.log_lambda += s.log_lambda;
-        total.buildings.extend(s.buildings);
-    }
-    total
-}
-
-/// β: the penalised Poisson regression of the buildings' shared dumpings
-/// on their traits, exposure their journeys' share in the buitengebied;
-/// one sweep of coordinate-wise Newton steps with step halving. One is
-/// enough: each raises the penalised likelihood (a generalised EM step),
-/// and the next E-step moves the counts anyway.
-///
-/// A step in `β_j` changes only the rows where trait `j` is not zero, so
-/// each step is judged by its change in the objective over those rows,
-/// with every row's mean kept up to date: most traits (vacancy, sewage,
-/// satellite, nearby dumpings) are zero at most buildings.
-fn m_step_beta(
-    beta: &[f64; N],
-    prepared: &Prepared,
-    counts: &[Vec<f64>],
-    weights: &Weights,
-) -> [f64; N] {
-    let rows: Vec<(&[f64; N], f64, f64)> = prepared
-        .traits
-        .iter()
-        .zip(counts)
-        .zip(&prepared.years)
-        .flat_map(|((traits, n), &years)| {
-            traits
-                .iter()
-                .zip(n)
-                .zip(prepared.reach.iter().zip(&weights.buildings))
-                .map(move |((x, &n), (e, &c))| (x, n, e.share * c * years))
-        })
-        .filter(|&(_, n, e)| e > 0.0 || n > 0.0)
-        .collect();
-    let mut b = *beta;
-    // Each row's expected count under `b`.
-    let mut mu: Vec<f64> = rows
-        .par_iter()
-        .map(|&(x, _, e)| e * dot(&b, x).exp())
-        .collect();
-    for j in 0..N {
-        let active: Vec<u32> = (0..rows.len() as u32)
-            .filter(|&i| rows[i as usize].0[j] != 0.0)
-            .collect();
-        let [g, h] = sum_in_chunks(&active, |&i| {
-            let (x, n, _) = rows[i as usize];
-            let m = mu[i as usize];
-            [(n - m) * x[j], m * x[j] * x[j]]
-        });
-        let (g, h) = if j == 0 {
-            (g, h)
-        } else {
-            (g - RIDGE * b[j], h + RIDGE)
-        };
-        if h <= 0.0 || !g.is_finite() {
-            continue;
-        }
-        // The penalised objective's change for a step in β_j.
-        let gain = |step: f64| -> f64 {
-            let [fit, _] = sum_in_chunks(&active, |&i| {
-                let (x, n, _) = rows[i as usize];
-                let d = step * x[j];
-                [n * d - mu[i as usize] * d.exp_m1(), 0.0]
-            });
-            let penalty = if j == 0 {
-                0.0
-            } else {
-                0.5 * RIDGE * ((b[j] + step).powi(2) - b[j] * b[j])
-            };
-            fit - penalty
-        };
-        // A Newton step, halved until the objective does not fall;
-        // never more than a factor e⁴ at once.
-        let mut step = (g / h).clamp(-4.0, 4.0);
-        for _ in 0..20 {
-            if gain(step) >= 0.0 {
-                b[j] += step;
-                for &i in &active {
-                    mu[i as usize] *= (step * rows[i as usize].0[j]).exp();
-                }
-                break;
-            }
-            step /= 2.0;
-        }
-    }
-    b
 }
 
 /// Expected dumpings per km² on `spec` from the buildings sending
@@ -1046,6 +1113,12 @@ mod tests {
     const BETA1: f64 = 2.0;
     const BACKGROUND: f64 = 60.0;
 
+    /// The journey the parameters are drawn with in most tests.
+    const DRAWN_JOURNEY: Journey = Journey {
+        median_m: 1_200.0,
+        sigma: 0.45,
+    };
+
     const ESTIMATED: Options = Options {
         estimate_journey: true,
         max_iterations: 400,
@@ -1055,10 +1128,7 @@ mod tests {
     /// fitted back: the estimates land near the truth.
     #[test]
     fn em_recovers_the_parameters_it_was_drawn_from() {
-        let truth = Journey {
-            median_m: 1_200.0,
-            sigma: 0.45,
-        };
+        let truth = DRAWN_JOURNEY;
         let (spec, buildings, periods) = drawn(7, truth, 2_000, BETA0);
         let exposure = vec![1.0; spec.len()];
         let region = Region::new(&buildings, spec, &exposure);
@@ -1096,6 +1166,41 @@ mod tests {
             None,
         );
         assert_eq!(every, once);
+    }
+
+    /// With the journey held, the fit ends where the penalised likelihood
+    /// is flat in the rates and β (EM alone stopped short of that along a
+    /// ridge): every gradient component is nil, so each rate equals its
+    /// shared dumpings over its exposure (EM's own fixed point).
+    #[test]
+    fn the_fit_ends_where_the_likelihood_is_flat() {
+        let truth = DRAWN_JOURNEY;
+        let (spec, buildings, periods) = drawn(7, truth, 2_000, BETA0);
+        let exposure = vec![1.0; spec.len()];
+        let region = Region::new(&buildings, spec, &exposure);
+        let start = Fit {
+            journey: truth,
+            ..Fit::start(&periods, buildings.len())
+        };
+        let prepared = Prepared::new(&region, &periods, truth);
+        let held = Options {
+            estimate_journey: false,
+            max_iterations: 100,
+        };
+        let fit = fit_prepared(&region, &periods, &prepared, &start, held, None);
+        let weights = Weights::ones(&periods, buildings.len());
+        let mut fitting = Fitting {
+            region: &region,
+            periods: &periods,
+            weights: &weights,
+            prepared: Cow::Borrowed(&prepared),
+            steps: 0,
+        };
+        let at = fitting.evaluate(&fit);
+        assert!(at.gradient.amax() < 1e-4, "{:?}", at.gradient);
+        let background = at.shared_rates[0] / at.exposure[0];
+        assert!((fit.background / background - 1.0).abs() < 1e-6, "{fit:?}");
+        assert!((fit.beta[1] - BETA1).abs() < 0.4, "{fit:?}");
     }
 
     /// A journey whose three spreads reach past the 15 km cap, among 300
