@@ -218,10 +218,21 @@ pub fn score(
 }
 
 fn version_of(risk: &[f32], as_of: NaiveDate) -> String {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    use std::collections::hash_map::DefaultHasher;
+    // Hashed in fixed chunks on both cores, then the chunks' hashes in
+    // order: the same grid always gives the same version.
+    let chunks: Vec<u64> = risk
+        .par_chunks(1 << 20)
+        .map(|chunk| {
+            let mut h = DefaultHasher::new();
+            for r in chunk {
+                r.to_bits().hash(&mut h);
+            }
+            h.finish()
+        })
+        .collect();
+    let mut h = DefaultHasher::new();
     as_of.hash(&mut h);
-    for r in risk {
-        r.to_bits().hash(&mut h);
-    }
+    chunks.hash(&mut h);
     format!("{:016x}", h.finish())
 }

@@ -296,11 +296,32 @@ pub fn predict(
             t.datum
                 .is_none_or(|d| d <= as_of && d > first - Duration::days(365))
         })?;
+    // Each building's catchment, the same at every cut.
+    let plant_of: Vec<Option<usize>> = data
+        .panden
+        .par_iter()
+        .map(|p| {
+            data.rwzi_index
+                .containing([p.centroid.x(), p.centroid.y()])
+                .next()
+        })
+        .collect();
     let mut outcomes = Vec::new();
     let mut periods = Vec::new();
     let mut dates = Vec::new();
     for &t in &cuts {
-        let (y, p, d) = prepare_cut(data, config, &satellite_at, &base, &fit, t, window)?;
+        let (y, p, d) = prepare_cut(
+            data,
+            config,
+            AtBuildings {
+                satellite: &satellite_at,
+                catchment: &plant_of,
+            },
+            &base,
+            &fit,
+            t,
+            window,
+        )?;
         outcomes.push(y);
         periods.push(p);
         dates.push(d);
@@ -410,7 +431,18 @@ pub fn predict(
         .as_ref()
         .is_some_and(|(b, _)| rate(b.hits, b.events) > kde_rate);
 
-    let (_, now, _) = prepare_cut(data, config, &satellite_at, &base, &fit, as_of, window)?;
+    let (_, now, _) = prepare_cut(
+        data,
+        config,
+        AtBuildings {
+            satellite: &satellite_at,
+            catchment: &plant_of,
+        },
+        &base,
+        &fit,
+        as_of,
+        window,
+    )?;
     // The model fitted on a sample applies to every building.
     let whole;
     let everyone = if drawn.is_some() {
@@ -483,12 +515,16 @@ pub fn predict(
             if max > 0.0 {
                 kde_fine.par_iter_mut().for_each(|v| *v *= 100.0 / max);
             }
-            let zeros = vec![0f32; base.spec.len()];
-            (
-                name,
-                reason,
-                [zeros.clone(), kde_fine, zeros.clone(), zeros],
-            )
+            // Zero in the buitengebied and NaN outside, as the model keeps
+            // it: written once, in parallel (a zeroed copy is written
+            // again where the model marks the cells outside).
+            let zeros = || -> Vec<f32> {
+                base.buitengebied
+                    .par_iter()
+                    .map(|&b| if b { 0.0 } else { f32::NAN })
+                    .collect()
+            };
+            (name, reason, [zeros(), kde_fine, zeros(), zeros()])
         }
     };
 
@@ -663,11 +699,11 @@ fn to_f64(v: &[f32]) -> Vec<f64> {
 
 fn max_in(values: &[f32], mask: &[bool]) -> f32 {
     values
-        .iter()
+        .par_iter()
         .zip(mask)
         .filter(|(v, &m)| m && v.is_finite())
         .map(|(v, _)| *v)
-        .fold(0.0, f32::max)
+        .reduce(|| 0.0, f32::max)
 }
 
 /// The centre of each building's cell of the fine grid (NaN off the grid):
@@ -771,6 +807,14 @@ fn outcome(
     (y, events)
 }
 
+/// What is read at the buildings once for every cut.
+struct AtBuildings<'a> {
+    /// Each tile's anomaly at them ([`satellite::sample_tiles`]).
+    satellite: &'a [Vec<(u32, f32)>],
+    /// Each one's catchment, by its place in `Dataset::rwzi`.
+    catchment: &'a [Option<usize>],
+}
+
 /// One cut as of `t`: the outcome per fit cell, and the period the
 /// building model is fitted on (traits of every building in
 /// `Dataset::panden`, past dumpings, the dumpings after it; the
@@ -778,34 +822,25 @@ fn outcome(
 fn prepare_cut(
     data: &Dataset,
     config: &ScoreConfig,
-    satellite_at: &[Vec<(u32, f32)>],
+    at: AtBuildings,
     base: &Base,
     fit: &FitGrid,
     t: NaiveDate,
     window: i64,
 ) -> Result<(Vec<f64>, Period, Vec<NaiveDate>), ScoreError> {
     // Satellite: tiles of the year before the cut (and undated ones).
-    let anomaly = satellite::combine_samples(satellite_at, data.panden.len(), |id| {
+    let anomaly = satellite::combine_samples(at.satellite, data.panden.len(), |id| {
         data.satelliet[id]
             .datum
             .is_none_or(|d| d <= t && d > t - Duration::days(365))
     });
     // Sewage: each catchment's signal shared over its buildings.
     let (_, catchment) = catchment_signals(data, config, t);
-    let plant_of: Vec<Option<usize>> = data
-        .panden
-        .iter()
-        .map(|p| {
-            data.rwzi_index
-                .containing([p.centroid.x(), p.centroid.y()])
-                .next()
-        })
-        .collect();
     let past = dumping_points(data, config, t);
     let traits = data
         .panden
         .par_iter()
-        .zip(&plant_of)
+        .zip(at.catchment)
         .zip(&anomaly)
         .map(|((p, plant), &anomaly)| {
             let known = |d: Option<NaiveDate>| d.is_none_or(|d| d <= t);

@@ -14,6 +14,7 @@ use gdal::spatial_ref::SpatialRef;
 use gdal::Dataset;
 use geo::BoundingRect;
 use rayon::prelude::*;
+use std::ops::Range;
 
 /// Cells between exactly transformed lattice points.
 const LATTICE_STEP: usize = 16;
@@ -38,46 +39,63 @@ pub fn resample_where(
 ) -> Result<Vec<f32>, ScoreError> {
     let mut out = vec![f32::NAN; spec.len()];
     let rd = srs_from_epsg(RD_NEW)?;
-    for id in index.bbox_intersecting(spec.bbox()) {
-        let tile = &tiles[id];
-        if !keep(tile) {
-            continue;
-        }
-        let Some(r) = tile.footprint.bounding_rect() else {
-            continue;
-        };
-        let rows = spec.rows_between(r.min().y, r.max().y);
-        let cols = spec.cols_between(r.min().x, r.max().x);
-        if rows.is_empty() || cols.is_empty() {
-            continue;
-        }
-        let (source, to_tile) = Source::open(tile, &rd)?;
-        let [x0, y0] = spec.centre(cols.start, rows.start);
-        let lattice = LatticeTransform::new(
-            &to_tile,
-            [x0, y0],
-            (spec.cell, -spec.cell),
-            (cols.len(), rows.len()),
-            LATTICE_STEP,
-        )
-        .map_err(tile_error(tile))?;
-        let (col0, row0) = (cols.start, rows.start);
-        out.par_chunks_mut(spec.cols)
-            .enumerate()
-            .skip(rows.start)
-            .take(rows.len())
-            .for_each(|(row, line)| {
-                for col in cols.clone() {
-                    let [tx, ty] = lattice.at(col - col0, row - row0);
-                    if let Some(v) = source.bilinear(tx, ty) {
-                        let o = &mut line[col];
-                        if o.is_nan() || v > *o {
-                            *o = v;
+    // Each tile kept, with the rows and columns of the grid it covers.
+    let wanted: Vec<(usize, Range<usize>, Range<usize>)> = index
+        .bbox_intersecting(spec.bbox())
+        .filter(|&id| keep(&tiles[id]))
+        .filter_map(|id| {
+            let r = tiles[id].footprint.bounding_rect()?;
+            let rows = spec.rows_between(r.min().y, r.max().y);
+            let cols = spec.cols_between(r.min().x, r.max().x);
+            (!rows.is_empty() && !cols.is_empty()).then_some((id, rows, cols))
+        })
+        .collect();
+    // The next tile is read (one core, GDAL's decoding) while the last is
+    // resampled; at most two wait, so memory stays at a few tiles.
+    std::thread::scope(|scope| {
+        let (send, read) = std::sync::mpsc::sync_channel(1);
+        scope.spawn(move || {
+            for (id, rows, cols) in wanted {
+                if send
+                    .send((id, rows, cols, Source::read(&tiles[id])))
+                    .is_err()
+                {
+                    break;
+                }
+            }
+        });
+        for (id, rows, cols, source) in read {
+            let tile = &tiles[id];
+            let source = source?;
+            let to_tile = Source::transform(tile, &rd)?;
+            let [x0, y0] = spec.centre(cols.start, rows.start);
+            let lattice = LatticeTransform::new(
+                &to_tile,
+                [x0, y0],
+                (spec.cell, -spec.cell),
+                (cols.len(), rows.len()),
+                LATTICE_STEP,
+            )
+            .map_err(tile_error(tile))?;
+            let (col0, row0) = (cols.start, rows.start);
+            out.par_chunks_mut(spec.cols)
+                .enumerate()
+                .skip(rows.start)
+                .take(rows.len())
+                .for_each(|(row, line)| {
+                    for col in cols.clone() {
+                        let [tx, ty] = lattice.at(col - col0, row - row0);
+                        if let Some(v) = source.bilinear(tx, ty) {
+                            let o = &mut line[col];
+                            if o.is_nan() || v > *o {
+                                *o = v;
+                            }
                         }
                     }
-                }
-            });
-    }
+                });
+        }
+        Ok::<(), ScoreError>(())
+    })?;
     Ok(out)
 }
 
@@ -120,35 +138,43 @@ pub fn sample_tiles(
     if bbox[0] > bbox[2] {
         return Ok(out);
     }
-    let rd = srs_from_epsg(RD_NEW)?;
-    for id in index.bbox_intersecting(bbox) {
-        let tile = &tiles[id];
-        if !keep(tile) {
-            continue;
-        }
-        let Some(r) = tile.footprint.bounding_rect() else {
-            continue;
-        };
-        let inside: Vec<usize> = (0..points.len())
-            .filter(|&i| {
-                let [x, y] = points[i];
-                x >= r.min().x && x <= r.max().x && y >= r.min().y && y <= r.max().y
-            })
-            .collect();
-        if inside.is_empty() {
-            continue;
-        }
-        let (source, to_tile) = Source::open(tile, &rd)?;
-        let (mut xs, mut ys): (Vec<f64>, Vec<f64>) =
-            inside.iter().map(|&i| (points[i][0], points[i][1])).unzip();
-        to_tile
-            .transform(&mut xs, &mut ys)
-            .map_err(tile_error(tile))?;
-        out[id] = inside
-            .iter()
-            .zip(xs.iter().zip(&ys))
-            .filter_map(|(&i, (&x, &y))| source.bilinear(x, y).map(|v| (i as u32, v)))
-            .collect();
+    // The tiles side by side, each read and sampled on one core.
+    let wanted: Vec<usize> = index
+        .bbox_intersecting(bbox)
+        .filter(|&id| keep(&tiles[id]))
+        .collect();
+    let sampled = wanted
+        .par_iter()
+        .map(|&id| -> Result<(usize, Vec<(u32, f32)>), ScoreError> {
+            let tile = &tiles[id];
+            let Some(r) = tile.footprint.bounding_rect() else {
+                return Ok((id, Vec::new()));
+            };
+            let inside: Vec<usize> = (0..points.len())
+                .filter(|&i| {
+                    let [x, y] = points[i];
+                    x >= r.min().x && x <= r.max().x && y >= r.min().y && y <= r.max().y
+                })
+                .collect();
+            if inside.is_empty() {
+                return Ok((id, Vec::new()));
+            }
+            let (source, to_tile) = Source::open(tile, &srs_from_epsg(RD_NEW)?)?;
+            let (mut xs, mut ys): (Vec<f64>, Vec<f64>) =
+                inside.iter().map(|&i| (points[i][0], points[i][1])).unzip();
+            to_tile
+                .transform(&mut xs, &mut ys)
+                .map_err(tile_error(tile))?;
+            let values = inside
+                .iter()
+                .zip(xs.iter().zip(&ys))
+                .filter_map(|(&i, (&x, &y))| source.bilinear(x, y).map(|v| (i as u32, v)))
+                .collect();
+            Ok((id, values))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    for (id, values) in sampled {
+        out[id] = values;
     }
     Ok(out)
 }
@@ -206,11 +232,21 @@ impl Source {
     /// Reads `tile` through GDAL, with the transform from `rd` (RD New)
     /// to its CRS.
     fn open(tile: &SatellietTegel, rd: &SpatialRef) -> Result<(Source, Transformer), ScoreError> {
+        Ok((Source::read(tile)?, Source::transform(tile, rd)?))
+    }
+
+    /// The transform from `rd` (RD New) to the CRS of `tile`.
+    fn transform(tile: &SatellietTegel, rd: &SpatialRef) -> Result<Transformer, ScoreError> {
+        let tile_error = tile_error(tile);
+        let ds = Dataset::open(&tile.path).map_err(tile_error)?;
+        Transformer::new(rd, &ds.spatial_ref().map_err(tile_error)?).map_err(tile_error)
+    }
+
+    /// Reads the pixels of `tile` through GDAL.
+    fn read(tile: &SatellietTegel) -> Result<Source, ScoreError> {
         let tile_error = tile_error(tile);
         let ds = Dataset::open(&tile.path).map_err(tile_error)?;
         let gt = ds.geo_transform().map_err(tile_error)?;
-        let to_tile =
-            Transformer::new(rd, &ds.spatial_ref().map_err(tile_error)?).map_err(tile_error)?;
         let (width, height) = ds.raster_size();
         let pixels = ds
             .rasterband(1)
@@ -218,14 +254,13 @@ impl Source {
             .map_err(tile_error)?
             .into_shape_and_vec()
             .1;
-        let source = Source {
+        Ok(Source {
             pixels,
             width,
             height,
             inverse: invert(gt),
             nodata: tile.nodata.map(|v| v as f32),
-        };
-        Ok((source, to_tile))
+        })
     }
 
     fn value(&self, c: usize, r: usize) -> Option<f32> {
