@@ -511,10 +511,11 @@ const P: usize = N + 2;
 /// spread over the same area are nearly the same surface, and the
 /// constant and the floor area nearly the same trait, so it moved mass
 /// along that ridge a little at every step (300 steps on the national
-/// dataset without settling). So EM runs only until its steps change the
-/// penalised likelihood by less than `EM_TOLERANCE` (skipped when the
-/// journey is held, as in the bootstrap, which starts from a fit); then
-/// the rates and β take Newton steps on the penalised likelihood (Fisher
+/// dataset without settling). So EM runs first, only until its steps
+/// change the penalised likelihood by less than `EM_TOLERANCE` or one
+/// fails to raise it (its β part is a Newton step without halving); it is
+/// skipped when the journey is held, as in the bootstrap, which starts
+/// from a fit. Then the rates and β take Newton steps on the penalised likelihood (Fisher
 /// scoring where its Hessian is not negative definite), each halved until
 /// the likelihood does not fall, and the journey its EM update after each.
 /// EM goes first because from a journey far off, Newton goes straight to
@@ -565,6 +566,11 @@ pub fn fit_prepared(
         while calm < 2 && fitting.steps < options.max_iterations.min(EM_STEPS) {
             let next = em_step(&theta, &at);
             let state = fitting.evaluate(&next);
+            // β's step is a Newton step, not a bounded one: where it does
+            // not climb, Newton's method takes over from here.
+            if state.likelihood.penalised < at.likelihood.penalised {
+                break;
+            }
             let change = (state.likelihood.penalised - at.likelihood.penalised).abs();
             calm = if change < EM_TOLERANCE * at.likelihood.penalised.abs().max(1.0) {
                 calm + 1
@@ -712,47 +718,43 @@ impl Fitting<'_, '_> {
     /// where the step raises the penalised likelihood; returns how far it
     /// moved (0 when no step does).
     fn scoring_step(&mut self, theta: &mut Fit, at: &mut State) -> f64 {
-        // Newton where the likelihood curves down in every direction,
-        // Fisher scoring elsewhere.
-        let (mut g, mut f) = (at.gradient, at.curvature);
-        let newton = {
-            let mut h = f;
-            for p in 0..P {
-                if h[(p, p)] <= 0.0 {
-                    h.row_mut(p).fill(0.0);
-                    h.column_mut(p).fill(0.0);
-                    h[(p, p)] = 1.0;
-                }
-            }
-            h.cholesky().is_some()
-        };
-        if !newton {
-            f = at.information;
-        }
-        // A rate at zero stays there (no dumping is ever shared to it),
-        // and a parameter without information is not moved.
-        for p in 0..P {
-            let rate_at_zero = match p {
+        // Held: a rate at zero (no dumping is ever shared to it), the
+        // buildings' constant while they send next to nothing and would
+        // send less, and a parameter without information.
+        let held: [bool; P] = std::array::from_fn(|p| {
+            let at_zero = match p {
                 0 => theta.background <= 0.0,
                 1 => theta.near_repeat <= 0.0,
-                2 => at.expected < ABSENT,
+                2 => at.expected < ABSENT && at.gradient[2] < 0.0,
                 _ => false,
             };
-            if rate_at_zero || f[(p, p)] <= 0.0 {
-                f.row_mut(p).fill(0.0);
-                f.column_mut(p).fill(0.0);
-                f[(p, p)] = 1.0;
-                g[p] = 0.0;
+            at_zero || at.information[(p, p)] <= 0.0
+        });
+        let hold = |mut m: SMatrix<f64, P, P>| {
+            for p in (0..P).filter(|&p| held[p]) {
+                m.row_mut(p).fill(0.0);
+                m.column_mut(p).fill(0.0);
+                m[(p, p)] = 1.0;
             }
+            m
+        };
+        let mut g = at.gradient;
+        for p in (0..P).filter(|&p| held[p]) {
+            g[p] = 0.0;
         }
-        let Some(step) = f.cholesky().map(|c| c.solve(&g)) else {
+        // Newton where the likelihood curves down in every direction,
+        // Fisher scoring elsewhere.
+        let f = match hold(at.curvature).cholesky() {
+            Some(c) => Some(c),
+            None => hold(at.information).cholesky(),
+        };
+        let Some(step) = f.map(|c| c.solve(&g)) else {
             return 0.0;
         };
         let length = step.amax();
         if !length.is_finite() {
             return 0.0;
         }
-        let years: f64 = self.periods.iter().map(|p| p.years).sum();
         let mut t = (MAX_LOG_STEP / length.max(f64::MIN_POSITIVE)).min(1.0);
         while t * length >= STEP_TOLERANCE {
             let mut next = *theta;
@@ -760,8 +762,11 @@ impl Fitting<'_, '_> {
             next.near_repeat *= (t * step[1]).exp();
             // A rate heading for zero would take a step of at most e⁴ at
             // a time for ever, and hold back every other parameter's.
-            for rate in [&mut next.background, &mut next.near_repeat] {
-                if *rate * years < ABSENT {
+            for (p, rate) in [&mut next.background, &mut next.near_repeat]
+                .into_iter()
+                .enumerate()
+            {
+                if step[p] < 0.0 && *rate * at.exposure[p] < ABSENT {
                     *rate = 0.0;
                 }
             }
@@ -831,6 +836,8 @@ impl Fitting<'_, '_> {
             let near = fit.near_repeat * periods[k].near_repeat[i];
             let lambda = background + near + f.iter().sum::<f64>();
             if lambda <= 0.0 {
+                // No source left that could have sent it: impossible.
+                v[0] = f64::NEG_INFINITY;
                 return v;
             }
             let mut j = [0.0; P];

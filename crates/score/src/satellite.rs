@@ -172,8 +172,10 @@ pub fn sample_tiles(
                 .collect();
             Ok((id, values))
         })
-        .collect::<Result<Vec<_>, _>>()?;
-    for (id, values) in sampled {
+        .collect::<Vec<_>>();
+    // The first failing tile in their order, as read one after another.
+    for sample in sampled {
+        let (id, values) = sample?;
         out[id] = values;
     }
     Ok(out)
