@@ -306,22 +306,15 @@ pub fn predict(
                 .next()
         })
         .collect();
+    let at_buildings = AtBuildings {
+        satellite: &satellite_at,
+        catchment: &plant_of,
+    };
     let mut outcomes = Vec::new();
     let mut periods = Vec::new();
     let mut dates = Vec::new();
     for &t in &cuts {
-        let (y, p, d) = prepare_cut(
-            data,
-            config,
-            AtBuildings {
-                satellite: &satellite_at,
-                catchment: &plant_of,
-            },
-            &base,
-            &fit,
-            t,
-            window,
-        )?;
+        let (y, p, d) = prepare_cut(data, config, at_buildings, &base, &fit, t, window)?;
         outcomes.push(y);
         periods.push(p);
         dates.push(d);
@@ -431,18 +424,7 @@ pub fn predict(
         .as_ref()
         .is_some_and(|(b, _)| rate(b.hits, b.events) > kde_rate);
 
-    let (_, now, _) = prepare_cut(
-        data,
-        config,
-        AtBuildings {
-            satellite: &satellite_at,
-            catchment: &plant_of,
-        },
-        &base,
-        &fit,
-        as_of,
-        window,
-    )?;
+    let (_, now, _) = prepare_cut(data, config, at_buildings, &base, &fit, as_of, window)?;
     // The model fitted on a sample applies to every building.
     let whole;
     let everyone = if drawn.is_some() {
@@ -808,6 +790,7 @@ fn outcome(
 }
 
 /// What is read at the buildings once for every cut.
+#[derive(Clone, Copy)]
 struct AtBuildings<'a> {
     /// Each tile's anomaly at them ([`satellite::sample_tiles`]).
     satellite: &'a [Vec<(u32, f32)>],
