@@ -256,6 +256,11 @@ fn model_card_has_every_section() {
     assert!(text.contains("| dumpingen | "), "{text}");
     assert!(text.contains("**Gekozen: "), "{text}");
     assert!(text.contains("(gekozen)"), "{text}");
+    // The journey's own uncertainty is given beside the bootstrap's.
+    assert!(
+        text.contains("**Reisafstand:** het 95 %-profielinterval van de mediaan is "),
+        "{text}"
+    );
     // Every relative risk in the building model's table has an interval.
     if text.contains("| kenmerk | eenheid | RR |") {
         let rows: Vec<&str> = text
@@ -294,12 +299,21 @@ fn a_large_region_is_fitted_on_a_sample_and_ranks_every_building() {
     }
     let run = |dir: &tempfile::TempDir| {
         // The report goes to standard error.
-        let (out, _) = common::run_project(dir.path());
+        let (out, products) = common::run_project(dir.path());
         assert!(out.status.success(), "{}", common::stderr(&out));
-        common::stderr(&out)
+        (common::stderr(&out), products)
     };
-    let (whole, sampled) = (run(&whole), run(&sampled));
+    let ((whole, whole_products), (sampled, _)) = (run(&whole), run(&sampled));
     assert!(!whole.contains("steekproef"), "{whole}");
+    // The demo's map is the building model's, and its GeoTIFF names band 2
+    // for what it holds.
+    assert!(whole.contains("gekozen: panden"), "{whole}");
+    let ds = gdal::Dataset::open(whole_products.join("risico.tif")).unwrap();
+    use gdal::Metadata;
+    assert_eq!(
+        ds.rasterband(2).unwrap().description().unwrap(),
+        "bijdrage panden binnen reisafstand"
+    );
     let line = sampled
         .lines()
         .find(|l| l.contains("ruimtelijke steekproef"))

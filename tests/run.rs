@@ -60,6 +60,18 @@ fn run_writes_products_that_find_the_hotspot() {
     }
     let raster = Raster { gt, cols, bands };
     assert_eq!(ds.metadata_item("AS_OF", "").as_deref(), Some("2026-11-01"));
+    // Band 2 is named for what it holds: vacancy with hand-set weights,
+    // every building's own rate along the journey under the building model.
+    let weights = ds.metadata_item("WEIGHTS", "").unwrap_or_default();
+    assert_eq!(
+        ds.rasterband(2).unwrap().description().unwrap(),
+        if weights.contains("\"panden\":true") {
+            "bijdrage panden binnen reisafstand"
+        } else {
+            "bijdrage leegstand"
+        },
+        "{weights}"
+    );
 
     // Contributions add up to the risk; nodata agrees across bands.
     for i in 0..cols * rows {

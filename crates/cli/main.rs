@@ -16,7 +16,9 @@ use commands::BoxError;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    let cli = Cli::parse();
+    buitenzicht_products::geotiff::limit_block_cache();
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("fout: {e}");

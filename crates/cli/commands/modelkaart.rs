@@ -196,6 +196,16 @@ pub fn card(
                 m.replicates,
                 m.block_m
             )?;
+            if let Some(i) = &m.journey_interval {
+                writeln!(
+                    s,
+                    "**Reisafstand:** het 95 %-profielinterval van de mediaan is {i}: bij elke mediaan zijn de spreiding, de bronnen en de kenmerken opnieuw geschat, en het interval bevat de medianen waarbij de log-likelihood (met de ridgestraf, zoals bij de schatting) minder dan 1,92 (de helft van χ²₁ bij 95 %) onder die van de schatting ligt. De bootstrapintervallen hieronder gelden bij de geschatte reisafstand; de onzekerheid van de reisafstand zit in dit interval, niet in de bootstrapintervallen.{}\n",
+                    i.higher.map_or(String::new(), |(median, gain)| format!(
+                        " **Let op:** bij een mediaan van {median:.0} m is de log-likelihood {} hoger dan bij de schatting; de reisafstand is niet eenduidig bepaald.",
+                        number(gain)
+                    ))
+                )?;
+            }
             writeln!(
                 s,
                 "| bron | aandeel in de verwachte dumpingen | 95 %-interval | omvat geen effect |\n|---|---|---|---|"
@@ -343,6 +353,13 @@ pub fn card(
                 s,
                 "- **Geen aangetoond effect:** voor {} omvat het interval geen effect.",
                 null.join(", ")
+            )?;
+        }
+        if let Some(i) = &m.journey_interval {
+            writeln!(
+                s,
+                "- **Reisafstand vast in de bootstrap:** de intervallen van bronnen en kenmerken gelden bij de geschatte mediaan van {:.0} m; de onzekerheid van de reisafstand zelf (profielinterval {i}) zit er niet in, zodat ze smaller kunnen uitvallen dan terecht is.",
+                m.journey_median_m
             )?;
         }
     }

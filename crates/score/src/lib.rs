@@ -23,6 +23,7 @@ pub mod grid;
 pub mod indicator;
 pub mod inspection;
 pub mod journey;
+pub mod journey_interval;
 pub mod kernel;
 pub mod mask;
 pub mod model;

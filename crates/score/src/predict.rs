@@ -44,8 +44,9 @@ use crate::format::{interval, number, percent};
 use crate::grid::GridSpec;
 use crate::inspection::{named, Contributions, Inspection, InspectionList, Rangschikking};
 use crate::journey::Journey;
+use crate::journey_interval::{self, MedianInterval};
 use crate::model::{RiskModel, Weighting};
-use crate::profile::{self, Fit, Options, Period, Region};
+use crate::profile::{self, Fit, JourneyFit, Options, Period, Region};
 use crate::sample::{self, Sample};
 use crate::signals::{catchment_signals, dumping_points, satellite_level, Base};
 use crate::{satellite, ScoreError};
@@ -169,6 +170,9 @@ pub struct BuildingModel {
     /// spread.
     pub journey_median_m: f64,
     pub journey_sigma: f64,
+    /// The median's 95 % profile-likelihood interval
+    /// ([`journey_interval`]).
+    pub journey_interval: Option<MedianInterval>,
     /// Bandwidth of the near-repeat density.
     pub bandwidth_m: f64,
     /// Whether that density weighs past dumpings by their age (else every
@@ -248,12 +252,17 @@ impl std::fmt::Display for SelectionReport {
         if let Some(m) = &self.building_model {
             writeln!(
                 f,
-                "pandenmodel: reisafstand mediaan {:.0} m (spreiding σ {:.2}), herhalingsdichtheid {:.0} m{}",
+                "pandenmodel: reisafstand mediaan {:.0} m{} (spreiding σ {:.2}), herhalingsdichtheid {:.0} m{}",
                 m.journey_median_m,
+                m.journey_interval
+                    .map_or(String::new(), |i| format!(" [{i}]")),
                 m.journey_sigma,
                 m.bandwidth_m,
                 if m.decay { "" } else { ", zonder verval" }
             )?;
+            if let Some(i) = &m.journey_interval {
+                writeln!(f, "  {}", i.describe())?;
+            }
             writeln!(
                 f,
                 "  95 %-intervallen uit een ruimtelijke blokbootstrap ({} trekkingen, blokken van {:.0} m):",
@@ -381,6 +390,7 @@ pub fn predict(
         n.fill(&grid, p);
     }
     let mut building: Option<(Candidate, Fit)> = None;
+    let mut journey_ci: Option<MedianInterval> = None;
     if periods.len() >= MIN_CUTS {
         // Every fit starts afresh: started from the previous fold's fit,
         // EM kept that fold's optimum even where it was a poor one for
@@ -405,9 +415,14 @@ pub fn predict(
                     })
                     .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
             },
-            // On every cut, for the ranking and (if it wins) the map.
-            || profile::fit(&region, &periods, &fresh(&periods), FIT, None),
+            // On every cut, for the ranking and (if it wins) the map; the
+            // highest optimum along the journey that its profile finds.
+            || {
+                let all = profile::fit(&region, &periods, &fresh(&periods), FIT, None);
+                journey_interval::best_fit(&region, &periods, all, FIT)
+            },
         );
+        let (all, journey) = all;
         let candidate = Candidate {
             name: format!("panden, reisafstand {:.0} m geschat", all.journey.median_m),
             hits,
@@ -416,6 +431,7 @@ pub fn predict(
         };
         candidates.push(candidate.clone());
         building = Some((candidate, all));
+        journey_ci = Some(journey);
     }
     // Fewer events tested for the building model (it skips the first cut):
     // compare rates, not counts.
@@ -438,6 +454,7 @@ pub fn predict(
         BuildingModel {
             journey_median_m: f.journey.median_m,
             journey_sigma: f.journey.sigma,
+            journey_interval: journey_ci,
             bandwidth_m: h,
             decay: density.decay,
             background: f.background,
@@ -926,7 +943,7 @@ impl Density {
 /// How the building model is fitted: with the journey estimated with the
 /// rest ([`profile::fit`]).
 const FIT: Options = Options {
-    estimate_journey: true,
+    journey: JourneyFit::Estimated,
     max_iterations: 300,
 };
 /// Likelihood evaluations per bootstrap replicate at most (Newton steps
@@ -1143,7 +1160,7 @@ fn intervals(
             // The journey stays the fit's: the intervals are those of the
             // sources and traits given the journey.
             let options = Options {
-                estimate_journey: false,
+                journey: JourneyFit::Held,
                 max_iterations: BOOTSTRAP_ITERATIONS,
             };
             let g = match prepared {

@@ -58,7 +58,7 @@ pub const NEARBY: usize = 6;
 /// next to tens of dumpings, strong enough to stop separation.
 pub const RIDGE: f64 = 0.5;
 /// Journeys are estimated within these bounds.
-const MEDIAN_RANGE_M: (f64, f64) = (200.0, 6_000.0);
+pub const MEDIAN_RANGE_M: (f64, f64) = (200.0, 6_000.0);
 const SIGMA_RANGE: (f64, f64) = (0.25, 0.8);
 
 /// One cut: what was known at it and what followed.
@@ -279,17 +279,35 @@ impl Fit {
         }
     }
 
+    /// The log-likelihood with the ridge penalty subtracted: what the fit
+    /// climbs.
+    pub fn penalised_log_likelihood(&self) -> f64 {
+        self.log_likelihood - penalty(&self.beta)
+    }
+
     /// A building's expected dumpings per year.
     pub fn weight(&self, traits: &[f64; N]) -> f64 {
         dot(&self.beta, traits).exp()
     }
 }
 
+/// What a fit does with the journey.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JourneyFit {
+    /// Median and spread estimated: EM first, then their EM update after
+    /// each Newton step.
+    Estimated,
+    /// The start's median held and the spread estimated given it: the
+    /// profile likelihood of the median ([`crate::journey_interval`]).
+    Spread,
+    /// Both held at the start's (the bootstrap's replicates).
+    Held,
+}
+
 /// How the fit runs.
 #[derive(Debug, Clone, Copy)]
 pub struct Options {
-    /// Estimate the journey's median and spread (else keep the start's).
-    pub estimate_journey: bool,
+    pub journey: JourneyFit,
     /// Evaluations of the likelihood at most (one per EM step, one or
     /// more per Newton step).
     pub max_iterations: usize,
@@ -561,7 +579,7 @@ pub fn fit_prepared(
     let mut theta = *start;
     let mut at = fitting.evaluate(&theta);
     // EM first while the journey is estimated (see above).
-    if options.estimate_journey {
+    if options.journey == JourneyFit::Estimated {
         let mut calm = 0;
         while calm < 2 && fitting.steps < options.max_iterations.min(EM_STEPS) {
             let next = em_step(&theta, &at);
@@ -583,16 +601,19 @@ pub fn fit_prepared(
     while fitting.steps < options.max_iterations {
         let moved = fitting.scoring_step(&mut theta, &mut at);
         let mut journey_moved = 0.0;
-        if options.estimate_journey {
-            if let Some(j) = at.journey() {
-                journey_moved = (j.median_m / theta.journey.median_m)
-                    .ln()
-                    .abs()
-                    .max((j.sigma - theta.journey.sigma).abs());
-                if journey_moved > 0.0 {
-                    theta.journey = j;
-                    at = fitting.evaluate(&theta);
-                }
+        let update = match options.journey {
+            JourneyFit::Estimated => at.journey(),
+            JourneyFit::Spread => at.spread_given(theta.journey.median_m),
+            JourneyFit::Held => None,
+        };
+        if let Some(j) = update {
+            journey_moved = (j.median_m / theta.journey.median_m)
+                .ln()
+                .abs()
+                .max((j.sigma - theta.journey.sigma).abs());
+            if journey_moved > 0.0 {
+                theta.journey = j;
+                at = fitting.evaluate(&theta);
             }
         }
         if moved < STEP_TOLERANCE && journey_moved < STEP_TOLERANCE {
@@ -696,6 +717,20 @@ impl State {
             let var = (ln_d2 / n - mean * mean).max(0.0);
             Journey {
                 median_m: mean.exp().clamp(MEDIAN_RANGE_M.0, MEDIAN_RANGE_M.1),
+                sigma: var.sqrt().clamp(SIGMA_RANGE.0, SIGMA_RANGE.1),
+            }
+        })
+    }
+
+    /// The spread's EM update with the median held at `median_m`: the
+    /// root mean square of the log distances about its log.
+    fn spread_given(&self, median_m: f64) -> Option<Journey> {
+        let [n, ln_d, ln_d2] = self.journeys;
+        (self.shared > 1.0 && n > 0.0).then(|| {
+            let mu = median_m.ln();
+            let var = (ln_d2 / n - 2.0 * mu * ln_d / n + mu * mu).max(0.0);
+            Journey {
+                median_m,
                 sigma: var.sqrt().clamp(SIGMA_RANGE.0, SIGMA_RANGE.1),
             }
         })
@@ -1127,7 +1162,7 @@ mod tests {
     };
 
     const ESTIMATED: Options = Options {
-        estimate_journey: true,
+        journey: JourneyFit::Estimated,
         max_iterations: 400,
     };
 
@@ -1153,7 +1188,7 @@ mod tests {
         // With the journey held, the densities computed once give the
         // same fit as those computed at every step.
         let held = Options {
-            estimate_journey: false,
+            journey: JourneyFit::Held,
             max_iterations: 30,
         };
         let every = fit_prepared(
@@ -1191,7 +1226,7 @@ mod tests {
         };
         let prepared = Prepared::new(&region, &periods, truth);
         let held = Options {
-            estimate_journey: false,
+            journey: JourneyFit::Held,
             max_iterations: 100,
         };
         let fit = fit_prepared(&region, &periods, &prepared, &start, held, None);
@@ -1208,6 +1243,49 @@ mod tests {
         let background = at.shared_rates[0] / at.exposure[0];
         assert!((fit.background / background - 1.0).abs() < 1e-6, "{fit:?}");
         assert!((fit.beta[1] - BETA1).abs() < 0.4, "{fit:?}");
+    }
+
+    /// The median's profile-likelihood interval holds the estimate and the
+    /// truth, and at each end the refitted likelihood lies the χ² drop
+    /// below the fit's (to the interpolation's error).
+    #[test]
+    fn the_journey_interval_holds_the_truth_and_ends_at_the_drop() {
+        use crate::journey_interval::{median_interval, Bound, DROP_95};
+        let truth = DRAWN_JOURNEY;
+        let (spec, buildings, periods) = drawn(7, truth, 2_000, BETA0);
+        let exposure = vec![1.0; spec.len()];
+        let region = Region::new(&buildings, spec, &exposure);
+        let start = Fit::start(&periods, buildings.len());
+        let fit = fit(&region, &periods, &start, ESTIMATED, None);
+        let interval = median_interval(&region, &periods, &fit);
+        let (Bound::At(low), Bound::At(high)) = (interval.low_m, interval.high_m) else {
+            panic!("{interval:?}");
+        };
+        assert!(
+            low < truth.median_m && truth.median_m < high,
+            "{interval:?}"
+        );
+        assert!(low < fit.journey.median_m && fit.journey.median_m < high);
+        // Hundreds of dumpings place a 1.2 km median to within a fifth.
+        assert!(high / low < 1.5, "{interval:?}");
+        assert_eq!(interval.higher, None, "{interval:?}");
+        for end in [low, high] {
+            let at_end = Fit {
+                journey: Journey {
+                    median_m: end,
+                    ..fit.journey
+                },
+                ..fit
+            };
+            let spread = Options {
+                journey: JourneyFit::Spread,
+                max_iterations: 200,
+            };
+            let refit = super::fit(&region, &periods, &at_end, spread, None);
+            let drop = fit.penalised_log_likelihood() - refit.penalised_log_likelihood();
+            assert!((drop - DROP_95).abs() < 0.3, "{end}: {drop}");
+            assert_eq!(refit.journey.median_m, end);
+        }
     }
 
     /// A journey whose three spreads reach past the 15 km cap, among 300
