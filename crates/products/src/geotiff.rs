@@ -3,6 +3,7 @@
 
 use crate::ProductError;
 use buitenzicht_ingest::crs::{srs_from_epsg, RD_NEW};
+use buitenzicht_score::model::BUILDINGS_LABEL;
 use buitenzicht_score::Indicator;
 use buitenzicht_score::RiskModel;
 use gdal::raster::{Buffer, RasterCreationOptions};
@@ -20,7 +21,7 @@ pub fn band_names(model: &RiskModel) -> Vec<String> {
     std::iter::once("risico (0-100)".to_string())
         .chain(Indicator::ALL.iter().map(|&i| match i {
             Indicator::Leegstand if model.building_map() => {
-                "bijdrage panden binnen reisafstand".to_string()
+                format!("bijdrage {}", BUILDINGS_LABEL.to_lowercase())
             }
             _ => format!("bijdrage {}", i.key()),
         }))

@@ -102,16 +102,10 @@ fn profile_median(region: &Region, periods: &[Period], fit: &Fit) -> (MedianInte
         || side(region, periods, fit, -1.0),
         || side(region, periods, fit, 1.0),
     );
-    let best = match (below, above) {
-        (Some(a), Some(b)) => Some(
-            if a.penalised_log_likelihood() >= b.penalised_log_likelihood() {
-                a
-            } else {
-                b
-            },
-        ),
-        (a, b) => a.or(b),
-    };
+    let best = [below, above].into_iter().flatten().max_by(|a, b| {
+        a.penalised_log_likelihood()
+            .total_cmp(&b.penalised_log_likelihood())
+    });
     let interval = MedianInterval {
         low_m,
         high_m,
