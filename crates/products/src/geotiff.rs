@@ -183,6 +183,9 @@ pub fn write_geotiff_window(
         // One buffer for every band: a fresh one would fault in its pages
         // (624 MB on the national grid) for each band again.
         let mut values = vec![0f32; window.rows * window.cols];
+        // So are the overview levels and their means.
+        let mut pyramid = Pyramid::new(window.cols, window.rows, levels.len());
+        let mut means = Vec::new();
         for b in 0..=Indicator::ALL.len() {
             // Band 1 is the risk, bands 2-5 the indicators' contributions.
             let source = match b {
@@ -199,21 +202,56 @@ pub fn write_geotiff_window(
             band.write((0, 0), (window.cols, window.rows), &mut buffer)
                 .map_err(file_error)?;
             values = buffer.into_shape_and_vec().1;
-            let mut level =
-                (!levels.is_empty()).then(|| Level::above_grid(&values, window.cols, window.rows));
-            for k in 0..levels.len() {
-                let Some(this) = level.take() else { break };
-                let (cols, rows) = (this.cols, this.rows);
-                let mut buffer = Buffer::new((cols, rows), this.means());
+            pyramid.fill(&values);
+            for (k, level) in pyramid.levels.iter().enumerate() {
+                level.means_into(&mut means);
+                let mut buffer = Buffer::new((level.cols, level.rows), means);
                 band.overview(k)
-                    .and_then(|mut overview| overview.write((0, 0), (cols, rows), &mut buffer))
+                    .and_then(|mut overview| {
+                        overview.write((0, 0), (level.cols, level.rows), &mut buffer)
+                    })
                     .map_err(file_error)?;
-                level = (k + 1 < levels.len()).then(|| this.halve());
+                means = buffer.into_shape_and_vec().1;
             }
         }
     }
     tmp.persist(path).map_err(|e| io_error(e.error))?;
     Ok(())
+}
+
+/// The overview levels of a `cols` × `rows` grid, each above the one
+/// before; allocated once and filled again for every band.
+struct Pyramid {
+    levels: Vec<Level>,
+    cols: usize,
+    rows: usize,
+}
+
+impl Pyramid {
+    fn new(cols: usize, rows: usize, levels: usize) -> Self {
+        let mut pyramid: Vec<Level> = Vec::with_capacity(levels);
+        for _ in 0..levels {
+            let (c, r) = pyramid.last().map_or((cols, rows), |l| (l.cols, l.rows));
+            pyramid.push(Level::above(c, r));
+        }
+        Pyramid {
+            levels: pyramid,
+            cols,
+            rows,
+        }
+    }
+
+    /// Every level from the grid's `values`: the first from the grid, each
+    /// next from the one below it.
+    fn fill(&mut self, values: &[f32]) {
+        for k in 0..self.levels.len() {
+            let (done, rest) = self.levels.split_at_mut(k);
+            match done.last() {
+                None => rest[0].gather_grid(values, self.cols, self.rows),
+                Some(below) => rest[0].gather_level(below),
+            }
+        }
+    }
 }
 
 /// One overview level: per cell the sum and count of the valid grid cells
@@ -229,61 +267,87 @@ struct Level {
 }
 
 impl Level {
+    /// An empty level above a `cols` × `rows` one.
+    fn above(cols: usize, rows: usize) -> Self {
+        let (cols, rows) = (cols.div_ceil(2), rows.div_ceil(2));
+        Level {
+            sum: vec![0.0; cols * rows],
+            count: vec![0; cols * rows],
+            cols,
+            rows,
+        }
+    }
+
     /// The first level, over the grid's `values` (`cols` × `rows`) read
     /// directly: a level of the grid itself would hold 12 bytes a cell.
+    #[cfg(test)]
     fn above_grid(values: &[f32], cols: usize, rows: usize) -> Self {
-        Level::gather(cols, rows, |i| match values[i] {
+        let mut level = Level::above(cols, rows);
+        level.gather_grid(values, cols, rows);
+        level
+    }
+
+    /// The level above this one.
+    #[cfg(test)]
+    fn halve(&self) -> Self {
+        let mut level = Level::above(self.cols, self.rows);
+        level.gather_level(self);
+        level
+    }
+
+    /// Fills this level from the grid's `values` (`cols` × `rows`).
+    fn gather_grid(&mut self, values: &[f32], cols: usize, rows: usize) {
+        self.gather(cols, rows, |i| match values[i] {
             NODATA => (0.0, 0),
             v => (v as f64, 1),
         })
     }
 
-    /// The level above this one.
-    fn halve(&self) -> Self {
-        Level::gather(self.cols, self.rows, |i| (self.sum[i], self.count[i]))
+    /// Fills this level from the level `below` it.
+    fn gather_level(&mut self, below: &Level) {
+        self.gather(below.cols, below.rows, |i| (below.sum[i], below.count[i]))
     }
 
-    /// The level above a `cols` × `rows` level whose cell `i` holds
+    /// Fills this level from a `cols` × `rows` level whose cell `i` holds
     /// `below(i)`: each cell gathers its 2 × 2 cells below (one or two at
     /// the last column and row of an odd size).
-    fn gather(cols: usize, rows: usize, below: impl Fn(usize) -> (f64, u32) + Sync) -> Self {
-        let (up_cols, up_rows) = (cols.div_ceil(2), rows.div_ceil(2));
-        let (sum, count) = (0..up_cols * up_rows)
-            .into_par_iter()
-            .map(|i| {
-                let (c, r) = (i % up_cols, i / up_cols);
-                let (mut sum, mut count) = (0.0, 0);
-                for y in 2 * r..(2 * r + 2).min(rows) {
-                    for x in 2 * c..(2 * c + 2).min(cols) {
-                        let (s, n) = below(y * cols + x);
-                        sum += s;
-                        count += n;
+    fn gather(&mut self, cols: usize, rows: usize, below: impl Fn(usize) -> (f64, u32) + Sync) {
+        let up_cols = self.cols;
+        self.sum
+            .par_chunks_mut(up_cols)
+            .zip(self.count.par_chunks_mut(up_cols))
+            .enumerate()
+            .for_each(|(r, (sums, counts))| {
+                for (c, (sum, count)) in sums.iter_mut().zip(counts).enumerate() {
+                    (*sum, *count) = (0.0, 0);
+                    for y in 2 * r..(2 * r + 2).min(rows) {
+                        for x in 2 * c..(2 * c + 2).min(cols) {
+                            let (s, n) = below(y * cols + x);
+                            *sum += s;
+                            *count += n;
+                        }
                     }
                 }
-                (sum, count)
-            })
-            .unzip();
-        Level {
-            sum,
-            count,
-            cols: up_cols,
-            rows: up_rows,
-        }
+            });
     }
 
-    /// The means, nodata where no valid cell lies below.
+    /// The means into `out`, nodata where no valid cell lies below.
+    fn means_into(&self, out: &mut Vec<f32>) {
+        out.clear();
+        out.par_extend(self.sum.par_iter().zip(&self.count).map(|(&s, &n)| {
+            if n == 0 {
+                NODATA
+            } else {
+                (s / n as f64) as f32
+            }
+        }));
+    }
+
+    #[cfg(test)]
     fn means(&self) -> Vec<f32> {
-        self.sum
-            .par_iter()
-            .zip(&self.count)
-            .map(|(&s, &n)| {
-                if n == 0 {
-                    NODATA
-                } else {
-                    (s / n as f64) as f32
-                }
-            })
-            .collect()
+        let mut out = Vec::new();
+        self.means_into(&mut out);
+        out
     }
 }
 
@@ -341,6 +405,31 @@ mod tests {
             }
             assert_eq!(ours[0], NODATA, "level {k}: the nodata corner stays nodata");
         }
+    }
+
+    /// Filled again for a second band, every level holds that band's
+    /// means, as levels made fresh for it do: nothing of the first stays.
+    #[test]
+    fn a_pyramid_filled_again_forgets_the_band_before() {
+        let (cols, rows) = (37, 23);
+        let first = pattern(cols, rows);
+        let second: Vec<f32> = first
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| if i % 5 == 0 { NODATA } else { 100.0 - v })
+            .collect();
+        let mut pyramid = Pyramid::new(cols, rows, 4);
+        pyramid.fill(&first);
+        pyramid.fill(&second);
+        let mut fresh = Level::above_grid(&second, cols, rows);
+        for (k, level) in pyramid.levels.iter().enumerate() {
+            if k > 0 {
+                fresh = fresh.halve();
+            }
+            assert_eq!((level.cols, level.rows), (fresh.cols, fresh.rows));
+            assert_eq!(level.means(), fresh.means(), "level {k}");
+        }
+        assert_eq!((pyramid.levels[3].cols, pyramid.levels[3].rows), (3, 2));
     }
 
     #[test]

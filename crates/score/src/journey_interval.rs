@@ -10,7 +10,9 @@
 //! fit's is: what it climbs) lies within χ²₁(0.95) / 2 of the fit's. A
 //! refit that climbs above the fit means the likelihood has a higher
 //! optimum elsewhere along the journey: [`best_fit`] starts again from
-//! there, and what remains is reported, not hidden.
+//! there, and what remains is reported, not hidden (should the restarts
+//! run out with a refit still above the fit, that side's end lies
+//! χ²₁(0.95) / 2 below the highest refit, the highest point seen).
 
 use crate::profile::{self, Fit, JourneyFit, Options, Period, Region, MEDIAN_RANGE_M};
 use serde::Serialize;
@@ -120,13 +122,18 @@ fn profile_median(region: &Region, periods: &[Period], fit: &Fit) -> (MedianInte
 }
 
 /// Steps away from the estimate in `direction` (±1) until the likelihood
-/// has fallen by [`DROP_95`]; with the highest refit above the fit.
+/// has fallen by [`DROP_95`] below the highest point seen (the fit, or a
+/// refit above it); with the highest refit above the fit.
 fn side(region: &Region, periods: &[Period], fit: &Fit, direction: f64) -> (Bound, Option<Fit>) {
     let options = Options {
         journey: JourneyFit::Spread,
         max_iterations: ITERATIONS,
     };
     let ln_hat = fit.journey.median_m.ln();
+    if !fit.penalised_log_likelihood().is_finite() {
+        // An impossible fit: nothing can be compared with it.
+        return (Bound::Beyond(fit.journey.median_m), None);
+    }
     let (mut last_ln, mut last_drop) = (ln_hat, 0.0);
     let mut higher: Option<Fit> = None;
     let mut start = *fit;
@@ -141,17 +148,20 @@ fn side(region: &Region, periods: &[Period], fit: &Fit, direction: f64) -> (Boun
         }
         start.journey.median_m = median;
         let refit = profile::fit(region, periods, &start, options, None);
-        let drop = fit.penalised_log_likelihood() - refit.penalised_log_likelihood();
-        if !drop.is_finite() {
-            // An impossible fit here (or at the estimate): nothing further
-            // out can be compared.
-            break;
-        }
-        if -drop > HIGHER
-            && higher
-                .is_none_or(|h| refit.penalised_log_likelihood() > h.penalised_log_likelihood())
+        let ll = refit.penalised_log_likelihood();
+        if ll - fit.penalised_log_likelihood() > HIGHER
+            && higher.is_none_or(|h| ll > h.penalised_log_likelihood())
         {
             higher = Some(refit);
+        }
+        // Below the highest point seen: past a higher optimum the walk
+        // ends where the likelihood has fallen from it, as it would in the
+        // next round, which starts there.
+        let best = higher.as_ref().unwrap_or(fit).penalised_log_likelihood();
+        let drop = best - ll;
+        if !drop.is_finite() {
+            // An impossible fit here: nothing further out can be compared.
+            break;
         }
         if drop >= DROP_95 {
             // One refit where the bracket puts the end, then the end
@@ -159,7 +169,7 @@ fn side(region: &Region, periods: &[Period], fit: &Fit, direction: f64) -> (Boun
             let guess = crossing((last_ln, last_drop), (ln_m, drop));
             start.journey.median_m = guess.exp();
             let at_guess = profile::fit(region, periods, &start, options, None);
-            let d = fit.penalised_log_likelihood() - at_guess.penalised_log_likelihood();
+            let d = best - at_guess.penalised_log_likelihood();
             let end = if !d.is_finite() {
                 guess
             } else if d >= DROP_95 {

@@ -29,6 +29,9 @@ pub fn resample(
     resample_where(spec, tiles, index, |_| true)
 }
 
+/// Satellite tiles decoded at once by [`resample_where`].
+const READERS: usize = 2;
+
 /// As [`resample`], with only the tiles `keep` accepts (e.g. those taken
 /// before a date).
 pub fn resample_where(
@@ -40,7 +43,7 @@ pub fn resample_where(
     let mut out = vec![f32::NAN; spec.len()];
     let rd = srs_from_epsg(RD_NEW)?;
     // Each tile kept, with the rows and columns of the grid it covers.
-    let wanted: Vec<(usize, Range<usize>, Range<usize>)> = index
+    let mut wanted: Vec<(usize, Range<usize>, Range<usize>)> = index
         .bbox_intersecting(spec.bbox())
         .filter(|&id| keep(&tiles[id]))
         .filter_map(|id| {
@@ -50,21 +53,32 @@ pub fn resample_where(
             (!rows.is_empty() && !cols.is_empty()).then_some((id, rows, cols))
         })
         .collect();
-    // The next tile is read (one core, GDAL's decoding) while the last is
-    // resampled; at most two wait, so memory stays at a few tiles.
+    wanted.sort_by_key(|w| w.0);
+    // GDAL decodes a tile on one core: [`READERS`] tiles are read at once,
+    // the k-th by reader k mod READERS, and taken in order while the last
+    // is resampled; at most two wait per reader (one sent, one sending), so
+    // memory stays at five tiles, and the first failing tile in `tiles`
+    // order is reported.
     std::thread::scope(|scope| {
-        let (send, read) = std::sync::mpsc::sync_channel(1);
-        scope.spawn(move || {
-            for (id, rows, cols) in wanted {
-                if send
-                    .send((id, rows, cols, Source::read(&tiles[id])))
-                    .is_err()
-                {
-                    break;
-                }
-            }
-        });
-        for (id, rows, cols, source) in read {
+        let readers: Vec<_> = (0..READERS)
+            .map(|r| {
+                let (send, read) = std::sync::mpsc::sync_channel(1);
+                let mine: Vec<_> = wanted.iter().skip(r).step_by(READERS).cloned().collect();
+                scope.spawn(move || {
+                    for (id, rows, cols) in mine {
+                        if send
+                            .send((id, rows, cols, Source::read(&tiles[id])))
+                            .is_err()
+                        {
+                            break;
+                        }
+                    }
+                });
+                read
+            })
+            .collect();
+        let in_order = (0..wanted.len()).map_while(|k| readers[k % READERS].recv().ok());
+        for (id, rows, cols, source) in in_order {
             let tile = &tiles[id];
             let source = source?;
             let to_tile = Source::transform(tile, &rd)?;
@@ -405,6 +419,73 @@ mod tests {
         assert!(combine_samples(&none, points.len(), |_| true)
             .iter()
             .all(|v| v.is_nan()));
+    }
+
+    /// Six overlapping tiles, read two at a time, resample to the larger
+    /// value wherever they overlap, as each resampled on its own says; with
+    /// two of them gone, the first of those in `tiles` order is reported.
+    #[test]
+    fn tiles_read_side_by_side_keep_the_larger_and_the_first_failure() {
+        use gdal::raster::Buffer;
+        use gdal::DriverManager;
+        let dir = tempfile::tempdir().unwrap();
+        let (w, h) = (100usize, 50usize);
+        let driver = DriverManager::get_driver_by_name("GTiff").unwrap();
+        let tiles: Vec<SatellietTegel> = (0..6)
+            .map(|t| {
+                let path = dir.path().join(format!("tegel{t}.tif"));
+                let (x0, y0) = (
+                    100_000.0 + 700.0 * t as f64,
+                    400_000.0 + 300.0 * (t % 2) as f64,
+                );
+                let mut ds = driver
+                    .create_with_band_type::<f32, _>(&path, w, h, 1)
+                    .unwrap();
+                ds.set_geo_transform(&[x0, 20.0, 0.0, y0 + 20.0 * h as f64, 0.0, -20.0])
+                    .unwrap();
+                ds.set_spatial_ref(&srs_from_epsg(RD_NEW).unwrap()).unwrap();
+                let values: Vec<f32> = (0..w * h)
+                    .map(|i| ((i * 31 + t * 17) % 97) as f32 / 10.0)
+                    .collect();
+                let mut band = ds.rasterband(1).unwrap();
+                band.write((0, 0), (w, h), &mut Buffer::new((w, h), values))
+                    .unwrap();
+                let footprint =
+                    geo::Rect::new((x0, y0), (x0 + 20.0 * w as f64, y0 + 20.0 * h as f64))
+                        .to_polygon();
+                SatellietTegel {
+                    path,
+                    footprint,
+                    size: (w, h),
+                    nodata: None,
+                    datum: None,
+                }
+            })
+            .collect();
+        let index = PolygonIndex::new(
+            tiles
+                .iter()
+                .map(|t| geo::MultiPolygon::new(vec![t.footprint.clone()])),
+        );
+        let spec = GridSpec::covering([99_000.0, 399_000.0, 107_000.0, 402_000.0], 25.0);
+        let all = resample(&spec, &tiles, &index).unwrap();
+        let mut expected = vec![f32::NAN; spec.len()];
+        for t in &tiles {
+            let one = resample_where(&spec, &tiles, &index, |x| x.path == t.path).unwrap();
+            for (e, v) in expected.iter_mut().zip(one) {
+                if !v.is_nan() && (e.is_nan() || v > *e) {
+                    *e = v;
+                }
+            }
+        }
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&all), bits(&expected));
+        assert!(all.iter().filter(|v| !v.is_nan()).count() > 10_000);
+
+        std::fs::remove_file(&tiles[4].path).unwrap();
+        std::fs::remove_file(&tiles[1].path).unwrap();
+        let err = resample(&spec, &tiles, &index).unwrap_err().to_string();
+        assert!(err.contains("tegel1.tif"), "{err}");
     }
 
     #[test]

@@ -44,17 +44,9 @@ impl Base {
             config.cell_size,
         );
         spec.check_memory()?;
-        // GDAL rasterises one layer on one core: the three side by side.
-        let (gemeente, (kom, catchment)) = rayon::join(
-            || mask::polygon_ids(&spec, data.gemeenten.iter().map(|g| &g.geometry)),
-            || {
-                rayon::join(
-                    || mask::polygon_ids(&spec, data.bebouwde_kom.iter().map(|k| &k.geometry)),
-                    || mask::polygon_ids(&spec, data.rwzi.iter().map(|r| &r.geometry)),
-                )
-            },
-        );
-        let (gemeente, kom, catchment) = (gemeente?, kom?, catchment?);
+        let gemeente = mask::polygon_ids(&spec, data.gemeenten.iter().map(|g| &g.geometry))?;
+        let kom = mask::polygon_ids(&spec, data.bebouwde_kom.iter().map(|k| &k.geometry))?;
+        let catchment = mask::polygon_ids(&spec, data.rwzi.iter().map(|r| &r.geometry))?;
         let buitengebied: Vec<bool> = gemeente
             .par_iter()
             .zip(&kom)
