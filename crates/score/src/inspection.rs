@@ -107,16 +107,7 @@ pub fn rank(
     data: &Dataset,
     model: &RiskModel,
 ) -> Result<Vec<InspectionList>, gdal::errors::GdalError> {
-    let mut lists: Vec<InspectionList> = data
-        .gemeenten
-        .iter()
-        .map(|g| InspectionList {
-            statcode: g.statcode.clone(),
-            statnaam: g.statnaam.clone(),
-            rangschikking: Rangschikking::Gewichten,
-            inspecties: Vec::new(),
-        })
-        .collect();
+    let mut lists = InspectionList::empty(data, Rangschikking::Gewichten);
     for (i, pand) in data.panden.iter().enumerate() {
         if !pand.leegstand.is_candidate() {
             continue;
@@ -129,26 +120,69 @@ pub fn rank(
             continue;
         };
         let order = named(cell.contributions, MIN_NAMED_CONTRIBUTION);
-        lists[g].inspecties.push(Inspection {
+        lists[g].inspecties.push(Inspection::of(
+            data,
+            i,
+            cell.risk,
+            cell.contributions.into(),
+            order,
+        ));
+    }
+    finish(&mut lists)?;
+    Ok(lists)
+}
+
+impl InspectionList {
+    /// An empty list for each municipality, in `Dataset::gemeenten` order.
+    pub(crate) fn empty(data: &Dataset, rangschikking: Rangschikking) -> Vec<InspectionList> {
+        data.gemeenten
+            .iter()
+            .map(|g| InspectionList {
+                statcode: g.statcode.clone(),
+                statnaam: g.statnaam.clone(),
+                rangschikking,
+                inspecties: Vec::new(),
+            })
+            .collect()
+    }
+}
+
+impl Inspection {
+    /// Building `pand` (an index into `Dataset::panden`) scored `risico`,
+    /// not yet ranked or placed in WGS84 ([`finish`] does both).
+    pub(crate) fn of(
+        data: &Dataset,
+        pand: usize,
+        risico: f32,
+        bijdragen: Contributions,
+        belangrijkste: Vec<Indicator>,
+    ) -> Inspection {
+        let p = &data.panden[pand];
+        Inspection {
             rang: 0,
-            identificatie: pand.identificatie.clone(),
-            leegstand: pand.leegstand,
-            oppervlakte_m2: pand.oppervlakte,
-            gebruiksdoel: pand.gebruiksdoel.clone(),
-            bouwjaar: pand.bouwjaar,
-            risico: cell.risk,
+            identificatie: p.identificatie.clone(),
+            leegstand: p.leegstand,
+            oppervlakte_m2: p.oppervlakte,
+            gebruiksdoel: p.gebruiksdoel.clone(),
+            bouwjaar: p.bouwjaar,
+            risico,
             relatief: 0.0,
-            bijdragen: cell.contributions.into(),
-            belangrijkste: order,
-            x: c.x(),
-            y: c.y(),
+            bijdragen,
+            belangrijkste,
+            x: p.centroid.x(),
+            y: p.centroid.y(),
             lon: 0.0,
             lat: 0.0,
-            pand: i,
-        });
+            pand,
+        }
     }
+}
+
+/// Ranks every list by `risico` (ties by `identificatie`), sets each
+/// building's score over its municipality's mean and its place in WGS84.
+pub(crate) fn finish(lists: &mut [InspectionList]) -> Result<(), gdal::errors::GdalError> {
     let to_wgs = Transformer::from_epsg(RD_NEW, WGS84)?;
-    for list in &mut lists {
+    for list in lists {
         let mean = list.inspecties.iter().map(|i| i.risico as f64).sum::<f64>()
             / list.inspecties.len().max(1) as f64;
         for item in &mut list.inspecties {
@@ -172,7 +206,7 @@ pub fn rank(
             item.lat = ys[k];
         }
     }
-    Ok(lists)
+    Ok(())
 }
 
 /// The highest-risk cell whose centre lies in the footprint, or the cell

@@ -42,7 +42,7 @@ use crate::config::ScoreConfig;
 use crate::density::{kernel_density, WeightedPoint};
 use crate::format::{interval, number, percent};
 use crate::grid::GridSpec;
-use crate::inspection::{named, Contributions, Inspection, InspectionList, Rangschikking};
+use crate::inspection::{self, named, Contributions, Inspection, InspectionList, Rangschikking};
 use crate::journey::Journey;
 use crate::journey_interval::{self, MedianInterval};
 use crate::model::{RiskModel, Weighting};
@@ -50,7 +50,6 @@ use crate::profile::{self, Fit, JourneyFit, Options, Period, Region};
 use crate::sample::{self, Sample};
 use crate::signals::{catchment_signals, dumping_points, satellite_level, Base};
 use crate::{satellite, ScoreError};
-use buitenzicht_ingest::crs::{Transformer, RD_NEW, WGS84};
 use buitenzicht_ingest::{Dataset, Leegstand};
 use chrono::{Duration, NaiveDate};
 use rayon::prelude::*;
@@ -1329,16 +1328,7 @@ fn rank_buildings(
         .copied()
         .fold(0.0, f64::max)
         .max(f64::MIN_POSITIVE);
-    let mut lists: Vec<InspectionList> = data
-        .gemeenten
-        .iter()
-        .map(|g| InspectionList {
-            statcode: g.statcode.clone(),
-            statnaam: g.statnaam.clone(),
-            rangschikking,
-            inspecties: Vec::new(),
-        })
-        .collect();
+    let mut lists = InspectionList::empty(data, rangschikking);
     for (i, pand) in data.panden.iter().enumerate() {
         let c = pand.centroid;
         let in_buitengebied = model
@@ -1370,47 +1360,12 @@ fn rank_buildings(
             ],
             NAMED_SHARE * p.iter().sum::<f32>(),
         );
-        lists[g].inspecties.push(Inspection {
-            rang: 0,
-            identificatie: pand.identificatie.clone(),
-            leegstand: pand.leegstand,
-            oppervlakte_m2: pand.oppervlakte,
-            gebruiksdoel: pand.gebruiksdoel.clone(),
-            bouwjaar: pand.bouwjaar,
-            risico: (100.0 * total[i] / max) as f32,
-            relatief: 0.0,
-            bijdragen,
-            belangrijkste: order,
-            x: c.x(),
-            y: c.y(),
-            lon: 0.0,
-            lat: 0.0,
-            pand: i,
-        });
+        let risico = (100.0 * total[i] / max) as f32;
+        lists[g]
+            .inspecties
+            .push(Inspection::of(data, i, risico, bijdragen, order));
     }
-    let to_wgs = Transformer::from_epsg(RD_NEW, WGS84)?;
-    for list in &mut lists {
-        let mean = list.inspecties.iter().map(|i| i.risico as f64).sum::<f64>()
-            / list.inspecties.len().max(1) as f64;
-        list.inspecties.sort_by(|a, b| {
-            b.risico
-                .total_cmp(&a.risico)
-                .then_with(|| a.identificatie.cmp(&b.identificatie))
-        });
-        let (mut xs, mut ys): (Vec<f64>, Vec<f64>) =
-            list.inspecties.iter().map(|i| (i.x, i.y)).unzip();
-        to_wgs.transform(&mut xs, &mut ys)?;
-        for (k, item) in list.inspecties.iter_mut().enumerate() {
-            item.rang = k + 1;
-            item.lon = xs[k];
-            item.lat = ys[k];
-            item.relatief = if mean > 0.0 {
-                (item.risico as f64 / mean) as f32
-            } else {
-                0.0
-            };
-        }
-    }
+    inspection::finish(&mut lists)?;
     Ok(lists)
 }
 
