@@ -18,17 +18,26 @@ pub fn percent(v: f64) -> String {
 }
 
 /// A relative risk for people: two decimals, "∞" when unbounded, "–"
-/// without a value.
+/// without a value. Near 1 (no effect) as many decimals, up to six, as it
+/// takes to tell it from 1: an interval from 1.004 excludes no effect,
+/// and "1.00" would say the opposite.
 ///
 /// ```
 /// use buitenzicht_score::format::number;
 /// assert_eq!(number(2.345), "2.35");
+/// assert_eq!(number(1.0), "1.00");
+/// assert_eq!(number(1.004), "1.004");
+/// assert_eq!(number(0.9996), "0.9996");
 /// assert_eq!(number(f64::INFINITY), "∞");
 /// assert_eq!(number(f64::NAN), "–");
 /// ```
 pub fn number(v: f64) -> String {
     if v.is_finite() {
-        format!("{v:.2}")
+        let mut digits = 2;
+        while digits < 6 && v != 1.0 && format!("{v:.digits$}") == format!("{:.digits$}", 1.0) {
+            digits += 1;
+        }
+        format!("{v:.digits$}")
     } else if v.is_nan() {
         "–".into()
     } else {
