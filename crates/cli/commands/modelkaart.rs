@@ -358,7 +358,7 @@ pub fn card(
         if let Some(i) = &m.journey_interval {
             writeln!(
                 s,
-                "- **Reisafstand vast in de bootstrap:** de intervallen van bronnen en kenmerken gelden bij de geschatte mediaan van {:.0} m; de onzekerheid van de reisafstand zelf (profielinterval {i}) zit er niet in, zodat ze smaller kunnen uitvallen dan terecht is.",
+                "- **Reisafstand vast in de bootstrap:** de intervallen van bronnen en kenmerken gelden bij de geschatte mediaan van {:.0} m; de onzekerheid van de reisafstand zelf (profielinterval {i}) zit er niet in, zodat ze smaller kunnen uitvallen dan terecht is (op 40 regio's getrokken uit het model zelf hield het 95 %-interval van een kenmerk de ware waarde wel in alle 40: MODEL.md van buitenzicht).",
                 m.journey_median_m
             )?;
         }

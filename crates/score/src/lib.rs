@@ -16,6 +16,8 @@ pub mod bootstrap;
 pub mod calibrate;
 pub mod config;
 pub mod density;
+#[cfg(test)]
+mod drawn;
 pub mod error;
 pub mod explain;
 pub mod format;

@@ -1711,4 +1711,74 @@ mod tests {
         };
         assert_eq!(*label, expected, "{r}");
     }
+
+    /// How often the intervals `run` reports hold the truth, on regions
+    /// drawn from the building model itself (known β and journey): the
+    /// trait's bootstrap interval, given the estimated journey, and the
+    /// journey median's profile interval. A measurement for MODEL.md,
+    /// not run by default:
+    /// `cargo test --release -p buitenzicht-score -- --ignored coverage --nocapture`.
+    #[test]
+    #[ignore = "a measurement (MODEL.md): a few minutes"]
+    fn coverage_of_the_intervals_on_data_drawn_from_the_model() {
+        use crate::drawn::{drawn, BETA0, BETA1, DRAWN_JOURNEY};
+        use crate::journey_interval::{median_interval, Bound};
+        const SEEDS: u64 = 40;
+        let estimated = Options {
+            journey: JourneyFit::Estimated,
+            max_iterations: 400,
+        };
+        let held: Vec<(bool, bool, f64, f64)> = (1..=SEEDS)
+            .into_par_iter()
+            .map(|seed| {
+                let (spec, buildings, periods) = drawn(seed, DRAWN_JOURNEY, 2_000, BETA0);
+                let exposure = vec![1.0; spec.len()];
+                let grid = FitGrid {
+                    spec,
+                    scored: vec![true; spec.len()],
+                    exposure,
+                };
+                let region = Region::new(&buildings, spec, &grid.exposure);
+                let start = Fit::start(&periods, buildings.len());
+                let fit = profile::fit(&region, &periods, &start, estimated, None);
+                let density = Density::new(BANDWIDTHS_M[3], false);
+                let coefficients = intervals(&region, &grid, &periods, (&fit, density), 100);
+                let Some(trait_ci) = coefficients
+                    .iter()
+                    .find(|c| c.name == TRAITS[1])
+                    .and_then(|c| c.relative_risk_interval)
+                else {
+                    panic!("seed {seed}: no interval for {}", TRAITS[1]);
+                };
+                let median = median_interval(&region, &periods, &fit);
+                let end = |b: Bound| match b {
+                    Bound::At(m) | Bound::Beyond(m) => m,
+                };
+                let (low, high) = (end(median.low_m), end(median.high_m));
+                (
+                    trait_ci.contains(BETA1.exp()),
+                    low <= DRAWN_JOURNEY.median_m && DRAWN_JOURNEY.median_m <= high,
+                    (trait_ci.high / trait_ci.low).ln(),
+                    (high / low).ln(),
+                )
+            })
+            .collect();
+        let share = |f: fn(&(bool, bool, f64, f64)) -> bool| {
+            held.iter().filter(|h| f(h)).count() as f64 / held.len() as f64
+        };
+        let mean = |f: fn(&(bool, bool, f64, f64)) -> f64| {
+            held.iter().map(f).sum::<f64>() / held.len() as f64
+        };
+        let trait_cover = share(|h| h.0);
+        let journey_cover = share(|h| h.1);
+        println!(
+            "{SEEDS} regions: the trait's 95 % bootstrap interval held RR e^{BETA1} in {:.0} % (mean width {:.2} in ln RR), the median's 95 % profile interval held {:.0} m in {:.0} % (mean width {:.2} in ln m)",
+            100.0 * trait_cover,
+            mean(|h| h.2),
+            DRAWN_JOURNEY.median_m,
+            100.0 * journey_cover,
+            mean(|h| h.3),
+        );
+        assert!(trait_cover >= 0.8 && journey_cover >= 0.8);
+    }
 }
