@@ -17,6 +17,11 @@ use serde::{Deserialize, Serialize};
 pub const BLOCK_M: f64 = 2_000.0;
 /// The seed every bootstrap starts from, so a run is reproducible.
 pub const SEED: u64 = 20_261_201;
+/// A relative risk within this factor of 1 counts as no effect. A
+/// variable the replicates carry no information on ends at RR 1 only as
+/// closely as the refits converge: on the demo, the confirmed vacancy's
+/// interval began at 1.00001, which is no effect, not a small one.
+pub const NULL_RR: f64 = 1.001;
 
 /// The block of every point (`x`, `y` in metres) as a dense index, and the
 /// number of blocks.
@@ -83,6 +88,22 @@ impl Interval {
 
     pub fn contains(&self, value: f64) -> bool {
         self.low <= value && value <= self.high
+    }
+
+    /// Whether this interval of a relative risk includes no effect (it
+    /// reaches to within [`NULL_RR`] of 1), or was not computed.
+    ///
+    /// ```
+    /// use buitenzicht_score::bootstrap::Interval;
+    /// let ci = |low, high| Interval { low, high };
+    /// assert!(ci(1.00001, 77.4).includes_no_effect());
+    /// assert!(ci(0.5, 0.9995).includes_no_effect());
+    /// assert!(!ci(1.01, 77.4).includes_no_effect());
+    /// assert!(!ci(0.2, 0.9).includes_no_effect());
+    /// assert!(ci(f64::NAN, f64::NAN).includes_no_effect());
+    /// ```
+    pub fn includes_no_effect(&self) -> bool {
+        self.low.is_nan() || (self.low <= NULL_RR && self.high >= 1.0 / NULL_RR)
     }
 }
 

@@ -41,8 +41,8 @@ pub struct FittedVariable {
     pub relative_risk: f64,
     /// Its 95 % spatial block-bootstrap interval.
     pub relative_risk_interval: Interval,
-    /// The interval reaches 1: the data do not show the variable raises
-    /// the risk.
+    /// The interval reaches to within [`bootstrap::NULL_RR`] of 1: the
+    /// data do not show the variable raises the risk.
     pub includes_null: bool,
     /// Buitengebied cells where the variable is above 0.
     pub cells: usize,
@@ -279,7 +279,7 @@ pub fn calibrate(
                 beta,
                 relative_risk: beta.exp(),
                 relative_risk_interval: interval,
-                includes_null: interval.low <= 1.0,
+                includes_null: interval.includes_no_effect(),
                 cells,
             })
             .collect(),

@@ -28,15 +28,15 @@ pub fn percent(v: f64) -> String {
 /// assert_eq!(number(1.0), "1.00");
 /// assert_eq!(number(1.004), "1.004");
 /// assert_eq!(number(0.9996), "0.9996");
+/// assert_eq!(number(1.000_000_1), "1.00");
 /// assert_eq!(number(f64::INFINITY), "∞");
 /// assert_eq!(number(f64::NAN), "–");
 /// ```
 pub fn number(v: f64) -> String {
     if v.is_finite() {
-        let mut digits = 2;
-        while digits < 6 && v != 1.0 && format!("{v:.digits$}") == format!("{:.digits$}", 1.0) {
-            digits += 1;
-        }
+        let digits = (2..=6)
+            .find(|&d| v == 1.0 || format!("{v:.d$}") != format!("{:.d$}", 1.0))
+            .unwrap_or(2);
         format!("{v:.digits$}")
     } else if v.is_nan() {
         "–".into()

@@ -209,7 +209,7 @@ pub struct Coefficient {
     pub relative_risk: Option<f64>,
     pub relative_risk_interval: Option<bootstrap::Interval>,
     /// The interval includes no effect (a share below [`NULL_SHARE`], a
-    /// relative risk within [`NULL_RR`] of 1): the data do not show that
+    /// relative risk within [`bootstrap::NULL_RR`] of 1): the data do not show that
     /// it matters.
     pub includes_null: bool,
 }
@@ -1080,28 +1080,6 @@ const NAMED_SHARE: f32 = 0.1;
 /// Share of the expected dumpings below which a source counts as absent.
 pub const NULL_SHARE: f64 = 0.001;
 
-/// A relative risk within this factor of 1 counts as no effect. A trait
-/// the replicates carry no information on ends at RR 1 only as closely as
-/// the refits converge: on the demo, the confirmed vacancy's interval
-/// began at 1.00001, which is no effect, not a small one.
-pub const NULL_RR: f64 = 1.001;
-
-/// Whether a relative risk's `interval` includes no effect (reaches to
-/// within [`NULL_RR`] of 1), or was not computed.
-///
-/// ```
-/// use buitenzicht_score::bootstrap::Interval;
-/// use buitenzicht_score::predict::includes_no_effect;
-/// assert!(includes_no_effect(&Interval { low: 1.00001, high: 77.4 }));
-/// assert!(includes_no_effect(&Interval { low: 0.5, high: 0.9995 }));
-/// assert!(!includes_no_effect(&Interval { low: 1.01, high: 77.4 }));
-/// assert!(!includes_no_effect(&Interval { low: 0.2, high: 0.9 }));
-/// assert!(includes_no_effect(&Interval { low: f64::NAN, high: f64::NAN }));
-/// ```
-pub fn includes_no_effect(interval: &bootstrap::Interval) -> bool {
-    interval.low.is_nan() || (interval.low <= NULL_RR && interval.high >= 1.0 / NULL_RR)
-}
-
 /// What one unit of each trait is, for its relative risk.
 const TRAIT_UNITS: [&str; 7] = [
     "",
@@ -1237,7 +1215,7 @@ fn intervals(
             share_interval: None,
             relative_risk: Some(f.beta[j].exp()),
             relative_risk_interval: Some(interval),
-            includes_null: includes_no_effect(&interval),
+            includes_null: interval.includes_no_effect(),
         }
     }));
     out
@@ -1596,7 +1574,7 @@ mod tests {
             share_interval: None,
             relative_risk: Some(2.0),
             relative_risk_interval: Some(interval),
-            includes_null: includes_no_effect(&interval),
+            includes_null: interval.includes_no_effect(),
         };
         let none = coefficient(bootstrap::Interval {
             low: f64::NAN,
