@@ -188,7 +188,7 @@ pub fn card(
         Some(m) => {
             writeln!(
                 s,
-                "Pandenmodel (puntproces, geschat met EM en daarna de methode van Newton op de aannemelijkheid): elke dumping komt van de achtergrond, van herhaling bij eerdere dumpingen (kerndichtheid {:.0} m{}), of van een pand, langs een reisafstand die uit de gegevens is geschat (log-normaal, mediaan {:.0} m, spreiding σ {:.2}). Hoeveel een pand stuurt, hangt vermenigvuldigend af van zijn kenmerken: het relatieve risico (RR) zegt hoeveel keer zoveel dumpingen een pand met één eenheid meer van het kenmerk verwacht. Tussen haken het 95 %-interval uit een ruimtelijke blokbootstrap ({} trekkingen, blokken van {:.0} m). Een interval dat geen effect omvat (dat tot op 0,1 % bij RR 1 komt, of een aandeel onder 0,1 %) is gemarkeerd: daar tonen de gegevens niet aan dat het kenmerk of de bron iets bijdraagt.\n",
+                "Pandenmodel (puntproces, geschat met EM en daarna de methode van Newton op de aannemelijkheid): elke dumping komt van de achtergrond, van herhaling bij eerdere dumpingen (kerndichtheid {:.0} m{}), of van een pand, langs een reisafstand die uit de gegevens is geschat (log-normaal, mediaan {:.0} m, spreiding σ {:.2}). Hoeveel een pand stuurt, hangt vermenigvuldigend af van zijn kenmerken: het relatieve risico (RR) zegt hoeveel keer zoveel dumpingen een pand met één eenheid meer van het kenmerk verwacht. Tussen haken het 95 %-interval uit een ruimtelijke blokbootstrap ({} trekkingen, blokken van {:.0} m). Een interval van een RR dat 1 (geen effect) tot op 0,1 % nadert, of van een aandeel dat onder 0,1 % begint, is gemarkeerd: daar tonen de gegevens niet aan dat het kenmerk of de bron iets bijdraagt.\n",
                 m.bandwidth_m,
                 if m.decay { "" } else { ", zonder verval" },
                 m.journey_median_m,
@@ -254,7 +254,7 @@ pub fn card(
         )?;
         writeln!(
             s,
-            "| variabele | β | RRV | 95 %-interval | omvat 1 |\n|---|---|---|---|---|"
+            "| variabele | β | RRV | 95 %-interval | omvat geen effect |\n|---|---|---|---|---|"
         )?;
         for v in c.variables.iter().filter(|v| v.beta > 0.0) {
             writeln!(
@@ -358,7 +358,7 @@ pub fn card(
         if let Some(i) = &m.journey_interval {
             writeln!(
                 s,
-                "- **Reisafstand vast in de bootstrap:** de intervallen van bronnen en kenmerken gelden bij de geschatte mediaan van {:.0} m; de onzekerheid van de reisafstand zelf (profielinterval {i}) zit er niet in, zodat ze smaller kunnen uitvallen dan terecht is (op 40 regio's getrokken uit het model zelf hield het 95 %-interval van een kenmerk de ware waarde wel in alle 40: MODEL.md van buitenzicht).",
+                "- **Reisafstand vast in de bootstrap:** de intervallen van bronnen en kenmerken gelden bij de geschatte mediaan van {:.0} m; de onzekerheid van de reisafstand zelf (profielinterval {i}) zit er niet in, zodat ze smaller kunnen uitvallen dan terecht is (alleen waar het model klopt is dat gemeten: op 40 regio's getrokken uit het model zelf bevatte het 95 %-interval van een kenmerk de ware waarde in alle 40, zie MODEL.md van buitenzicht).",
                 m.journey_median_m
             )?;
         }

@@ -91,7 +91,8 @@ impl Interval {
     }
 
     /// Whether this interval of a relative risk includes no effect (it
-    /// reaches to within [`NULL_RR`] of 1), or was not computed.
+    /// reaches to within [`NULL_RR`] of 1), or was not computed (an end is
+    /// NaN).
     ///
     /// ```
     /// use buitenzicht_score::bootstrap::Interval;
@@ -103,7 +104,9 @@ impl Interval {
     /// assert!(ci(f64::NAN, f64::NAN).includes_no_effect());
     /// ```
     pub fn includes_no_effect(&self) -> bool {
-        self.low.is_nan() || (self.low <= NULL_RR && self.high >= 1.0 / NULL_RR)
+        self.low.is_nan()
+            || self.high.is_nan()
+            || (self.low <= NULL_RR && self.high >= 1.0 / NULL_RR)
     }
 }
 

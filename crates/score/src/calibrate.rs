@@ -732,7 +732,7 @@ impl std::fmt::Display for Calibration {
                 ),
                 v.cells,
                 if v.includes_null {
-                    "  (interval omvat 1)"
+                    "  (interval omvat geen effect)"
                 } else {
                     ""
                 }
