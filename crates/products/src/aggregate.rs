@@ -35,7 +35,7 @@ pub struct Square {
 /// Errors of aggregation.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum AggregateError {
-    #[error("square size {size} m is not a multiple of the {cell} m cell size")]
+    #[error("vierkant van {size} m is geen veelvoud van de cel van {cell} m")]
     Size { size: f64, cell: f64 },
 }
 

@@ -18,12 +18,12 @@ pub enum ScoreError {
         needed_gb: f64,
         available_gb: Option<f64>,
     },
-    #[error("{}: cannot resample satellite tile: {source}", path.display())]
+    #[error("{}: satelliettegel kan niet op het raster gezet worden: {source}", path.display())]
     Tile {
         path: PathBuf,
         source: gdal::errors::GdalError,
     },
-    #[error("{}: cannot write: {source}", path.display())]
+    #[error("{}: kan niet geschreven worden: {source}", path.display())]
     Write {
         path: PathBuf,
         source: gdal::errors::GdalError,

@@ -20,7 +20,7 @@ pub enum ApiError {
     NotFound(String),
     #[error("{0}")]
     TooManyRequests(String),
-    #[error("internal error: {0}")]
+    #[error("interne fout: {0}")]
     Internal(String),
 }
 

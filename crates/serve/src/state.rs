@@ -36,7 +36,7 @@ pub struct Snapshot {
 /// Errors building the state.
 #[derive(Debug, thiserror::Error)]
 pub enum StateError {
-    #[error("transform to WGS84 failed: {0}")]
+    #[error("omzetten naar WGS84 mislukt: {0}")]
     Gdal(#[from] gdal::errors::GdalError),
     #[error("{0}")]
     Score(#[from] buitenzicht_score::ScoreError),

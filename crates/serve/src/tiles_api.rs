@@ -101,7 +101,7 @@ pub struct VersionQuery {
 fn layer(id: &str) -> Result<TileLayer, ApiError> {
     TileLayer::from_id(id).ok_or_else(|| {
         let ids: Vec<&str> = TileLayer::ALL.iter().map(|l| l.id()).collect();
-        ApiError::NotFound(format!("no tile layer '{id}' (layers: {})", ids.join(", ")))
+        ApiError::NotFound(format!("geen tegellaag '{id}' (lagen: {})", ids.join(", ")))
     })
 }
 
@@ -128,7 +128,7 @@ pub async fn tile(
         .strip_suffix(".png")
         .and_then(|y| y.parse().ok())
         .and_then(|y| TileId::new(z, x, y))
-        .ok_or_else(|| ApiError::BadRequest(format!("{z}/{x}/{file} is not a tile address")))?;
+        .ok_or_else(|| ApiError::BadRequest(format!("{z}/{x}/{file} is geen tegeladres")))?;
     let scope = scope_for(&caller, layer)?;
     let snapshot = state.current();
     let version = Arc::clone(&snapshot.version);
@@ -235,7 +235,7 @@ pub async fn layer_tilejson(
 ) -> Result<Json<Value>, ApiError> {
     let id = file
         .strip_suffix(".json")
-        .ok_or_else(|| ApiError::NotFound(format!("no such resource '/tiles/{file}'")))?;
+        .ok_or_else(|| ApiError::NotFound(format!("'/tiles/{file}' bestaat niet")))?;
     let layer = layer(id)?;
     scope_for(&caller, layer)?;
     Ok(Json(tilejson(&state, layer, &base_url(&state))))

@@ -24,9 +24,9 @@ pub enum ArchiveFormat {
 /// Errors writing an archive.
 #[derive(Debug, thiserror::Error)]
 pub enum PyramidError {
-    #[error("zoom range {0}..={1} is invalid (0 ≤ min ≤ max ≤ 22)")]
+    #[error("zoombereik {0}..={1} is ongeldig (0 ≤ min ≤ max ≤ 22)")]
     Zoom(u8, u8),
-    #[error("rendering tile {0:?}: {1}")]
+    #[error("tegel {0:?} tekenen mislukt: {1}")]
     Render(TileId, RenderError),
     #[error("{}: {source}", path.display())]
     Io {

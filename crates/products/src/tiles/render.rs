@@ -9,9 +9,9 @@ use std::cell::RefCell;
 /// Errors rendering a tile.
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
-    #[error("transform to RD New failed: {0}")]
+    #[error("omzetten naar RD New mislukt: {0}")]
     Transform(#[from] gdal::errors::GdalError),
-    #[error("PNG encoding failed: {0}")]
+    #[error("PNG maken mislukt: {0}")]
     Png(#[from] png::EncodingError),
 }
 

@@ -34,7 +34,7 @@ fn gemeente_index(caller: &Caller, snapshot: &Snapshot, statcode: &str) -> Resul
         .gemeenten
         .iter()
         .position(|g| g.statcode == statcode)
-        .ok_or_else(|| ApiError::NotFound(format!("no municipality with statcode '{statcode}'")))
+        .ok_or_else(|| ApiError::NotFound(format!("geen gemeente met statcode '{statcode}'")))
 }
 
 /// A download: content type, file name and body.
@@ -133,7 +133,7 @@ pub async fn geotiff(
         let path = dir.path().join("risico.tif");
         write_gemeente_geotiff(&snapshot.model, g as u32 + 1, &path)
             .map_err(internal)?
-            .ok_or_else(|| ApiError::NotFound(format!("{code} has no cell on the grid")))?;
+            .ok_or_else(|| ApiError::NotFound(format!("{code} heeft geen cel op het raster")))?;
         std::fs::read(&path).map_err(internal)
     })
     .await

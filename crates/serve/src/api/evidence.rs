@@ -260,7 +260,7 @@ pub struct RdQuery {
 pub async fn rd_to_wgs84(Query(q): Query<RdQuery>) -> Result<Json<Value>, ApiError> {
     if !buitenzicht_ingest::crs::in_netherlands(q.x, q.y) {
         return Err(ApiError::BadRequest(format!(
-            "x={} y={} is not an RD New position in the Netherlands",
+            "x={} y={} is geen RD New-positie in Nederland",
             q.x, q.y
         )));
     }
@@ -282,7 +282,7 @@ pub async fn pand(
         .panden
         .iter()
         .find(|p| p.identificatie == id)
-        .ok_or_else(|| ApiError::NotFound(format!("no building with identificatie '{id}'")))?;
+        .ok_or_else(|| ApiError::NotFound(format!("geen pand met identificatie '{id}'")))?;
     if !sees_point(&caller, &snapshot, pand.centroid) {
         return Err(ApiError::Forbidden(
             "dit pand ligt buiten uw gemeente(n)".into(),

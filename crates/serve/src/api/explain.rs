@@ -81,7 +81,7 @@ pub async fn explain(
         && (-85.0..=85.0).contains(&q.lat))
     {
         return Err(ApiError::BadRequest(format!(
-            "lon={} lat={} is not a WGS84 position (lon −180..180, lat −85..85)",
+            "lon={} lat={} is geen WGS84-positie (lon −180..180, lat −85..85)",
             q.lon, q.lat
         )));
     }

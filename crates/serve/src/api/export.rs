@@ -35,7 +35,7 @@ pub struct ExportRequest {
 fn parse_bbox(text: &str) -> Result<[f64; 4], ApiError> {
     let bad = || {
         ApiError::BadRequest(format!(
-            "bbox '{text}' is not west,south,east,north in WGS84 degrees"
+            "bbox '{text}' is niet west,zuid,oost,noord in WGS84-graden"
         ))
     };
     let v: Vec<f64> = text
@@ -69,15 +69,13 @@ pub fn build_export(
                 .gemeenten
                 .iter()
                 .position(|g| g.statcode == code)
-                .ok_or_else(|| {
-                    ApiError::NotFound(format!("no municipality with statcode '{code}'"))
-                })
+                .ok_or_else(|| ApiError::NotFound(format!("geen gemeente met statcode '{code}'")))
         })
         .transpose()?;
     match request.inhoud.as_deref().unwrap_or("aggregaat") {
         "inspecties" => {
             let g = gemeente.ok_or_else(|| {
-                ApiError::BadRequest("inhoud=inspecties needs gemeente=GM####".into())
+                ApiError::BadRequest("inhoud=inspecties vraagt gemeente=GM####".into())
             })?;
             inspection_geojson(&snapshot.inspections[g], &snapshot.data, &to_wgs)
                 .map_err(|e| internal(&e))
@@ -86,7 +84,7 @@ pub fn build_export(
             let size = request.cel.unwrap_or(500);
             if ![250, 500, 1000].contains(&size) {
                 return Err(ApiError::BadRequest(format!(
-                    "cel={size}: choose 250, 500 or 1000"
+                    "cel={size}: kies 250, 500 of 1000"
                 )));
             }
             let bbox_rd = match request.bbox.as_deref().map(parse_bbox).transpose()? {
@@ -106,7 +104,7 @@ pub fn build_export(
             squares_geojson(&squares, &snapshot.model, &to_wgs).map_err(|e| internal(&e))
         }
         other => Err(ApiError::BadRequest(format!(
-            "inhoud={other}: choose aggregaat or inspecties"
+            "inhoud={other}: kies aggregaat of inspecties"
         ))),
     }
 }

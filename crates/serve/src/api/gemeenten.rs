@@ -54,7 +54,7 @@ pub async fn inspections(
     let snapshot = state.current();
     let list = snapshot
         .inspection_list(&statcode)
-        .ok_or_else(|| ApiError::NotFound(format!("no municipality with statcode '{statcode}'")))?;
+        .ok_or_else(|| ApiError::NotFound(format!("geen gemeente met statcode '{statcode}'")))?;
     let mut value = serde_json::to_value(list).map_err(|e| ApiError::Internal(e.to_string()))?;
     if let Value::Object(map) = &mut value {
         map.insert("peildatum".into(), snapshot.model.as_of.to_string().into());
