@@ -548,3 +548,25 @@ fn an_output_path_that_cannot_be_written_is_named() {
     assert!(common::stderr(&output).contains("geen uitvoermap van buitenzicht"));
     assert!(foreign.join("notities.txt").exists());
 }
+
+#[test]
+fn a_bad_command_line_is_refused_in_dutch() {
+    let out = common::run(&["run", "--as-of", "31-01-2026"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = common::stderr(&out);
+    assert!(
+        err.starts_with("fout: ongeldige waarde '31-01-2026' voor --as-of <DATUM>: verwacht een datum als JJJJ-MM-DD"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+
+    let help = common::run(&["run", "--help"]);
+    assert!(help.status.success());
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(help.contains("--out <MAP>"), "{help}");
+    assert!(help.contains("[standaard: out]"), "{help}");
+    assert!(
+        !help.contains("Usage") && !help.contains("Options"),
+        "{help}"
+    );
+}

@@ -1,5 +1,9 @@
 //! The command line: every command and its flags, and nothing else.
+//!
+//! The doc comments below are the help an analyst reads, so they are in
+//! Dutch; [`crate::help`] puts clap's own words in Dutch too.
 
+use crate::help::{date, whole};
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -17,220 +21,274 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 pub enum Command {
-    /// Read and validate every layer; print the summary.
+    /// Lees en controleer elke laag; toon de samenvatting.
     Ingest(Input),
-    /// Ingest, score and write the GeoTIFF and inspection lists.
+    /// Lees in, scoor, en schrijf de GeoTIFF en de inspectielijsten.
     Run {
         #[command(flatten)]
         common: Common,
-        /// Output folder (replaced whole when the run is complete).
-        #[arg(long, default_value = "out")]
+        /// Uitvoermap (pas als de run klaar is in zijn geheel vervangen).
+        #[arg(long, default_value = "out", value_name = "MAP")]
         out: PathBuf,
     },
-    /// Ingest, score and serve the map and API.
+    /// Lees in, scoor, en serveer de kaart en de API.
     Serve {
         #[command(flatten)]
         common: Common,
-        /// Address to listen on (overrides the project file).
-        #[arg(long)]
+        /// Adres om op te luisteren (gaat voor het projectbestand).
+        #[arg(long, value_name = "ADRES")]
         addr: Option<String>,
-        /// Folder of the web map (overrides the project file).
-        #[arg(long)]
+        /// Map van de webkaart (gaat voor het projectbestand).
+        #[arg(long, value_name = "MAP")]
         web: Option<PathBuf>,
-        /// Tile cache size in MiB (overrides the project file; 0 disables it).
-        #[arg(long)]
+        /// Grootte van de tegelcache in MiB (gaat voor het projectbestand; 0
+        /// zet hem uit).
+        #[arg(long, value_name = "MIB", value_parser = whole::<u64>)]
         cache_mb: Option<u64>,
     },
-    /// Fit the weights on the dumpings up to a date (Poisson regression with
-    /// elastic net and spatial cross-validation) and write the model file
-    /// that `scoring.model` can name.
+    /// Schat de gewichten op de dumpingen tot een datum (Poisson-regressie
+    /// met elastic net en ruimtelijke kruisvalidatie) en schrijf het
+    /// modelbestand dat `scoring.model` kan noemen.
     Calibrate {
         #[command(flatten)]
         input: Input,
-        /// Last day of the dumpings the model learns from.
-        #[arg(long)]
+        /// Laatste dag van de dumpingen waarop het model leert (JJJJ-MM-DD).
+        #[arg(long, value_name = "DATUM", value_parser = date)]
         until: NaiveDate,
-        /// The model file to write (JSON).
-        #[arg(long)]
+        /// Het modelbestand dat geschreven wordt (JSON).
+        #[arg(long, value_name = "BESTAND")]
         out: PathBuf,
     },
-    /// Print the sewage spikes found per treatment plant.
+    /// Toon de gevonden rioolpieken per RWZI.
     Sewage(Common),
-    /// Score with data up to one date and measure the dumpings after it
-    /// (hit rate, PAI, PEI*), against the kernel density of past dumpings.
+    /// Scoor met de gegevens tot een datum en meet de dumpingen daarna
+    /// (trefkans, PAI, PEI*), tegen de kerndichtheid van eerdere dumpingen.
     Backtest {
         #[command(flatten)]
         input: Input,
-        /// Last day of the training data.
-        #[arg(long)]
+        /// Laatste dag van de leergegevens (JJJJ-MM-DD).
+        #[arg(long, value_name = "DATUM", value_parser = date)]
         train_until: NaiveDate,
-        /// Last day of the test period.
-        #[arg(long)]
+        /// Laatste dag van de toetsperiode (JJJJ-MM-DD).
+        #[arg(long, value_name = "DATUM", value_parser = date)]
         test_until: NaiveDate,
-        /// Also write the report as JSON to this file.
-        #[arg(long)]
+        /// Schrijf het verslag ook als JSON naar dit bestand.
+        #[arg(long, value_name = "BESTAND")]
         json: Option<PathBuf>,
-        /// Also calibrate a model on the training data and measure it.
+        /// Kalibreer ook een model op de leergegevens en meet het.
         #[arg(long)]
         calibrate: bool,
     },
-    /// Write a tile archive, a GeoJSON export or a municipality's GeoTIFF.
+    /// Schrijf een tegelarchief, een GeoJSON-export of de GeoTIFF van een
+    /// gemeente.
     Export {
         #[command(subcommand)]
         what: Export,
     },
-    /// Write the synthetic demo region (or, with --national, the
-    /// national-scale benchmark dataset).
+    /// Schrijf de synthetische demoregio (of, met --national, de landelijke
+    /// benchmarkdataset).
     Fixtures {
-        #[arg(long, default_value = "fixtures")]
+        /// Uitvoermap.
+        #[arg(long, default_value = "fixtures", value_name = "MAP")]
         out: PathBuf,
-        #[arg(long, default_value_t = 20_261_101)]
+        /// Startgetal van de toevalsgenerator.
+        #[arg(long, default_value_t = 20_261_101, value_parser = whole::<u64>)]
         seed: u64,
+        /// De landelijke benchmarkdataset in plaats van de demoregio.
         #[arg(long)]
         national: bool,
-        /// Write the simulation study's region of this seed instead (with
-        /// its truth in `waarheid.json`).
-        #[arg(long, conflicts_with = "national")]
+        /// Schrijf in plaats daarvan de studieregio van dit startgetal (met
+        /// de waarheid in `waarheid.json`).
+        #[arg(long, conflicts_with = "national", value_name = "SEED", value_parser = whole::<u64>)]
         study: Option<u64>,
     },
-    /// Manage the users of `[access] users`: add (prints the new token as
-    /// the last line), list, revoke.
+    /// Beheer de gebruikers van `[access] users`: toevoegen (toont het
+    /// nieuwe token als laatste regel), tonen, intrekken.
     Users {
         #[command(subcommand)]
         what: Users,
     },
-    /// Check or read the audit log of `[access] audit_log`.
+    /// Controleer of lees het auditlog van `[access] audit_log`.
     Audit {
         #[command(subcommand)]
         what: Audit,
     },
-    /// Write the model card (Markdown, Dutch): data and periods, variables
-    /// with relative risks and intervals, the chosen model and why, the
-    /// forward-test and study figures, known limits.
+    /// Schrijf de modelkaart (Markdown): gegevens en perioden, variabelen
+    /// met relatieve risico's en intervallen, het gekozen model en waarom,
+    /// de cijfers van de voorwaartse toets en de studie, bekende grenzen.
     Modelkaart {
         #[command(flatten)]
         common: Common,
-        /// The card to write.
-        #[arg(long, default_value = "modelkaart.md")]
+        /// De modelkaart die geschreven wordt.
+        #[arg(long, default_value = "modelkaart.md", value_name = "BESTAND")]
         out: PathBuf,
-        /// Figures of a simulation study (`buitenzicht study --json`).
-        #[arg(long)]
+        /// Cijfers van een simulatiestudie (`buitenzicht study --json`).
+        #[arg(long, value_name = "BESTAND")]
         studie: Option<PathBuf>,
     },
-    /// Time ingest, scoring and ranking of a project and report peak memory.
+    /// Meet de tijd van inlezen, scoren en rangschikken van een project, en
+    /// het piekgeheugen.
     Bench(Common),
-    /// The simulation study: synthetic regions with varying mechanisms, the
-    /// model against the best kernel density and the truth.
+    /// De simulatiestudie: synthetische regio's met wisselende mechanismen,
+    /// het model tegen de beste kerndichtheid en de waarheid.
     Study {
-        /// How many seeds (regions).
-        #[arg(long, default_value_t = 20)]
+        /// Hoeveel startgetallen (regio's).
+        #[arg(long, default_value_t = 20, value_name = "AANTAL", value_parser = whole::<u64>)]
         seeds: u64,
-        /// The first seed.
-        #[arg(long, default_value_t = 1)]
+        /// Het eerste startgetal.
+        #[arg(long, default_value_t = 1, value_name = "SEED", value_parser = whole::<u64>)]
         first_seed: u64,
-        /// Also write every figure as JSON to this file.
-        #[arg(long)]
+        /// Schrijf ook elk cijfer als JSON naar dit bestand.
+        #[arg(long, value_name = "BESTAND")]
         json: Option<PathBuf>,
-        /// Print the tables of an earlier study from its JSON file instead
-        /// of running one.
-        #[arg(long, conflicts_with = "json")]
+        /// Toon de tabellen van een eerdere studie uit haar JSON-bestand, in
+        /// plaats van er een te draaien.
+        #[arg(long, conflicts_with = "json", value_name = "BESTAND")]
         from: Option<PathBuf>,
     },
 }
 
 #[derive(Subcommand)]
 pub enum Export {
-    /// A PMTiles or MBTiles archive of one tile layer.
+    /// Een PMTiles- of MBTiles-archief van één tegellaag.
     Tiles {
         #[command(flatten)]
         common: Common,
-        #[arg(long, value_enum, default_value_t = LayerArg::Risk)]
+        /// De tegellaag.
+        #[arg(long, value_enum, default_value_t = LayerArg::Risk, value_name = "LAAG")]
         layer: LayerArg,
-        #[arg(long, value_enum, default_value_t = FormatArg::Pmtiles)]
+        /// Het archiefformaat.
+        #[arg(long, value_enum, default_value_t = FormatArg::Pmtiles, value_name = "FORMAAT")]
         format: FormatArg,
-        #[arg(long, default_value_t = 8)]
+        /// Laagste zoomniveau.
+        #[arg(long, default_value_t = 8, value_name = "ZOOM", value_parser = whole::<u8>)]
         minzoom: u8,
-        #[arg(long, default_value_t = 14)]
+        /// Hoogste zoomniveau.
+        #[arg(long, default_value_t = 14, value_name = "ZOOM", value_parser = whole::<u8>)]
         maxzoom: u8,
-        #[arg(long)]
+        /// Het archief dat geschreven wordt.
+        #[arg(long, value_name = "BESTAND")]
         out: PathBuf,
     },
-    /// GeoJSON (RFC 7946): risk per square, or a municipality's inspection list.
+    /// GeoJSON (RFC 7946): risico per vak, of de inspectielijst van een
+    /// gemeente.
     Geojson {
         #[command(flatten)]
         common: Common,
-        /// CBS code of a municipality, e.g. GM0001.
-        #[arg(long)]
+        /// CBS-code van een gemeente, bijvoorbeeld GM0001.
+        #[arg(long, value_name = "GM####")]
         gemeente: Option<String>,
-        /// west,south,east,north in WGS84 degrees.
-        #[arg(long)]
+        /// west,zuid,oost,noord in WGS84-graden.
+        #[arg(long, value_name = "W,Z,O,N")]
         bbox: Option<String>,
-        /// Square size in metres: 250, 500 or 1000.
-        #[arg(long, default_value_t = 500)]
+        /// Vakgrootte in meters: 250, 500 of 1000.
+        #[arg(long, default_value_t = 500, value_name = "METERS", value_parser = whole::<u32>)]
         cel: u32,
+        /// Wat de export bevat.
         #[arg(long, value_enum, default_value_t = ContentArg::Aggregaat)]
         inhoud: ContentArg,
-        #[arg(long)]
+        /// Het GeoJSON-bestand dat geschreven wordt.
+        #[arg(long, value_name = "BESTAND")]
         out: PathBuf,
     },
-    /// The risk GeoTIFF clipped to one municipality, with its QGIS style.
+    /// De risico-GeoTIFF bijgesneden tot één gemeente, met haar QGIS-stijl.
     Geotiff {
         #[command(flatten)]
         common: Common,
-        #[arg(long)]
+        /// CBS-code van de gemeente, bijvoorbeeld GM0001.
+        #[arg(long, value_name = "GM####")]
         gemeente: String,
-        #[arg(long)]
+        /// De GeoTIFF die geschreven wordt.
+        #[arg(long, value_name = "BESTAND")]
         out: PathBuf,
     },
 }
 
 #[derive(Subcommand)]
 pub enum Users {
-    /// Add a user; their token is printed once, as the last line.
+    /// Voeg een gebruiker toe; het token wordt één keer getoond, als
+    /// laatste regel.
     Add {
+        /// Naam van de gebruiker.
+        #[arg(value_name = "NAAM")]
         name: String,
-        #[arg(long, value_enum)]
+        /// De rol van de gebruiker.
+        #[arg(long, value_enum, value_name = "ROL")]
         role: RoleArg,
-        /// CBS code of a municipality the user covers (role gemeente; repeat
-        /// for more).
-        #[arg(long)]
+        /// CBS-code van een gemeente die de gebruiker bedient (rol gemeente;
+        /// herhaal voor meer).
+        #[arg(long, value_name = "GM####")]
         gemeente: Vec<String>,
-        #[arg(long, short, default_value = "buitenzicht.toml")]
+        /// Het projectbestand.
+        #[arg(
+            long,
+            short,
+            default_value = "buitenzicht.toml",
+            value_name = "BESTAND"
+        )]
         config: PathBuf,
     },
-    /// List the users (never their tokens).
+    /// Toon de gebruikers (nooit hun tokens).
     List {
-        #[arg(long, short, default_value = "buitenzicht.toml")]
+        /// Het projectbestand.
+        #[arg(
+            long,
+            short,
+            default_value = "buitenzicht.toml",
+            value_name = "BESTAND"
+        )]
         config: PathBuf,
     },
-    /// Remove a user; their token stops working at once.
+    /// Verwijder een gebruiker; het token werkt meteen niet meer.
     Revoke {
+        /// Naam van de gebruiker.
+        #[arg(value_name = "NAAM")]
         name: String,
-        #[arg(long, short, default_value = "buitenzicht.toml")]
+        /// Het projectbestand.
+        #[arg(
+            long,
+            short,
+            default_value = "buitenzicht.toml",
+            value_name = "BESTAND"
+        )]
         config: PathBuf,
     },
 }
 
 #[derive(Subcommand)]
 pub enum Audit {
-    /// Check the hash chain; names the first edited, removed or moved line.
+    /// Controleer de hashketen; noemt de eerste gewijzigde, verwijderde of
+    /// verplaatste regel.
     Verify {
-        #[arg(long, short, default_value = "buitenzicht.toml")]
+        /// Het projectbestand.
+        #[arg(
+            long,
+            short,
+            default_value = "buitenzicht.toml",
+            value_name = "BESTAND"
+        )]
         config: PathBuf,
     },
-    /// Print the entries, optionally of one user and from a date on.
+    /// Toon de regels, desgewenst van één gebruiker en vanaf een datum.
     Show {
-        #[arg(long)]
+        /// Alleen de regels van deze gebruiker.
+        #[arg(long, value_name = "NAAM")]
         user: Option<String>,
-        /// YYYY-MM-DD.
-        #[arg(long)]
+        /// Alleen de regels vanaf deze dag (JJJJ-MM-DD).
+        #[arg(long, value_name = "DATUM", value_parser = date)]
         since: Option<NaiveDate>,
-        #[arg(long, short, default_value = "buitenzicht.toml")]
+        /// Het projectbestand.
+        #[arg(
+            long,
+            short,
+            default_value = "buitenzicht.toml",
+            value_name = "BESTAND"
+        )]
         config: PathBuf,
     },
 }
 
-/// A role.
+/// Een rol.
 #[derive(Clone, Copy, ValueEnum)]
 pub enum RoleArg {
     Analist,
@@ -239,7 +297,7 @@ pub enum RoleArg {
     Beheerder,
 }
 
-/// A tile layer.
+/// Een tegellaag.
 #[derive(Clone, Copy, ValueEnum)]
 pub enum LayerArg {
     Risk,
@@ -262,33 +320,39 @@ impl LayerArg {
     }
 }
 
-/// A tile archive format.
+/// Een formaat van een tegelarchief.
 #[derive(Clone, Copy, ValueEnum)]
 pub enum FormatArg {
     Pmtiles,
     Mbtiles,
 }
 
-/// What a GeoJSON export holds.
+/// Wat een GeoJSON-export bevat.
 #[derive(Clone, Copy, ValueEnum)]
 pub enum ContentArg {
-    /// Risk per square, no building or incident named.
+    /// Risico per vak, zonder pand of melding.
     Aggregaat,
-    /// A municipality's inspection list.
+    /// De inspectielijst van een gemeente.
     Inspecties,
 }
 
 /// The inputs: the project file and how strictly to read it.
 #[derive(Args)]
 pub struct Input {
-    /// The project file.
-    #[arg(long, short, default_value = "buitenzicht.toml")]
+    /// Het projectbestand.
+    #[arg(
+        long,
+        short,
+        default_value = "buitenzicht.toml",
+        value_name = "BESTAND"
+    )]
     pub config: PathBuf,
-    /// Fail when any record is rejected.
+    /// Stop zodra een record wordt afgewezen.
     #[arg(long)]
     pub strict: bool,
-    /// Go on whatever share of a layer's records is rejected (by default a
-    /// layer may lose at most `[ingest] max_reject_share`, 10 %).
+    /// Ga door, hoeveel records van een laag er ook worden afgewezen
+    /// (standaard mag een laag er hoogstens `[ingest] max_reject_share`
+    /// verliezen, 10 %).
     #[arg(long)]
     pub allow_rejects: bool,
 }
@@ -298,8 +362,8 @@ pub struct Input {
 pub struct Common {
     #[command(flatten)]
     pub input: Input,
-    /// Score as of this date, YYYY-MM-DD (default: the project file's
-    /// `as_of`, else today).
-    #[arg(long)]
+    /// Scoor per deze datum, JJJJ-MM-DD (standaard de `as_of` van het
+    /// projectbestand, anders vandaag).
+    #[arg(long, value_name = "DATUM", value_parser = date)]
     pub as_of: Option<NaiveDate>,
 }

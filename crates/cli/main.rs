@@ -2,21 +2,25 @@
 //!
 //! Subcommands follow the data: `ingest` checks the inputs, `run` ingests
 //! and scores and writes the products, `serve` serves the map, `fixtures`
-//! writes the synthetic demo region. Arguments are defined in [`args`], each
-//! command in its own module under [`commands`].
+//! writes the synthetic demo region. Arguments are defined in [`args`] (and
+//! put in Dutch by [`help`]), each command in its own module under
+//! [`commands`].
 
 mod args;
 mod commands;
 mod config;
+mod help;
 mod output;
 
 use args::{Cli, Command};
-use clap::Parser;
 use commands::BoxError;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match help::parse() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
     buitenzicht_products::geotiff::limit_block_cache();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,300 @@
+//! clap's own words in Dutch: the headings and the help and version flags
+//! of every help page, each option's default and choices, and the errors
+//! of a command line that does not parse. The analyst reads these beside
+//! the commands' own output, which is Dutch.
+
+use crate::args::Cli;
+use chrono::NaiveDate;
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{Arg, ArgAction, CommandFactory, FromArgMatches};
+use std::process::ExitCode;
+
+const TEMPLATE: &str =
+    "{before-help}{about-with-newline}\nGebruik: {usage}\n\n{all-args}{after-help}";
+
+/// The command line as clap builds it from [`Cli`], in Dutch.
+pub fn command() -> clap::Command {
+    dutch(Cli::command(), true)
+}
+
+/// Parse the process's arguments. A help or version request, or a command
+/// line that does not parse, is printed here and ends in the exit code it
+/// returns.
+pub fn parse() -> Result<Cli, ExitCode> {
+    let matches = command().try_get_matches().map_err(report)?;
+    Cli::from_arg_matches(&matches).map_err(report)
+}
+
+/// A date written `JJJJ-MM-DD`.
+pub fn date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| "verwacht een datum als JJJJ-MM-DD, bijvoorbeeld 2026-01-31".to_string())
+}
+
+/// A whole number of 0 or more that fits `T`.
+pub fn whole<T: std::str::FromStr>(s: &str) -> Result<T, String> {
+    s.parse()
+        .map_err(|_| "verwacht een geheel getal van 0 of meer (niet te groot)".to_string())
+}
+
+fn dutch(cmd: clap::Command, top: bool) -> clap::Command {
+    let mut cmd = cmd
+        .help_template(TEMPLATE)
+        .subcommand_help_heading("Opdrachten")
+        .subcommand_value_name("OPDRACHT")
+        // `buitenzicht help run` would list an English "help" command;
+        // `buitenzicht run --help` says the same.
+        .disable_help_subcommand(true)
+        .disable_help_flag(true)
+        .disable_version_flag(true)
+        .mut_args(dutch_arg)
+        .arg(
+            Arg::new("help")
+                .short('h')
+                .long("help")
+                .action(ArgAction::Help)
+                .help("Toon deze hulp")
+                .help_heading("Opties"),
+        );
+    if top {
+        cmd = cmd.arg(
+            Arg::new("version")
+                .short('V')
+                .long("version")
+                .action(ArgAction::Version)
+                .help("Toon de versie")
+                .help_heading("Opties"),
+        );
+    }
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for name in names {
+        cmd = cmd.mut_subcommand(name, |s| dutch(s, false));
+    }
+    cmd
+}
+
+/// An argument's heading, default and choices in Dutch: clap would add
+/// "[default: …]" and "[possible values: …]" to its help.
+fn dutch_arg(arg: Arg) -> Arg {
+    let heading = if arg.is_positional() {
+        "Argumenten"
+    } else {
+        "Opties"
+    };
+    let mut notes = Vec::new();
+    if arg.get_action().takes_values() {
+        let defaults: Vec<String> = arg
+            .get_default_values()
+            .iter()
+            .map(|v| v.to_string_lossy().into_owned())
+            .collect();
+        if !defaults.is_empty() && !arg.is_hide_default_value_set() {
+            notes.push(format!("standaard: {}", defaults.join(" ")));
+        }
+        let choices: Vec<String> = arg
+            .get_possible_values()
+            .iter()
+            .filter(|p| !p.is_hide_set())
+            .map(|p| p.get_name().to_string())
+            .collect();
+        if !choices.is_empty() && !arg.is_hide_possible_values_set() {
+            notes.push(format!("keuze uit: {}", choices.join(", ")));
+        }
+    }
+    let arg = arg
+        .help_heading(heading)
+        .hide_default_value(true)
+        .hide_possible_values(true);
+    if notes.is_empty() {
+        return arg;
+    }
+    let notes = format!("[{}]", notes.join("; "));
+    let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+    let long = arg.get_long_help().map(|h| h.to_string());
+    let arg = arg.help(format!("{help} {notes}").trim().to_string());
+    match long {
+        Some(long) => arg.long_help(format!("{long}\n\n{notes}")),
+        None => arg,
+    }
+}
+
+/// Print a help or version request to stdout (exit 0), anything else as a
+/// Dutch error to stderr (exit 2, as clap would).
+fn report(err: clap::Error) -> ExitCode {
+    match err.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            print!("{}", dutch_usage(&err.render().to_string()));
+            ExitCode::SUCCESS
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            eprint!("{}", dutch_usage(&err.render().to_string()));
+            ExitCode::from(2)
+        }
+        _ => {
+            eprintln!("fout: {}", message(&err));
+            if let Some(usage) = err.get(ContextKind::Usage) {
+                eprintln!("\n{}", dutch_usage(&usage.to_string()));
+            }
+            eprintln!("\nMeer uitleg met --help.");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// clap writes the usage line itself, with "Usage:" and "[OPTIONS]".
+fn dutch_usage(text: &str) -> String {
+    text.replace("Usage:", "Gebruik:")
+        .replace("[OPTIONS]", "[OPTIES]")
+}
+
+/// The Dutch sentence for a command line that does not parse, naming the
+/// argument and value at fault.
+fn message(err: &clap::Error) -> String {
+    let context = |kind| err.get(kind).map(|v| v.to_string()).unwrap_or_default();
+    let arg = context(ContextKind::InvalidArg);
+    let value = context(ContextKind::InvalidValue);
+    let mut text = match err.kind() {
+        ErrorKind::UnknownArgument => format!("onbekend argument '{arg}'"),
+        ErrorKind::InvalidSubcommand => format!(
+            "onbekende opdracht '{}'",
+            context(ContextKind::InvalidSubcommand)
+        ),
+        ErrorKind::InvalidValue if value.is_empty() => format!("{arg} vraagt een waarde"),
+        ErrorKind::InvalidValue => {
+            let valid = context(ContextKind::ValidValue);
+            let mut text = format!("ongeldige waarde '{value}' voor {arg}");
+            if !valid.is_empty() {
+                text.push_str(&format!(" (kies uit: {valid})"));
+            }
+            text
+        }
+        ErrorKind::ValueValidation => {
+            let mut text = format!("ongeldige waarde '{value}' voor {arg}");
+            // The reason is ours (`date`, `whole`): clap's parsers are not used.
+            if let Some(reason) = std::error::Error::source(err) {
+                text.push_str(&format!(": {reason}"));
+            }
+            text
+        }
+        ErrorKind::MissingRequiredArgument => format!("ontbrekend argument: {arg}"),
+        ErrorKind::MissingSubcommand => "geef een opdracht".to_string(),
+        ErrorKind::ArgumentConflict => {
+            let prior = context(ContextKind::PriorArg);
+            if prior.is_empty() || prior == arg {
+                format!("{arg} mag maar één keer gegeven worden")
+            } else {
+                format!("{arg} gaat niet samen met {prior}")
+            }
+        }
+        ErrorKind::NoEquals => format!("{arg} vraagt een waarde na '='"),
+        ErrorKind::TooManyValues => format!("te veel waarden voor {arg}: '{value}'"),
+        ErrorKind::TooFewValues | ErrorKind::WrongNumberOfValues => {
+            format!("verkeerd aantal waarden voor {arg}")
+        }
+        ErrorKind::InvalidUtf8 => "een argument is geen geldige UTF-8".to_string(),
+        _ => "de opdrachtregel is ongeldig".to_string(),
+    };
+    let suggestions: Vec<String> = [
+        ContextKind::SuggestedArg,
+        ContextKind::SuggestedSubcommand,
+        ContextKind::SuggestedValue,
+    ]
+    .into_iter()
+    .filter_map(|kind| match err.get(kind) {
+        Some(ContextValue::String(s)) => Some(vec![s.clone()]),
+        Some(ContextValue::Strings(s)) => Some(s.clone()),
+        _ => None,
+    })
+    .flatten()
+    .map(|s| format!("'{s}'"))
+    .collect();
+    if !suggestions.is_empty() {
+        text.push_str(&format!("; bedoelt u {}?", suggestions.join(" of ")));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        command().debug_assert();
+    }
+
+    fn error(args: &[&str]) -> String {
+        let err = command()
+            .try_get_matches_from(args)
+            .expect_err("the command line must not parse");
+        message(&err)
+    }
+
+    #[test]
+    fn errors_name_the_argument_and_value_in_dutch() {
+        assert_eq!(
+            error(&["buitenzicht", "run", "--stict"]),
+            "onbekend argument '--stict'; bedoelt u '--strict'?"
+        );
+        assert_eq!(
+            error(&["buitenzicht", "run", "--as-of", "31-01-2026"]),
+            "ongeldige waarde '31-01-2026' voor --as-of <DATUM>: verwacht een datum als \
+             JJJJ-MM-DD, bijvoorbeeld 2026-01-31"
+        );
+        assert_eq!(
+            error(&["buitenzicht", "calibrate", "--until", "2026-01-01"]),
+            "ontbrekend argument: --out <BESTAND>"
+        );
+        assert_eq!(
+            error(&[
+                "buitenzicht",
+                "export",
+                "tiles",
+                "--out",
+                "t",
+                "--format",
+                "zip"
+            ]),
+            "ongeldige waarde 'zip' voor --format <FORMAAT> (kies uit: pmtiles, mbtiles)"
+        );
+        assert_eq!(
+            error(&["buitenzicht", "study", "--seeds", "twintig"]),
+            "ongeldige waarde 'twintig' voor --seeds <AANTAL>: verwacht een geheel getal van 0 \
+             of meer (niet te groot)"
+        );
+        assert_eq!(
+            error(&["buitenzicht", "fixtures", "--national", "--study", "3"]),
+            "--national gaat niet samen met --study <SEED>"
+        );
+        assert_eq!(
+            error(&["buitenzicht", "serv"]),
+            "onbekende opdracht 'serv'; bedoelt u 'users' of 'serve'?"
+        );
+    }
+
+    #[test]
+    fn help_is_dutch() {
+        let mut cmd = command();
+        cmd.build();
+        let help = cmd
+            .find_subcommand_mut("run")
+            .expect("run")
+            .render_help()
+            .to_string();
+        let help = dutch_usage(&help);
+        for dutch in [
+            "Gebruik: buitenzicht run [OPTIES]",
+            "Opties:",
+            "Het projectbestand [standaard: buitenzicht.toml]",
+            "Toon deze hulp",
+        ] {
+            assert!(help.contains(dutch), "{dutch:?} not in\n{help}");
+        }
+        for english in ["Usage", "Options", "default:", "Print help"] {
+            assert!(!help.contains(english), "{english:?} in\n{help}");
+        }
+    }
+}
