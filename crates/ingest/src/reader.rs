@@ -251,10 +251,16 @@ pub(crate) fn read_layer<T>(
 
     let find = |column: &str| -> Option<usize> {
         let wanted = source.column(column);
-        table
-            .fields
-            .iter()
-            .position(|n| n.eq_ignore_ascii_case(wanted))
+        let named = |name: &str| {
+            table
+                .fields
+                .iter()
+                .position(|n| n.eq_ignore_ascii_case(name))
+        };
+        named(wanted).or_else(|| {
+            let limit = table.name_limit.filter(|&l| wanted.len() > l)?;
+            named(wanted.get(..limit)?)
+        })
     };
     let missing = |column: &str| IngestError::MissingColumn {
         path: path.clone(),
@@ -288,6 +294,40 @@ pub(crate) fn read_layer<T>(
         Positions::XyColumns => columns.extend([("x", find("x")), ("y", find("y"))]),
         Positions::LonLatColumns => columns.extend([("lon", find("lon")), ("lat", find("lat"))]),
         _ => {}
+    }
+    // An optional column under another name would otherwise be left out
+    // without a word: say which were not found.
+    let absent: Vec<&str> = schema
+        .optional
+        .iter()
+        .filter(|&&c| find(c).is_none())
+        .map(|&c| source.column(c))
+        .collect();
+    if !absent.is_empty() {
+        report.note(format!(
+            "laag `{}`: {name} heeft geen {} {} (optioneel; koppel een andere naam via `columns`)",
+            schema.layer,
+            if absent.len() == 1 {
+                "kolom"
+            } else {
+                "kolommen"
+            },
+            absent
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    for &(column, index) in &columns {
+        let (wanted, field) = (source.column(column), index.map(|i| &table.fields[i]));
+        if let Some(field) = field.filter(|f| !f.eq_ignore_ascii_case(wanted)) {
+            report.note(format!(
+                "laag `{}`: kolom `{wanted}` gelezen uit `{field}` (een Shapefile kort kolomnamen in tot {} tekens)",
+                schema.layer,
+                table.name_limit.unwrap_or_default()
+            ));
+        }
     }
 
     let to_rd = transform_to_rd(schema.layer, source, &path, positions, &table)?;

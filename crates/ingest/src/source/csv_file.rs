@@ -129,6 +129,7 @@ impl Source for CsvFile {
             decimal,
             records,
             notes,
+            name_limit: None,
         })
     }
 }
@@ -221,9 +222,9 @@ fn detect_decimal<'a>(
 }
 
 fn parse_wkt(text: &str) -> Result<geo::Geometry, String> {
-    gdal::vector::Geometry::from_wkt(text)
-        .and_then(|g| g.to_geo())
-        .map_err(|e| format!("'{}' is geen geldige WKT ({e})", shorten(text)))
+    let geometry = gdal::vector::Geometry::from_wkt(text)
+        .map_err(|e| format!("'{}' is geen geldige WKT ({e})", shorten(text)))?;
+    super::to_geo(&geometry).map_err(|e| format!("'{}': {e}", shorten(text)))
 }
 
 /// At most 60 characters of `s`, for messages.

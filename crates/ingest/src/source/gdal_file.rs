@@ -35,6 +35,7 @@ impl Source for GdalFile {
     }
 
     fn open(&self) -> Result<Table, IngestError> {
+        linear_geometries_only();
         let open_error = |message: String| IngestError::Open {
             layer: self.layer,
             path: self.path.clone(),
@@ -92,9 +93,9 @@ impl Source for GdalFile {
                     })
                     .collect();
                 let geometry = match feature.geometry() {
-                    Some(g) if !g.is_empty() => Some(g.to_geo().map_err(|e| {
-                        FieldError::field("geometry", format!("kan niet gelezen worden: {e}"))
-                    })?),
+                    Some(g) if !g.is_empty() => {
+                        Some(super::to_geo(g).map_err(|e| FieldError::field("geometry", e))?)
+                    }
                     _ => None,
                 };
                 Ok(Record { values, geometry })
@@ -107,8 +108,21 @@ impl Source for GdalFile {
             decimal: Decimal::Point,
             records,
             notes: Vec::new(),
+            name_limit: (dataset.driver().short_name() == "ESRI Shapefile").then_some(10),
         })
     }
+}
+
+/// OGR hands out a curved geometry (the arcs of BGT GML, a GeoPackage's
+/// CurvePolygon or MultiSurface) as its linear approximation once this
+/// process-wide flag is off: geo has no curves.
+fn linear_geometries_only() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: sets one int inside OGR, before this process reads any
+        // feature; no pointer is passed.
+        unsafe { gdal_sys::OGRSetNonLinearGeometriesEnabledFlag(0) }
+    });
 }
 
 /// GDAL's typed value as ours; lists are written as text.
@@ -132,4 +146,47 @@ fn join<T: ToString>(list: &[T]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gdal::vector::{Geometry, LayerOptions};
+    use gdal::DriverManager;
+    use geo::Area;
+
+    #[test]
+    fn curves_heights_and_measures_are_read_as_flat_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("kom.gpkg");
+        {
+            let driver = DriverManager::get_driver_by_name("GPKG").unwrap();
+            let mut ds = driver.create_vector_only(&path).unwrap();
+            let mut layer = ds
+                .create_layer(LayerOptions {
+                    name: "kom",
+                    ..Default::default()
+                })
+                .unwrap();
+            for wkt in [
+                // A circle of radius 100 m, as BGT GML writes arcs.
+                "CURVEPOLYGON (CIRCULARSTRING (149900 400000, 150100 400000, 149900 400000))",
+                "POLYGON Z ((0 0 5, 10 0 5, 10 10 5, 0 10 5, 0 0 5))",
+                "MULTIPOLYGON M (((0 0 1, 20 0 2, 20 20 3, 0 0 1)))",
+            ] {
+                layer
+                    .create_feature(Geometry::from_wkt(wkt).unwrap())
+                    .unwrap();
+            }
+        }
+        let table = GdalFile::new("bebouwde_kom", path, None).open().unwrap();
+        let areas: Vec<f64> = table
+            .records
+            .into_iter()
+            .map(|r| r.unwrap().geometry.unwrap().unsigned_area())
+            .collect();
+        let circle = std::f64::consts::PI * 100.0 * 100.0;
+        assert!((areas[0] - circle).abs() < 0.005 * circle, "{areas:?}");
+        assert_eq!(areas[1..], [100.0, 200.0]);
+    }
 }

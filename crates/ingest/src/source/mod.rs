@@ -75,6 +75,31 @@ pub struct Table {
     pub records: Vec<Result<Record, FieldError>>,
     /// Things the user should know about the source (Dutch).
     pub notes: Vec<String>,
+    /// The longest field name the format holds, when it cuts longer ones
+    /// (a Shapefile's DBF: 10 bytes): a column is then also found by the
+    /// first bytes of its name.
+    pub name_limit: Option<usize>,
+}
+
+/// An OGR geometry as geo's, in two dimensions: heights and measures (a
+/// BAG footprint with z = 0, a PolygonZ from CAD) are dropped.
+pub(crate) fn to_geo(g: &gdal::vector::Geometry) -> Result<geo::Geometry, String> {
+    use gdal::vector::{geometry_type_has_m, geometry_type_has_z};
+    let kind = g.geometry_type();
+    let converted = if geometry_type_has_z(kind) || geometry_type_has_m(kind) {
+        let mut flat = g.clone();
+        flat.flatten_to_2d();
+        flat.to_geo()
+    } else {
+        g.to_geo()
+    };
+    converted.map_err(|_| {
+        format!(
+            "{} wordt niet ondersteund (wel punten, lijnen, vlakken en hun verzamelingen; \
+             zet bogen om met `ogr2ogr -nlt CONVERT_TO_LINEAR`)",
+            g.geometry_name()
+        )
+    })
 }
 
 /// Opens a layer's records.

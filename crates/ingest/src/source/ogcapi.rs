@@ -525,6 +525,7 @@ fn table(features: Vec<Json>, crs: FeatureCrs) -> Result<Table, String> {
         decimal: Decimal::Point,
         records,
         notes: Vec::new(),
+        name_limit: None,
     })
 }
 
