@@ -264,18 +264,30 @@ impl Source {
         let ds = Dataset::open(&tile.path).map_err(tile_error)?;
         let gt = ds.geo_transform().map_err(tile_error)?;
         let (width, height) = ds.raster_size();
-        let pixels = ds
+        let mut pixels = ds
             .rasterband(1)
             .and_then(|b| b.read_as::<f32>((0, 0), (width, height), (width, height), None))
             .map_err(tile_error)?
             .into_shape_and_vec()
             .1;
+        // Stored values to °C; nodata becomes NaN first, so that no scaled
+        // value can be taken for it.
+        let nodata = tile.nodata.map(|v| v as f32);
+        let (scale, offset) = (tile.scale, tile.offset);
+        let unpack = (scale, offset) != (1.0, 0.0);
+        pixels.par_iter_mut().for_each(|v| {
+            if Some(*v) == nodata {
+                *v = f32::NAN;
+            } else if unpack {
+                *v = (f64::from(*v) * scale + offset) as f32;
+            }
+        });
         Ok(Source {
             pixels,
             width,
             height,
             inverse: invert(gt),
-            nodata: tile.nodata.map(|v| v as f32),
+            nodata: None,
         })
     }
 
@@ -390,6 +402,8 @@ mod tests {
             footprint: footprint.clone(),
             size: (w, h),
             nodata: Some(-9999.0),
+            scale: 1.0,
+            offset: 0.0,
             datum: None,
         }];
         let index = PolygonIndex::new([geo::MultiPolygon::new(vec![footprint])]);
@@ -458,6 +472,8 @@ mod tests {
                     footprint,
                     size: (w, h),
                     nodata: None,
+                    scale: 1.0,
+                    offset: 0.0,
                     datum: None,
                 }
             })
@@ -486,6 +502,102 @@ mod tests {
         std::fs::remove_file(&tiles[1].path).unwrap();
         let err = resample(&spec, &tiles, &index).unwrap_err().to_string();
         assert!(err.contains("tegel1.tif"), "{err}");
+    }
+
+    /// A tile packed as Int16 hundredths with an offset, as its band's
+    /// scale and offset say, resamples to the degrees of the same tile
+    /// stored as Float32; nodata stays nodata.
+    #[test]
+    fn a_packed_tile_reads_as_degrees() {
+        use gdal::raster::Buffer;
+        use gdal::DriverManager;
+        let dir = tempfile::tempdir().unwrap();
+        let (w, h) = (60usize, 40usize);
+        let (x0, y0) = (100_000.0, 400_000.0);
+        let degrees: Vec<f32> = (0..w * h)
+            .map(|i| ((i * 37) % 101) as f32 / 10.0 - 5.0)
+            .collect();
+        let nodata = |i: usize| i.is_multiple_of(13);
+        let driver = DriverManager::get_driver_by_name("GTiff").unwrap();
+        let write = |name: &str, packed: bool| {
+            let path = dir.path().join(name);
+            let georeference = |ds: &mut gdal::Dataset| {
+                ds.set_geo_transform(&[x0, 20.0, 0.0, y0 + 20.0 * h as f64, 0.0, -20.0])
+                    .unwrap();
+                ds.set_spatial_ref(&srs_from_epsg(RD_NEW).unwrap()).unwrap();
+            };
+            if packed {
+                let mut ds = driver
+                    .create_with_band_type::<i16, _>(&path, w, h, 1)
+                    .unwrap();
+                georeference(&mut ds);
+                let mut band = ds.rasterband(1).unwrap();
+                band.set_no_data_value(Some(-32768.0)).unwrap();
+                band.set_scale(0.01).unwrap();
+                band.set_offset(2.0).unwrap();
+                let raw: Vec<i16> = degrees
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &d)| {
+                        if nodata(i) {
+                            -32768
+                        } else {
+                            ((d - 2.0) * 100.0).round() as i16
+                        }
+                    })
+                    .collect();
+                band.write((0, 0), (w, h), &mut Buffer::new((w, h), raw))
+                    .unwrap();
+            } else {
+                let mut ds = driver
+                    .create_with_band_type::<f32, _>(&path, w, h, 1)
+                    .unwrap();
+                georeference(&mut ds);
+                let mut band = ds.rasterband(1).unwrap();
+                band.set_no_data_value(Some(-9999.0)).unwrap();
+                let values: Vec<f32> = degrees
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &d)| if nodata(i) { -9999.0 } else { d })
+                    .collect();
+                band.write((0, 0), (w, h), &mut Buffer::new((w, h), values))
+                    .unwrap();
+            }
+            SatellietTegel {
+                path,
+                footprint: geo::Rect::new((x0, y0), (x0 + 20.0 * w as f64, y0 + 20.0 * h as f64))
+                    .to_polygon(),
+                size: (w, h),
+                nodata: Some(if packed { -32768.0 } else { -9999.0 }),
+                scale: if packed { 0.01 } else { 1.0 },
+                offset: if packed { 2.0 } else { 0.0 },
+                datum: None,
+            }
+        };
+        let spec = GridSpec::covering([100_000.0, 400_000.0, 101_200.0, 400_800.0], 25.0);
+        let read = |tile: SatellietTegel| {
+            let tiles = vec![tile];
+            let index = PolygonIndex::new(
+                tiles
+                    .iter()
+                    .map(|t| geo::MultiPolygon::new(vec![t.footprint.clone()])),
+            );
+            resample(&spec, &tiles, &index).unwrap()
+        };
+        let float = read(write("float.tif", false));
+        let packed = read(write("packed.tif", true));
+        let mut compared = 0;
+        for (f, p) in float.iter().zip(&packed) {
+            assert_eq!(f.is_nan(), p.is_nan(), "{f} {p}");
+            if !f.is_nan() {
+                assert!((f - p).abs() < 0.006, "{f} {p}");
+                compared += 1;
+            }
+        }
+        assert!(
+            compared > 1_000 && float.iter().any(|v| v.is_nan()),
+            "{compared}"
+        );
     }
 
     #[test]

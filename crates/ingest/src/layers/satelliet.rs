@@ -20,6 +20,11 @@ pub struct SatellietTegel {
     pub footprint: Polygon,
     pub size: (usize, usize),
     pub nodata: Option<f64>,
+    /// The band's scale and offset (GDAL metadata, as QGIS applies them):
+    /// a stored pixel `v` is the anomaly `v · scale + offset` in °C, so a
+    /// packed Int16 in hundredths of a degree reads as degrees.
+    pub scale: f64,
+    pub offset: f64,
     /// Acquisition date: GDAL metadata (`ACQUISITIONDATE`,
     /// `TIFFTAG_DATETIME`), else a `YYYYMMDD` or `YYYY-MM-DD` in the file
     /// name. `None` when neither says: such a tile may show the future to a
@@ -144,12 +149,25 @@ fn read_tile(path: &Path) -> Result<(SatellietTegel, Vec<String>), TileError> {
     let band = dataset
         .rasterband(1)
         .map_err(|e| ("band", format!("band 1 kan niet gelezen worden: {e}")))?;
+    let (scale, offset) = (band.scale().unwrap_or(1.0), band.offset().unwrap_or(0.0));
+    if !(scale.is_finite() && scale != 0.0 && offset.is_finite()) {
+        return Err((
+            "band",
+            format!("heeft schaal {scale} en verschuiving {offset}; geen geldige omrekening"),
+        ));
+    }
+    if (scale, offset) != (1.0, 0.0) {
+        notes.push(format!(
+            "pixelwaarden omgerekend met schaal {scale} en verschuiving {offset} (uit de metadata van de band)"
+        ));
+    }
     let kind = band.band_type();
-    if !kind.is_signed() && !kind.is_floating() {
+    // Unsigned values hold a negative anomaly only below a negative offset.
+    if !kind.is_signed() && !kind.is_floating() && offset >= 0.0 {
         return Err((
             "band",
             format!(
-                "heeft het type {} zonder teken; een anomalie kan negatief zijn (°C als Float32 of Int16)",
+                "heeft het type {} zonder teken en geen negatieve verschuiving; een anomalie kan negatief zijn (°C als Float32 of Int16)",
                 kind.name()
             ),
         ));
@@ -161,13 +179,16 @@ fn read_tile(path: &Path) -> Result<(SatellietTegel, Vec<String>), TileError> {
     let range = band
         .compute_raster_min_max(true)
         .map_err(|e| ("band", format!("waarden kunnen niet gelezen worden: {e}")))?;
-    let extreme = range.min.abs().max(range.max.abs());
+    let (min, max) = {
+        let (a, b) = (range.min * scale + offset, range.max * scale + offset);
+        (a.min(b), a.max(b))
+    };
+    let extreme = min.abs().max(max.abs());
     if extreme > MAX_ANOMALY_C {
         return Err((
             "band",
             format!(
-                "waarden van {} tot {} zijn geen temperatuuranomalie in °C (verwacht binnen ±{MAX_ANOMALY_C})",
-                range.min, range.max
+                "waarden van {min} tot {max} zijn geen temperatuuranomalie in °C (verwacht binnen ±{MAX_ANOMALY_C})"
             ),
         ));
     }
@@ -219,6 +240,8 @@ fn read_tile(path: &Path) -> Result<(SatellietTegel, Vec<String>), TileError> {
             footprint: Polygon::new(ring, vec![]),
             size: (w, h),
             nodata,
+            scale,
+            offset,
             datum,
         },
         notes,
@@ -272,5 +295,42 @@ mod tests {
         assert_eq!(date_in("2026:07:14 10:31:00"), d);
         assert_eq!(date_in("S2_T31UFT_oost"), None);
         assert_eq!(date_in("tile_120260714"), None);
+    }
+
+    /// Int16 hundredths of a degree: their scale makes them degrees, and
+    /// the range check looks at the degrees.
+    #[test]
+    fn a_band_scale_and_offset_are_kept_and_checked() {
+        use gdal::raster::Buffer;
+        let dir = tempfile::tempdir().unwrap();
+        let driver = gdal::DriverManager::get_driver_by_name("GTiff").unwrap();
+        let write = |name: &str, scale: Option<f64>| {
+            let path = dir.path().join(name);
+            let mut ds = driver
+                .create_with_band_type::<i16, _>(&path, 10, 10, 1)
+                .unwrap();
+            ds.set_geo_transform(&[150_000.0, 10.0, 0.0, 400_100.0, 0.0, -10.0])
+                .unwrap();
+            ds.set_spatial_ref(&srs_from_epsg(RD_NEW).unwrap()).unwrap();
+            let mut band = ds.rasterband(1).unwrap();
+            band.set_no_data_value(Some(-32768.0)).unwrap();
+            if let Some(scale) = scale {
+                band.set_scale(scale).unwrap();
+            }
+            let raw: Vec<i16> = (0..100).map(|i| (i * 10 - 500) as i16).collect();
+            band.write((0, 0), (10, 10), &mut Buffer::new((10, 10), raw))
+                .unwrap();
+            path
+        };
+        let (tile, notes) = read_tile(&write("honderdsten.tif", Some(0.01))).unwrap();
+        assert_eq!((tile.scale, tile.offset), (0.01, 0.0));
+        assert!(notes.iter().any(|n| n.contains("schaal 0.01")), "{notes:?}");
+
+        let (field, message) = read_tile(&write("zonder_schaal.tif", None)).unwrap_err();
+        assert_eq!(field, "band");
+        assert!(message.contains("waarden van -500 tot 490"), "{message}");
+
+        let (_, message) = read_tile(&write("schaal_nul.tif", Some(0.0))).unwrap_err();
+        assert!(message.contains("schaal 0"), "{message}");
     }
 }
