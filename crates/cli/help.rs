@@ -27,14 +27,21 @@ pub fn parse() -> Result<Cli, ExitCode> {
 
 /// A date written `JJJJ-MM-DD`.
 pub fn date(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| "verwacht een datum als JJJJ-MM-DD, bijvoorbeeld 2026-01-31".to_string())
+    use chrono::format::ParseErrorKind;
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| match e.kind() {
+        ParseErrorKind::OutOfRange | ParseErrorKind::Impossible => {
+            "die dag bestaat niet".to_string()
+        }
+        _ => "verwacht een datum als JJJJ-MM-DD, bijvoorbeeld 2026-01-31".to_string(),
+    })
 }
 
 /// A whole number of 0 or more that fits `T`.
 pub fn whole<T: std::str::FromStr>(s: &str) -> Result<T, String> {
-    s.parse()
-        .map_err(|_| "verwacht een geheel getal van 0 of meer (niet te groot)".to_string())
+    s.parse().map_err(|_| match s.parse::<u128>() {
+        Ok(_) => "te groot voor deze optie".to_string(),
+        Err(_) => "verwacht een geheel getal van 0 of meer".to_string(),
+    })
 }
 
 fn dutch(cmd: clap::Command, top: bool) -> clap::Command {
@@ -84,30 +91,33 @@ fn dutch_arg(arg: Arg) -> Arg {
     } else {
         "Opties"
     };
-    let mut notes = Vec::new();
-    if arg.get_action().takes_values() {
-        let defaults: Vec<String> = arg
-            .get_default_values()
-            .iter()
-            .map(|v| v.to_string_lossy().into_owned())
-            .collect();
-        if !defaults.is_empty() && !arg.is_hide_default_value_set() {
-            notes.push(format!("standaard: {}", defaults.join(" ")));
-        }
-        let choices: Vec<String> = arg
-            .get_possible_values()
-            .iter()
-            .filter(|p| !p.is_hide_set())
-            .map(|p| p.get_name().to_string())
-            .collect();
-        if !choices.is_empty() && !arg.is_hide_possible_values_set() {
-            notes.push(format!("keuze uit: {}", choices.join(", ")));
-        }
+    let arg = arg.help_heading(heading);
+    // A flag has no default or choices to show (and clap refuses hiding them).
+    if !arg.get_action().takes_values() {
+        return arg;
     }
-    let arg = arg
-        .help_heading(heading)
-        .hide_default_value(true)
-        .hide_possible_values(true);
+    let mut notes = Vec::new();
+    let defaults: Vec<String> = arg
+        .get_default_values()
+        .iter()
+        .map(|v| v.to_string_lossy().into_owned())
+        .collect();
+    if !defaults.is_empty() && !arg.is_hide_default_value_set() {
+        notes.push(format!("standaard: {}", defaults.join(" ")));
+    }
+    let choices: Vec<String> = arg
+        .get_possible_values()
+        .iter()
+        .filter(|p| !p.is_hide_set())
+        .map(|p| match p.get_help() {
+            Some(help) => format!("{} ({help})", p.get_name()),
+            None => p.get_name().to_string(),
+        })
+        .collect();
+    if !choices.is_empty() && !arg.is_hide_possible_values_set() {
+        notes.push(format!("keuze uit: {}", choices.join(", ")));
+    }
+    let arg = arg.hide_default_value(true).hide_possible_values(true);
     if notes.is_empty() {
         return arg;
     }
@@ -126,22 +136,29 @@ fn dutch_arg(arg: Arg) -> Arg {
 fn report(err: clap::Error) -> ExitCode {
     match err.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
-            print!("{}", dutch_usage(&err.render().to_string()));
+            write(std::io::stdout(), &dutch_usage(&err.render().to_string()));
             ExitCode::SUCCESS
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            eprint!("{}", dutch_usage(&err.render().to_string()));
+            write(std::io::stderr(), &dutch_usage(&err.render().to_string()));
             ExitCode::from(2)
         }
         _ => {
-            eprintln!("fout: {}", message(&err));
+            let mut text = format!("fout: {}\n", message(&err));
             if let Some(usage) = err.get(ContextKind::Usage) {
-                eprintln!("\n{}", dutch_usage(&usage.to_string()));
+                text.push_str(&format!("\n{}\n", dutch_usage(&usage.to_string())));
             }
-            eprintln!("\nMeer uitleg met --help.");
+            text.push_str("\nMeer uitleg met --help.\n");
+            write(std::io::stderr(), &text);
             ExitCode::from(2)
         }
     }
+}
+
+/// Writes `text`; a closed pipe (`buitenzicht --help | head -1`) is no
+/// error worth a panic.
+fn write(mut to: impl std::io::Write, text: &str) {
+    let _ = to.write_all(text.as_bytes());
 }
 
 /// clap writes the usage line itself, with "Usage:" and "[OPTIONS]".
@@ -154,7 +171,10 @@ fn dutch_usage(text: &str) -> String {
 /// argument and value at fault.
 fn message(err: &clap::Error) -> String {
     let context = |kind| err.get(kind).map(|v| v.to_string()).unwrap_or_default();
-    let arg = context(ContextKind::InvalidArg);
+    let arg = match context(ContextKind::InvalidArg) {
+        a if a.is_empty() => "een argument".to_string(),
+        a => a,
+    };
     let value = context(ContextKind::InvalidValue);
     let mut text = match err.kind() {
         ErrorKind::UnknownArgument => format!("onbekend argument '{arg}'"),
@@ -162,7 +182,14 @@ fn message(err: &clap::Error) -> String {
             "onbekende opdracht '{}'",
             context(ContextKind::InvalidSubcommand)
         ),
-        ErrorKind::InvalidValue if value.is_empty() => format!("{arg} vraagt een waarde"),
+        ErrorKind::InvalidValue if value.is_empty() => {
+            let valid = context(ContextKind::ValidValue);
+            if valid.is_empty() {
+                format!("{arg} vraagt een waarde")
+            } else {
+                format!("{arg} vraagt een waarde (kies uit: {valid})")
+            }
+        }
         ErrorKind::InvalidValue => {
             let valid = context(ContextKind::ValidValue);
             let mut text = format!("ongeldige waarde '{value}' voor {arg}");
@@ -179,7 +206,12 @@ fn message(err: &clap::Error) -> String {
             }
             text
         }
-        ErrorKind::MissingRequiredArgument => format!("ontbrekend argument: {arg}"),
+        ErrorKind::MissingRequiredArgument => match err.get(ContextKind::InvalidArg) {
+            Some(ContextValue::Strings(missing)) if missing.len() > 1 => {
+                format!("ontbrekende argumenten: {}", missing.join(", "))
+            }
+            _ => format!("ontbrekend argument: {arg}"),
+        },
         ErrorKind::MissingSubcommand => "geef een opdracht".to_string(),
         ErrorKind::ArgumentConflict => {
             let prior = context(ContextKind::PriorArg);
@@ -190,7 +222,7 @@ fn message(err: &clap::Error) -> String {
             }
         }
         ErrorKind::NoEquals => format!("{arg} vraagt een waarde na '='"),
-        ErrorKind::TooManyValues => format!("te veel waarden voor {arg}: '{value}'"),
+        ErrorKind::TooManyValues => format!("{arg} neemt niet nog een waarde: '{value}'"),
         ErrorKind::TooFewValues | ErrorKind::WrongNumberOfValues => {
             format!("verkeerd aantal waarden voor {arg}")
         }
@@ -205,7 +237,8 @@ fn message(err: &clap::Error) -> String {
     .into_iter()
     .filter_map(|kind| match err.get(kind) {
         Some(ContextValue::String(s)) => Some(vec![s.clone()]),
-        Some(ContextValue::Strings(s)) => Some(s.clone()),
+        // clap lists the closest last.
+        Some(ContextValue::Strings(s)) => Some(s.iter().rev().cloned().collect()),
         _ => None,
     })
     .flatten()
@@ -213,6 +246,12 @@ fn message(err: &clap::Error) -> String {
     .collect();
     if !suggestions.is_empty() {
         text.push_str(&format!("; bedoelt u {}?", suggestions.join(" of ")));
+    } else if err.kind() == ErrorKind::UnknownArgument
+        && arg.starts_with('-')
+        && !context(ContextKind::Suggested).is_empty()
+    {
+        // `buitenzicht --config x run`: clap knows the option of a command.
+        text.push_str("; de opties van een opdracht komen na de opdracht");
     }
     text
 }
@@ -263,15 +302,43 @@ mod tests {
         assert_eq!(
             error(&["buitenzicht", "study", "--seeds", "twintig"]),
             "ongeldige waarde 'twintig' voor --seeds <AANTAL>: verwacht een geheel getal van 0 \
-             of meer (niet te groot)"
+             of meer"
         );
         assert_eq!(
             error(&["buitenzicht", "fixtures", "--national", "--study", "3"]),
             "--national gaat niet samen met --study <SEED>"
         );
         assert_eq!(
+            error(&[
+                "buitenzicht",
+                "export",
+                "tiles",
+                "--out",
+                "t",
+                "--maxzoom",
+                "300"
+            ]),
+            "ongeldige waarde '300' voor --maxzoom <ZOOM>: te groot voor deze optie"
+        );
+        assert_eq!(
+            error(&["buitenzicht", "run", "--as-of", "2026-02-30"]),
+            "ongeldige waarde '2026-02-30' voor --as-of <DATUM>: die dag bestaat niet"
+        );
+        assert_eq!(
+            error(&["buitenzicht", "export", "geotiff"]),
+            "ontbrekende argumenten: --gemeente <GM####>, --out <BESTAND>"
+        );
+        assert_eq!(
+            error(&["buitenzicht", "run", "--strict=ja"]),
+            "--strict neemt niet nog een waarde: 'ja'"
+        );
+        assert_eq!(
+            error(&["buitenzicht", "--config", "x.toml", "run"]),
+            "onbekend argument '--config'; de opties van een opdracht komen na de opdracht"
+        );
+        assert_eq!(
             error(&["buitenzicht", "serv"]),
-            "onbekende opdracht 'serv'; bedoelt u 'users' of 'serve'?"
+            "onbekende opdracht 'serv'; bedoelt u 'serve' of 'users'?"
         );
     }
 
@@ -296,5 +363,15 @@ mod tests {
         for english in ["Usage", "Options", "default:", "Print help"] {
             assert!(!help.contains(english), "{english:?} in\n{help}");
         }
+        let export = cmd
+            .find_subcommand_mut("export")
+            .and_then(|c| c.find_subcommand_mut("geojson"))
+            .expect("export geojson")
+            .render_help()
+            .to_string();
+        assert!(
+            export.contains("aggregaat (Risico per vak, zonder pand of melding)"),
+            "{export}"
+        );
     }
 }

@@ -222,6 +222,20 @@ fn geometry_kind(g: &Geometry) -> &'static str {
     }
 }
 
+/// True when `field` is how GDAL's Shapefile writer names a second field
+/// whose name starts like `wanted`, cut at `limit` bytes: the first
+/// `limit - 2` bytes and `_1`…`_9`, or `limit - 3` and `_10`…`_99`.
+fn renamed_cut(field: &str, wanted: &str, limit: usize) -> bool {
+    let (f, w) = (field.as_bytes(), wanted.as_bytes());
+    let digits = |b: &[u8]| !b.is_empty() && b.iter().all(u8::is_ascii_digit);
+    f.len() == limit
+        && w.len() >= limit
+        && (2..=3).any(|n| {
+            let stem = limit - n;
+            f[..stem].eq_ignore_ascii_case(&w[..stem]) && f[stem] == b'_' && digits(&f[stem + 1..])
+        })
+}
+
 /// Reads every record of `source` and parses it with `parse`.
 ///
 /// A missing file or required column fails the layer; a row that `parse` or
@@ -259,7 +273,12 @@ pub(crate) fn read_layer<T>(
         };
         named(wanted).or_else(|| {
             let limit = table.name_limit.filter(|&l| wanted.len() > l)?;
-            named(wanted.get(..limit)?)
+            let cut = named(wanted.get(..limit)?)?;
+            // Not when the file holds another cut of the same start, as
+            // GDAL renames the second `oppervlakte_…` to `oppervla_1`: which
+            // is which only a `columns` mapping can say.
+            let renamed = table.fields.iter().any(|f| renamed_cut(f, wanted, limit));
+            (!renamed).then_some(cut)
         })
     };
     let missing = |column: &str| IngestError::MissingColumn {
@@ -520,6 +539,16 @@ fn read_geometry(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_second_cut_of_the_same_name_is_seen() {
+        assert!(renamed_cut("oppervla_1", "oppervlakte", 10));
+        assert!(renamed_cut("OPPERVL_12", "oppervlakte", 10));
+        assert!(!renamed_cut("oppervlakt", "oppervlakte", 10));
+        assert!(!renamed_cut("leegstand", "leegstand_datum", 10));
+        assert!(!renamed_cut("leegstand_", "leegstand_datum", 10));
+        assert!(!renamed_cut("oppervla_x", "oppervlakte", 10));
+    }
 
     #[test]
     fn numbers_in_both_dialects() {

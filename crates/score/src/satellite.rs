@@ -234,14 +234,13 @@ fn tile_error(tile: &SatellietTegel) -> impl Fn(gdal::errors::GdalError) -> Scor
     }
 }
 
-/// One tile's pixels and its georeference.
+/// One tile's pixels (NaN where nodata) and its georeference.
 struct Source {
     pixels: Vec<f32>,
     width: usize,
     height: usize,
     /// Inverse geotransform: CRS coordinates to pixel coordinates.
     inverse: [f64; 6],
-    nodata: Option<f32>,
 }
 
 impl Source {
@@ -272,6 +271,8 @@ impl Source {
             .1;
         // Stored values to °C; nodata becomes NaN first, so that no scaled
         // value can be taken for it.
+        // GDAL casts a Float64 nodata beyond f32's range (ArcGIS writes
+        // −1.797·10³⁰⁸) to −∞ as `as` does, so the two still compare equal.
         let nodata = tile.nodata.map(|v| v as f32);
         let (scale, offset) = (tile.scale, tile.offset);
         let unpack = (scale, offset) != (1.0, 0.0);
@@ -287,13 +288,12 @@ impl Source {
             width,
             height,
             inverse: invert(gt),
-            nodata: None,
         })
     }
 
     fn value(&self, c: usize, r: usize) -> Option<f32> {
         let v = self.pixels[r * self.width + c];
-        (!v.is_nan() && Some(v) != self.nodata).then_some(v)
+        (!v.is_nan()).then_some(v)
     }
 
     /// Bilinear between the four pixel centres around (`x`, `y`); the
@@ -600,6 +600,53 @@ mod tests {
         );
     }
 
+    /// A Float64 tile whose nodata lies beyond f32's range is still nodata.
+    #[test]
+    fn a_float64_nodata_beyond_f32_stays_nodata() {
+        use gdal::raster::Buffer;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f64.tif");
+        let (w, h) = (20usize, 20usize);
+        let (x0, y0) = (100_000.0, 400_000.0);
+        {
+            let driver = gdal::DriverManager::get_driver_by_name("GTiff").unwrap();
+            let mut ds = driver
+                .create_with_band_type::<f64, _>(&path, w, h, 1)
+                .unwrap();
+            ds.set_geo_transform(&[x0, 20.0, 0.0, y0 + 20.0 * h as f64, 0.0, -20.0])
+                .unwrap();
+            ds.set_spatial_ref(&srs_from_epsg(RD_NEW).unwrap()).unwrap();
+            let mut band = ds.rasterband(1).unwrap();
+            band.set_no_data_value(Some(f64::MIN)).unwrap();
+            let values: Vec<f64> = (0..w * h)
+                .map(|i| if i < w * h / 2 { f64::MIN } else { 1.5 })
+                .collect();
+            band.write((0, 0), (w, h), &mut Buffer::new((w, h), values))
+                .unwrap();
+        }
+        let footprint =
+            geo::Rect::new((x0, y0), (x0 + 20.0 * w as f64, y0 + 20.0 * h as f64)).to_polygon();
+        let tiles = vec![SatellietTegel {
+            path,
+            footprint: footprint.clone(),
+            size: (w, h),
+            nodata: Some(f64::MIN),
+            scale: 1.0,
+            offset: 0.0,
+            datum: None,
+        }];
+        let index = PolygonIndex::new([geo::MultiPolygon::new(vec![footprint])]);
+        let spec = GridSpec::covering([x0, y0, x0 + 400.0, y0 + 400.0], 25.0);
+        let grid = resample(&spec, &tiles, &index).unwrap();
+        let valid: Vec<f32> = grid.iter().copied().filter(|v| !v.is_nan()).collect();
+        assert!(
+            valid.len() > 50 && valid.len() < grid.len(),
+            "{}",
+            valid.len()
+        );
+        assert!(valid.iter().all(|&v| v == 1.5), "{valid:?}");
+    }
+
     #[test]
     fn inverse_geotransform_round_trips() {
         let gt = [500_000.0, 20.0, 0.0, 5_800_000.0, 0.0, -20.0];
@@ -613,13 +660,12 @@ mod tests {
 
     #[test]
     fn bilinear_with_nodata_falls_back_to_nearest() {
-        let pixels = [1.0, 2.0, 3.0, -9999.0];
+        let pixels = [1.0, 2.0, 3.0, f32::NAN];
         let src = Source {
             pixels: pixels.to_vec(),
             width: 2,
             height: 2,
             inverse: invert([0.0, 1.0, 0.0, 2.0, 0.0, -1.0]),
-            nodata: Some(-9999.0),
         };
         // Centre of pixel (0, 0) is (0.5, 1.5).
         assert_eq!(src.bilinear(0.5, 1.5), Some(1.0));

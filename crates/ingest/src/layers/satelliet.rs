@@ -1,7 +1,8 @@
 //! `satelliet`: a folder of GeoTIFF tiles holding an anomaly band.
 //!
 //! Only the tiles' metadata is read here: footprint (in RD New, for the
-//! R-tree), size and nodata. Scoring warps the pixels onto its grid.
+//! R-tree), size, nodata and the band's scale and offset. Scoring warps
+//! the pixels onto its grid.
 
 use crate::crs::{in_netherlands, srs_from_epsg, Transformer, RD_NEW};
 use crate::source::Context;
@@ -162,12 +163,13 @@ fn read_tile(path: &Path) -> Result<(SatellietTegel, Vec<String>), TileError> {
         ));
     }
     let kind = band.band_type();
-    // Unsigned values hold a negative anomaly only below a negative offset.
-    if !kind.is_signed() && !kind.is_floating() && offset >= 0.0 {
+    // Unsigned values hold a negative anomaly only with a negative offset
+    // or scale.
+    if !kind.is_signed() && !kind.is_floating() && offset >= 0.0 && scale > 0.0 {
         return Err((
             "band",
             format!(
-                "heeft het type {} zonder teken en geen negatieve verschuiving; een anomalie kan negatief zijn (°C als Float32 of Int16)",
+                "heeft het type {} zonder teken en geen negatieve verschuiving of schaal; een anomalie kan negatief zijn (°C als Float32 of Int16)",
                 kind.name()
             ),
         ));

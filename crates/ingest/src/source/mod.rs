@@ -94,12 +94,33 @@ pub(crate) fn to_geo(g: &gdal::vector::Geometry) -> Result<geo::Geometry, String
         g.to_geo()
     };
     converted.map_err(|_| {
-        format!(
-            "{} wordt niet ondersteund (wel punten, lijnen, vlakken en hun verzamelingen; \
-             zet bogen om met `ogr2ogr -nlt CONVERT_TO_LINEAR`)",
-            g.geometry_name()
-        )
+        let name = g.geometry_name();
+        if g.is_empty() {
+            format!("{name} is leeg")
+        } else if curved(kind) {
+            format!("{name} is boogvormig; zet bogen om met `ogr2ogr -nlt CONVERT_TO_LINEAR`")
+        } else {
+            format!(
+                "{name} wordt niet ondersteund (wel punten, lijnen, vlakken en hun verzamelingen, \
+                 zonder lege delen)"
+            )
+        }
     })
+}
+
+/// True for OGR's curved geometry types, which geo cannot hold.
+fn curved(kind: gdal::vector::OGRwkbGeometryType::Type) -> bool {
+    use gdal::vector::{geometry_type_flatten, OGRwkbGeometryType as T};
+    matches!(
+        geometry_type_flatten(kind),
+        T::wkbCircularString
+            | T::wkbCompoundCurve
+            | T::wkbCurvePolygon
+            | T::wkbMultiCurve
+            | T::wkbMultiSurface
+            | T::wkbCurve
+            | T::wkbSurface
+    )
 }
 
 /// Opens a layer's records.
