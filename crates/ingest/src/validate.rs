@@ -10,6 +10,7 @@
 
 use gdal::cpl::CslStringList;
 use gdal::vector::ToGdal;
+use geo::algorithm::validation::{InvalidMultiPolygon, InvalidPolygon, RingRole};
 use geo::{Geometry, MultiPolygon, Validation};
 
 /// Repairs `geometry` in place when it is an invalid (multi)polygon.
@@ -31,8 +32,22 @@ use geo::{Geometry, MultiPolygon, Validation};
 /// ```
 pub fn polygons(geometry: &mut Geometry) -> Result<Option<String>, String> {
     let problem = match &*geometry {
-        Geometry::Polygon(p) => p.check_validation().err().map(|e| e.to_string()),
-        Geometry::MultiPolygon(mp) => mp.check_validation().err().map(|e| e.to_string()),
+        Geometry::Polygon(p) => p.check_validation().err().map(|e| polygon_problem(&e)),
+        Geometry::MultiPolygon(mp) => mp.check_validation().err().map(|e| match e {
+            InvalidMultiPolygon::InvalidPolygon(i, e) => {
+                format!("deel {}: {}", i.0 + 1, polygon_problem(&e))
+            }
+            InvalidMultiPolygon::ElementsOverlaps(a, b) => {
+                format!("delen {} en {} overlappen", a.0 + 1, b.0 + 1)
+            }
+            InvalidMultiPolygon::ElementsTouchOnALine(a, b) => {
+                format!(
+                    "delen {} en {} raken elkaar langs een lijn",
+                    a.0 + 1,
+                    b.0 + 1
+                )
+            }
+        }),
         _ => None,
     };
     let Some(problem) = problem else {
@@ -53,6 +68,36 @@ pub fn polygons(geometry: &mut Geometry) -> Result<Option<String>, String> {
     Ok(Some(format!(
         "was ongeldig ({problem}); hersteld met GDAL MakeValid (STRUCTURE)"
     )))
+}
+
+/// What `geo` found wrong with a polygon, in Dutch, counting from 1.
+fn polygon_problem(problem: &InvalidPolygon) -> String {
+    let ring = |r: &RingRole| match r {
+        RingRole::Exterior => "de buitenring".to_string(),
+        RingRole::Interior(i) => format!("binnenring {}", i + 1),
+    };
+    match problem {
+        InvalidPolygon::TooFewPointsInRing(r) => {
+            format!("{} heeft minder dan 3 verschillende punten", ring(r))
+        }
+        InvalidPolygon::SelfIntersection(r) => format!("{} snijdt zichzelf", ring(r)),
+        InvalidPolygon::NonFiniteCoord(r, i) => {
+            format!(
+                "{} heeft een ongeldige coördinaat in punt {}",
+                ring(r),
+                i.0 + 1
+            )
+        }
+        InvalidPolygon::InteriorRingNotContainedInExteriorRing(r) => {
+            format!("{} ligt niet binnen de buitenring", ring(r))
+        }
+        InvalidPolygon::IntersectingRingsOnALine(a, b) => {
+            format!("{} en {} raken elkaar langs een lijn", ring(a), ring(b))
+        }
+        InvalidPolygon::IntersectingRingsOnAnArea(a, b) => {
+            format!("{} en {} overlappen", ring(a), ring(b))
+        }
+    }
 }
 
 /// The polygonal parts of GDAL's repair of `geometry`.
@@ -82,5 +127,30 @@ fn collect_polygons(g: Geometry, out: &mut Vec<geo::Polygon>) {
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{polygon, Area};
+
+    #[test]
+    fn the_problem_is_said_in_dutch_and_repaired() {
+        let bow_tie = polygon![
+            (x: 0.0, y: 0.0), (x: 10.0, y: 10.0), (x: 10.0, y: 0.0), (x: 0.0, y: 10.0)
+        ];
+        let mut g = Geometry::Polygon(bow_tie);
+        let note = polygons(&mut g).unwrap().unwrap();
+        assert_eq!(
+            note,
+            "was ongeldig (de buitenring snijdt zichzelf); hersteld met GDAL MakeValid (STRUCTURE)"
+        );
+
+        let square = |x: f64| polygon![(x: x, y: 0.0), (x: x + 10.0, y: 0.0), (x: x + 10.0, y: 10.0), (x: x, y: 10.0)];
+        let mut g = Geometry::MultiPolygon(MultiPolygon::new(vec![square(0.0), square(5.0)]));
+        let note = polygons(&mut g).unwrap().unwrap();
+        assert!(note.contains("(delen 1 en 2 overlappen)"), "{note}");
+        assert_eq!(g.unsigned_area(), 150.0);
     }
 }
