@@ -31,6 +31,9 @@ pub(crate) struct Schema {
     pub layer: &'static str,
     pub required: &'static [&'static str],
     pub optional: &'static [&'static str],
+    /// Optional columns another source supplies when they are absent (the
+    /// join table's vacancy): not named as missing.
+    pub supplied: &'static [&'static str],
     pub needs_geometry: bool,
     /// A column whose values must be unique in the layer.
     pub unique: Option<&'static str>,
@@ -319,7 +322,7 @@ pub(crate) fn read_layer<T>(
     let absent: Vec<&str> = schema
         .optional
         .iter()
-        .filter(|&&c| find(c).is_none())
+        .filter(|&&c| !schema.supplied.contains(&c) && find(c).is_none())
         .map(|&c| source.column(c))
         .collect();
     if !absent.is_empty() {

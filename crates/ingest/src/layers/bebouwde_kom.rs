@@ -17,6 +17,7 @@ const SCHEMA: Schema = Schema {
     layer: "bebouwde_kom",
     required: &[],
     optional: &["naam"],
+    supplied: &[],
     needs_geometry: true,
     unique: None,
 };

@@ -26,6 +26,7 @@ const SCHEMA: Schema = Schema {
     layer: "dumpingen",
     required: &["incident_id", "datum"],
     optional: &["dumpingwijze", "volume_l", "productietype"],
+    supplied: &[],
     needs_geometry: true,
     unique: Some("incident_id"),
 };

@@ -19,6 +19,7 @@ const SCHEMA: Schema = Schema {
     layer: "gemeenten",
     required: &["statcode", "statnaam"],
     optional: &[],
+    supplied: &[],
     needs_geometry: true,
     unique: Some("statcode"),
 };

@@ -89,6 +89,7 @@ const SCHEMA: Schema = Schema {
         "gebruiksdoel",
         "bouwjaar",
     ],
+    supplied: &[],
     needs_geometry: true,
     unique: Some("identificatie"),
 };
@@ -105,6 +106,7 @@ const SCHEMA_JOINED: Schema = Schema {
         "gebruiksdoel",
         "bouwjaar",
     ],
+    supplied: &["leegstand", "leegstand_datum"],
     needs_geometry: true,
     unique: Some("identificatie"),
 };
@@ -227,6 +229,7 @@ fn read_join(
         layer: "panden_koppeling",
         required: &["identificatie", "leegstand"],
         optional: &["leegstand_datum"],
+        supplied: &[],
         needs_geometry: false,
         unique: Some("identificatie"),
     };

@@ -23,6 +23,7 @@ const SCHEMA: Schema = Schema {
     layer: "rioolmetingen",
     required: &["rwzi_code", "datum", "stof", "vracht_g_d"],
     optional: &["enantiomeer_fractie"],
+    supplied: &[],
     needs_geometry: false,
     unique: None,
 };

@@ -20,6 +20,7 @@ const SCHEMA: Schema = Schema {
     layer: "rwzi",
     required: &["rwzi_code", "rwzi_naam"],
     optional: &["inwoners"],
+    supplied: &[],
     needs_geometry: true,
     unique: Some("rwzi_code"),
 };
