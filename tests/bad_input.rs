@@ -570,3 +570,47 @@ fn a_bad_command_line_is_refused_in_dutch() {
         "{help}"
     );
 }
+
+/// A Shapefile whose `identificatie_oud` came first holds it as
+/// `identifica` and `identificatie` as `identifi_1`: neither is taken for
+/// `identificatie` on a guess.
+#[test]
+fn an_ambiguous_shapefile_column_is_named() {
+    let dir = common::fixture_copy();
+    let status = std::process::Command::new("ogr2ogr")
+        .current_dir(dir.path())
+        .args([
+            "-f",
+            "ESRI Shapefile",
+            "panden.shp",
+            "panden.geojson",
+            "-sql",
+            "SELECT identificatie AS identificatie_oud, identificatie, leegstand FROM panden",
+        ])
+        .output()
+        .expect("ogr2ogr runs");
+    assert!(status.status.success(), "{status:?}");
+    edit_config(dir.path(), |t| t.replace("panden.geojson", "panden.shp"));
+    let (ok, log) = ingest(dir.path(), &[]);
+    assert!(!ok, "{log}");
+    assert!(
+        log.contains(
+            "panden.shp: kolom `identificatie` is niet eenduidig: `identifica` of `identifi_1`"
+        ),
+        "{log}"
+    );
+
+    // Mapped, it reads, and the optional columns it lacks are named.
+    edit_config(dir.path(), |t| {
+        t.replace(
+            "path = \"panden.shp\"",
+            "path = \"panden.shp\"\ncolumns = { identificatie = \"identifi_1\" }",
+        )
+    });
+    let (ok, log) = ingest(dir.path(), &[]);
+    assert!(ok, "{log}");
+    assert!(
+        log.contains("panden.shp heeft geen kolommen `oppervlakte`, `leegstand_datum`"),
+        "{log}"
+    );
+}

@@ -30,7 +30,7 @@ pub fn date(s: &str) -> Result<NaiveDate, String> {
     use chrono::format::ParseErrorKind;
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| match e.kind() {
         ParseErrorKind::OutOfRange | ParseErrorKind::Impossible => {
-            "die dag bestaat niet".to_string()
+            "die datum bestaat niet".to_string()
         }
         _ => "verwacht een datum als JJJJ-MM-DD, bijvoorbeeld 2026-01-31".to_string(),
     })
@@ -38,9 +38,12 @@ pub fn date(s: &str) -> Result<NaiveDate, String> {
 
 /// A whole number of 0 or more that fits `T`.
 pub fn whole<T: std::str::FromStr>(s: &str) -> Result<T, String> {
-    s.parse().map_err(|_| match s.parse::<u128>() {
-        Ok(_) => "te groot voor deze optie".to_string(),
-        Err(_) => "verwacht een geheel getal van 0 of meer".to_string(),
+    s.parse().map_err(|_| {
+        if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+            "te groot voor deze optie".to_string()
+        } else {
+            "verwacht een geheel getal van 0 of meer".to_string()
+        }
     })
 }
 
@@ -110,7 +113,7 @@ fn dutch_arg(arg: Arg) -> Arg {
         .iter()
         .filter(|p| !p.is_hide_set())
         .map(|p| match p.get_help() {
-            Some(help) => format!("{} ({help})", p.get_name()),
+            Some(help) => format!("{} ({})", p.get_name(), lowercase_first(&help.to_string())),
             None => p.get_name().to_string(),
         })
         .collect();
@@ -128,6 +131,15 @@ fn dutch_arg(arg: Arg) -> Arg {
     match long {
         Some(long) => arg.long_help(format!("{long}\n\n{notes}")),
         None => arg,
+    }
+}
+
+/// `text` with its first letter in lower case, to stand inside a sentence.
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
@@ -222,7 +234,7 @@ fn message(err: &clap::Error) -> String {
             }
         }
         ErrorKind::NoEquals => format!("{arg} vraagt een waarde na '='"),
-        ErrorKind::TooManyValues => format!("{arg} neemt niet nog een waarde: '{value}'"),
+        ErrorKind::TooManyValues => format!("{arg} neemt geen waarde (gegeven: '{value}')"),
         ErrorKind::TooFewValues | ErrorKind::WrongNumberOfValues => {
             format!("verkeerd aantal waarden voor {arg}")
         }
@@ -246,14 +258,36 @@ fn message(err: &clap::Error) -> String {
     .collect();
     if !suggestions.is_empty() {
         text.push_str(&format!("; bedoelt u {}?", suggestions.join(" of ")));
-    } else if err.kind() == ErrorKind::UnknownArgument
-        && arg.starts_with('-')
-        && !context(ContextKind::Suggested).is_empty()
-    {
-        // `buitenzicht --config x run`: clap knows the option of a command.
-        text.push_str("; de opties van een opdracht komen na de opdracht");
+    }
+    if let Some(ContextValue::StyledStrs(hints)) = err.get(ContextKind::Suggested) {
+        for hint in hints {
+            if let Some(hint) = dutch_hint(&hint.to_string(), &arg) {
+                text.push_str("; ");
+                text.push_str(&hint);
+            }
+        }
     }
     text
+}
+
+/// clap's further hints in Dutch; one it may add later is left out rather
+/// than shown in English.
+fn dutch_hint(hint: &str, arg: &str) -> Option<String> {
+    let quoted = hint.split('\'').nth(1)?;
+    if hint.starts_with("subcommand ") {
+        Some(format!(
+            "laat '--' weg om de opdracht '{quoted}' te gebruiken"
+        ))
+    } else if hint.ends_with("' exists") {
+        // `buitenzicht --config x run`: the option belongs after `run`.
+        Some(format!(
+            "bedoelt u '{quoted}'? Opties van een opdracht komen erna"
+        ))
+    } else if hint.contains(" as a value, ") {
+        Some(format!("geef '-- {arg}' om het als waarde door te geven"))
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -322,7 +356,7 @@ mod tests {
         );
         assert_eq!(
             error(&["buitenzicht", "run", "--as-of", "2026-02-30"]),
-            "ongeldige waarde '2026-02-30' voor --as-of <DATUM>: die dag bestaat niet"
+            "ongeldige waarde '2026-02-30' voor --as-of <DATUM>: die datum bestaat niet"
         );
         assert_eq!(
             error(&["buitenzicht", "export", "geotiff"]),
@@ -330,11 +364,15 @@ mod tests {
         );
         assert_eq!(
             error(&["buitenzicht", "run", "--strict=ja"]),
-            "--strict neemt niet nog een waarde: 'ja'"
+            "--strict neemt geen waarde (gegeven: 'ja')"
         );
         assert_eq!(
             error(&["buitenzicht", "--config", "x.toml", "run"]),
-            "onbekend argument '--config'; de opties van een opdracht komen na de opdracht"
+            "onbekend argument '--config'; bedoelt u 'run --config'? Opties van een opdracht komen erna"
+        );
+        assert_eq!(
+            error(&["buitenzicht", "users", "add", "--foo"]),
+            "onbekend argument '--foo'; geef '-- --foo' om het als waarde door te geven"
         );
         assert_eq!(
             error(&["buitenzicht", "serv"]),
@@ -370,7 +408,7 @@ mod tests {
             .render_help()
             .to_string();
         assert!(
-            export.contains("aggregaat (Risico per vak, zonder pand of melding)"),
+            export.contains("aggregaat (risico per vak, zonder pand of melding)"),
             "{export}"
         );
     }

@@ -21,6 +21,13 @@ pub enum IngestError {
         column: String,
         present: String,
     },
+    #[error("laag `{layer}`: {}: kolom `{column}` is niet eenduidig: {candidates} (een Shapefile kort kolomnamen in tot 10 tekens); koppel de juiste via `columns`", path.display())]
+    AmbiguousColumn {
+        path: PathBuf,
+        layer: &'static str,
+        column: String,
+        candidates: String,
+    },
     #[error("laag `{layer}`: {}: {message}", path.display())]
     Crs {
         layer: &'static str,

@@ -266,6 +266,24 @@ pub(crate) fn read_layer<T>(
         return Ok(Vec::new());
     }
 
+    // The fields a name too long for the format may have become: its cut,
+    // and the cuts GDAL renamed (`oppervlakte_max` → `oppervla_1` beside
+    // `oppervlakt`). With more than one, only `columns` can say which.
+    let cuts = |column: &str| -> Vec<usize> {
+        let wanted = source.column(column);
+        let Some(limit) = table.name_limit.filter(|&l| wanted.len() > l) else {
+            return Vec::new();
+        };
+        let Some(cut) = wanted.get(..limit) else {
+            return Vec::new();
+        };
+        (0..table.fields.len())
+            .filter(|&i| {
+                let f = &table.fields[i];
+                f.eq_ignore_ascii_case(cut) || renamed_cut(f, wanted, limit)
+            })
+            .collect()
+    };
     let find = |column: &str| -> Option<usize> {
         let wanted = source.column(column);
         let named = |name: &str| {
@@ -274,21 +292,38 @@ pub(crate) fn read_layer<T>(
                 .iter()
                 .position(|n| n.eq_ignore_ascii_case(name))
         };
-        named(wanted).or_else(|| {
-            let limit = table.name_limit.filter(|&l| wanted.len() > l)?;
-            let cut = named(wanted.get(..limit)?)?;
-            // Not when the file holds another cut of the same start, as
-            // GDAL renames the second `oppervlakte_…` to `oppervla_1`: which
-            // is which only a `columns` mapping can say.
-            let renamed = table.fields.iter().any(|f| renamed_cut(f, wanted, limit));
-            (!renamed).then_some(cut)
+        named(wanted).or_else(|| match cuts(column).as_slice() {
+            // The plain cut, not a lone renamed one (whose first is gone).
+            &[only] => table
+                .name_limit
+                .and_then(|l| wanted.get(..l))
+                .filter(|cut| table.fields[only].eq_ignore_ascii_case(cut))
+                .map(|_| only),
+            _ => None,
         })
     };
-    let missing = |column: &str| IngestError::MissingColumn {
-        path: path.clone(),
-        layer: schema.layer,
-        column: source.column(column).to_string(),
-        present: table.fields.join(", "),
+    let ambiguous = |column: &str| -> Option<String> {
+        let cuts = cuts(column);
+        (cuts.len() > 1).then(|| {
+            cuts.iter()
+                .map(|&i| format!("`{}`", table.fields[i]))
+                .collect::<Vec<_>>()
+                .join(" of ")
+        })
+    };
+    let missing = |column: &str| match ambiguous(column) {
+        Some(candidates) => IngestError::AmbiguousColumn {
+            path: path.clone(),
+            layer: schema.layer,
+            column: source.column(column).to_string(),
+            candidates,
+        },
+        None => IngestError::MissingColumn {
+            path: path.clone(),
+            layer: schema.layer,
+            column: source.column(column).to_string(),
+            present: table.fields.join(", "),
+        },
     };
 
     // A file with geometry of its own keeps it: attribute columns that
@@ -319,11 +354,14 @@ pub(crate) fn read_layer<T>(
     }
     // An optional column under another name would otherwise be left out
     // without a word: say which were not found.
-    let absent: Vec<&str> = schema
+    let absent: Vec<String> = schema
         .optional
         .iter()
         .filter(|&&c| !schema.supplied.contains(&c) && find(c).is_none())
-        .map(|&c| source.column(c))
+        .map(|&c| match ambiguous(c) {
+            Some(candidates) => format!("`{}` (niet eenduidig: {candidates})", source.column(c)),
+            None => format!("`{}`", source.column(c)),
+        })
         .collect();
     if !absent.is_empty() {
         report.note(format!(
@@ -334,11 +372,7 @@ pub(crate) fn read_layer<T>(
             } else {
                 "kolommen"
             },
-            absent
-                .iter()
-                .map(|c| format!("`{c}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            absent.join(", ")
         ));
     }
     for &(column, index) in &columns {

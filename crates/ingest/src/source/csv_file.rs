@@ -240,6 +240,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn wkt_in_two_dimensions_without_curves_or_empties() {
+        assert_eq!(
+            parse_wkt("POINT Z (150000 400000 3)").unwrap(),
+            geo::Geometry::Point(geo::point!(x: 150000.0, y: 400000.0))
+        );
+        let err = parse_wkt("POINT EMPTY").unwrap_err();
+        assert!(err.ends_with("POINT is leeg"), "{err}");
+        let err = parse_wkt("CIRCULARSTRING (0 0, 1 1, 2 0)").unwrap_err();
+        assert!(err.contains("boogvormig"), "{err}");
+        let err = parse_wkt("POINT (1").unwrap_err();
+        assert!(err.contains("geen geldige WKT"), "{err}");
+    }
+
+    #[test]
     fn delimiter_from_header() {
         assert_eq!(detect_delimiter("a,b,c"), ',');
         assert_eq!(detect_delimiter("a;b;c"), ';');

@@ -85,6 +85,11 @@ pub struct Table {
 /// BAG footprint with z = 0, a PolygonZ from CAD) are dropped.
 pub(crate) fn to_geo(g: &gdal::vector::Geometry) -> Result<geo::Geometry, String> {
     use gdal::vector::{geometry_type_has_m, geometry_type_has_z};
+    let name = g.geometry_name();
+    // Checked first: GDAL converts `POINT EMPTY` to a point at (0, 0).
+    if g.is_empty() {
+        return Err(format!("{name} is leeg"));
+    }
     let kind = g.geometry_type();
     let converted = if geometry_type_has_z(kind) || geometry_type_has_m(kind) {
         let mut flat = g.clone();
@@ -94,10 +99,7 @@ pub(crate) fn to_geo(g: &gdal::vector::Geometry) -> Result<geo::Geometry, String
         g.to_geo()
     };
     converted.map_err(|_| {
-        let name = g.geometry_name();
-        if g.is_empty() {
-            format!("{name} is leeg")
-        } else if curved(kind) {
+        if curved(kind) {
             format!("{name} is boogvormig; zet bogen om met `ogr2ogr -nlt CONVERT_TO_LINEAR`")
         } else {
             format!(
