@@ -308,76 +308,27 @@ mod tests {
 
     #[test]
     fn errors_name_the_argument_and_value_in_dutch() {
-        assert_eq!(
-            error(&["buitenzicht", "run", "--stict"]),
-            "onbekend argument '--stict'; bedoelt u '--strict'?"
-        );
-        assert_eq!(
-            error(&["buitenzicht", "run", "--as-of", "31-01-2026"]),
-            "ongeldige waarde '31-01-2026' voor --as-of <DATUM>: verwacht een datum als \
-             JJJJ-MM-DD, bijvoorbeeld 2026-01-31"
-        );
-        assert_eq!(
-            error(&["buitenzicht", "calibrate", "--until", "2026-01-01"]),
-            "ontbrekend argument: --out <BESTAND>"
-        );
-        assert_eq!(
-            error(&[
-                "buitenzicht",
-                "export",
-                "tiles",
-                "--out",
-                "t",
-                "--format",
-                "zip"
-            ]),
-            "ongeldige waarde 'zip' voor --format <FORMAAT> (kies uit: pmtiles, mbtiles)"
-        );
-        assert_eq!(
-            error(&["buitenzicht", "study", "--seeds", "twintig"]),
-            "ongeldige waarde 'twintig' voor --seeds <AANTAL>: verwacht een geheel getal van 0 \
-             of meer"
-        );
-        assert_eq!(
-            error(&["buitenzicht", "fixtures", "--national", "--study", "3"]),
-            "--national gaat niet samen met --study <SEED>"
-        );
-        assert_eq!(
-            error(&[
-                "buitenzicht",
-                "export",
-                "tiles",
-                "--out",
-                "t",
-                "--maxzoom",
-                "300"
-            ]),
-            "ongeldige waarde '300' voor --maxzoom <ZOOM>: te groot voor deze optie"
-        );
-        assert_eq!(
-            error(&["buitenzicht", "run", "--as-of", "2026-02-30"]),
-            "ongeldige waarde '2026-02-30' voor --as-of <DATUM>: die datum bestaat niet"
-        );
-        assert_eq!(
-            error(&["buitenzicht", "export", "geotiff"]),
-            "ontbrekende argumenten: --gemeente <GM####>, --out <BESTAND>"
-        );
-        assert_eq!(
-            error(&["buitenzicht", "run", "--strict=ja"]),
-            "--strict neemt geen waarde (gegeven: 'ja')"
-        );
-        assert_eq!(
-            error(&["buitenzicht", "--config", "x.toml", "run"]),
-            "onbekend argument '--config'; bedoelt u 'run --config'? Opties van een opdracht komen erna"
-        );
-        assert_eq!(
-            error(&["buitenzicht", "users", "add", "--foo"]),
-            "onbekend argument '--foo'; geef '-- --foo' om het als waarde door te geven"
-        );
-        assert_eq!(
-            error(&["buitenzicht", "serv"]),
-            "onbekende opdracht 'serv'; bedoelt u 'serve' of 'users'?"
-        );
+        let cases = [
+            (&["run", "--stict"][..], "onbekend argument '--stict'; bedoelt u '--strict'?"),
+            (&["run", "--as-of", "31-01-2026"][..], "ongeldige waarde '31-01-2026' voor --as-of <DATUM>: verwacht een datum als JJJJ-MM-DD, bijvoorbeeld 2026-01-31"),
+            (&["calibrate", "--until", "2026-01-01"][..], "ontbrekend argument: --out <BESTAND>"),
+            (&["export", "tiles", "--out", "t", "--format", "zip"][..], "ongeldige waarde 'zip' voor --format <FORMAAT> (kies uit: pmtiles, mbtiles)"),
+            (&["study", "--seeds", "twintig"][..], "ongeldige waarde 'twintig' voor --seeds <AANTAL>: verwacht een geheel getal van 0 of meer"),
+            (&["fixtures", "--national", "--study", "3"][..], "--national gaat niet samen met --study <SEED>"),
+            (&["export", "tiles", "--out", "t", "--maxzoom", "300"][..], "ongeldige waarde '300' voor --maxzoom <ZOOM>: te groot voor deze optie"),
+            (&["run", "--as-of", "2026-02-30"][..], "ongeldige waarde '2026-02-30' voor --as-of <DATUM>: die datum bestaat niet"),
+            (&["export", "geotiff"][..], "ontbrekende argumenten: --gemeente <GM####>, --out <BESTAND>"),
+            (&["run", "--strict=ja"][..], "--strict neemt geen waarde (gegeven: 'ja')"),
+            (&["--config", "x.toml", "run"][..], "onbekend argument '--config'; bedoelt u 'run --config'? Opties van een opdracht komen erna"),
+            (&["users", "add", "--foo"][..], "onbekend argument '--foo'; geef '-- --foo' om het als waarde door te geven"),
+            (&["serv"][..], "onbekende opdracht 'serv'; bedoelt u 'serve' of 'users'?"),
+        ];
+        for (args, expected) in cases {
+            let line: Vec<&str> = std::iter::once("buitenzicht")
+                .chain(args.iter().copied())
+                .collect();
+            assert_eq!(error(&line), expected, "{args:?}");
+        }
     }
 
     #[test]

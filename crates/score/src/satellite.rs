@@ -347,6 +347,55 @@ fn invert(gt: [f64; 6]) -> [f64; 6] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use gdal::raster::{Buffer, GdalType};
+
+    /// A one-band GeoTIFF at `path` in RD New of `w` × `h` pixels of 20 m
+    /// from the south-west corner `(x0, y0)`, with the band's nodata, scale
+    /// and offset, and the tile as the ingest reads it.
+    fn rd_tile<T: GdalType + Copy>(
+        path: std::path::PathBuf,
+        (w, h): (usize, usize),
+        (x0, y0): (f64, f64),
+        values: Vec<T>,
+        nodata: Option<f64>,
+        (scale, offset): (f64, f64),
+    ) -> SatellietTegel {
+        let driver = gdal::DriverManager::get_driver_by_name("GTiff").unwrap();
+        let mut ds = driver
+            .create_with_band_type::<T, _>(&path, w, h, 1)
+            .unwrap();
+        ds.set_geo_transform(&[x0, 20.0, 0.0, y0 + 20.0 * h as f64, 0.0, -20.0])
+            .unwrap();
+        ds.set_spatial_ref(&srs_from_epsg(RD_NEW).unwrap()).unwrap();
+        let mut band = ds.rasterband(1).unwrap();
+        if nodata.is_some() {
+            band.set_no_data_value(nodata).unwrap();
+        }
+        if (scale, offset) != (1.0, 0.0) {
+            band.set_scale(scale).unwrap();
+            band.set_offset(offset).unwrap();
+        }
+        band.write((0, 0), (w, h), &mut Buffer::new((w, h), values))
+            .unwrap();
+        SatellietTegel {
+            path,
+            footprint: geo::Rect::new((x0, y0), (x0 + 20.0 * w as f64, y0 + 20.0 * h as f64))
+                .to_polygon(),
+            size: (w, h),
+            nodata,
+            scale,
+            offset,
+            datum: None,
+        }
+    }
+
+    fn index_of(tiles: &[SatellietTegel]) -> PolygonIndex {
+        PolygonIndex::new(
+            tiles
+                .iter()
+                .map(|t| geo::MultiPolygon::new(vec![t.footprint.clone()])),
+        )
+    }
 
     /// Points sampled from a tile in another CRS (UTM 31N, as Sentinel-2
     /// comes) get the values the grid resampling gives their cells'
@@ -354,7 +403,6 @@ mod tests {
     /// lattice's interpolated ones.
     #[test]
     fn points_sample_as_the_grid_resamples() {
-        use gdal::raster::Buffer;
         use gdal::DriverManager;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("anomalie.tif");
@@ -440,49 +488,22 @@ mod tests {
     /// two of them gone, the first of those in `tiles` order is reported.
     #[test]
     fn tiles_read_side_by_side_keep_the_larger_and_the_first_failure() {
-        use gdal::raster::Buffer;
-        use gdal::DriverManager;
         let dir = tempfile::tempdir().unwrap();
         let (w, h) = (100usize, 50usize);
-        let driver = DriverManager::get_driver_by_name("GTiff").unwrap();
         let tiles: Vec<SatellietTegel> = (0..6)
             .map(|t| {
-                let path = dir.path().join(format!("tegel{t}.tif"));
-                let (x0, y0) = (
+                let corner = (
                     100_000.0 + 700.0 * t as f64,
                     400_000.0 + 300.0 * (t % 2) as f64,
                 );
-                let mut ds = driver
-                    .create_with_band_type::<f32, _>(&path, w, h, 1)
-                    .unwrap();
-                ds.set_geo_transform(&[x0, 20.0, 0.0, y0 + 20.0 * h as f64, 0.0, -20.0])
-                    .unwrap();
-                ds.set_spatial_ref(&srs_from_epsg(RD_NEW).unwrap()).unwrap();
                 let values: Vec<f32> = (0..w * h)
                     .map(|i| ((i * 31 + t * 17) % 97) as f32 / 10.0)
                     .collect();
-                let mut band = ds.rasterband(1).unwrap();
-                band.write((0, 0), (w, h), &mut Buffer::new((w, h), values))
-                    .unwrap();
-                let footprint =
-                    geo::Rect::new((x0, y0), (x0 + 20.0 * w as f64, y0 + 20.0 * h as f64))
-                        .to_polygon();
-                SatellietTegel {
-                    path,
-                    footprint,
-                    size: (w, h),
-                    nodata: None,
-                    scale: 1.0,
-                    offset: 0.0,
-                    datum: None,
-                }
+                let path = dir.path().join(format!("tegel{t}.tif"));
+                rd_tile(path, (w, h), corner, values, None, (1.0, 0.0))
             })
             .collect();
-        let index = PolygonIndex::new(
-            tiles
-                .iter()
-                .map(|t| geo::MultiPolygon::new(vec![t.footprint.clone()])),
-        );
+        let index = index_of(&tiles);
         let spec = GridSpec::covering([99_000.0, 399_000.0, 107_000.0, 402_000.0], 25.0);
         let all = resample(&spec, &tiles, &index).unwrap();
         let mut expected = vec![f32::NAN; spec.len()];
@@ -509,83 +530,50 @@ mod tests {
     /// stored as Float32; nodata stays nodata.
     #[test]
     fn a_packed_tile_reads_as_degrees() {
-        use gdal::raster::Buffer;
-        use gdal::DriverManager;
         let dir = tempfile::tempdir().unwrap();
         let (w, h) = (60usize, 40usize);
-        let (x0, y0) = (100_000.0, 400_000.0);
+        let corner = (100_000.0, 400_000.0);
         let degrees: Vec<f32> = (0..w * h)
             .map(|i| ((i * 37) % 101) as f32 / 10.0 - 5.0)
             .collect();
         let nodata = |i: usize| i.is_multiple_of(13);
-        let driver = DriverManager::get_driver_by_name("GTiff").unwrap();
-        let write = |name: &str, packed: bool| {
-            let path = dir.path().join(name);
-            let georeference = |ds: &mut gdal::Dataset| {
-                ds.set_geo_transform(&[x0, 20.0, 0.0, y0 + 20.0 * h as f64, 0.0, -20.0])
-                    .unwrap();
-                ds.set_spatial_ref(&srs_from_epsg(RD_NEW).unwrap()).unwrap();
-            };
-            if packed {
-                let mut ds = driver
-                    .create_with_band_type::<i16, _>(&path, w, h, 1)
-                    .unwrap();
-                georeference(&mut ds);
-                let mut band = ds.rasterband(1).unwrap();
-                band.set_no_data_value(Some(-32768.0)).unwrap();
-                band.set_scale(0.01).unwrap();
-                band.set_offset(2.0).unwrap();
-                let raw: Vec<i16> = degrees
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &d)| {
-                        if nodata(i) {
-                            -32768
-                        } else {
-                            ((d - 2.0) * 100.0).round() as i16
-                        }
-                    })
-                    .collect();
-                band.write((0, 0), (w, h), &mut Buffer::new((w, h), raw))
-                    .unwrap();
-            } else {
-                let mut ds = driver
-                    .create_with_band_type::<f32, _>(&path, w, h, 1)
-                    .unwrap();
-                georeference(&mut ds);
-                let mut band = ds.rasterband(1).unwrap();
-                band.set_no_data_value(Some(-9999.0)).unwrap();
-                let values: Vec<f32> = degrees
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &d)| if nodata(i) { -9999.0 } else { d })
-                    .collect();
-                band.write((0, 0), (w, h), &mut Buffer::new((w, h), values))
-                    .unwrap();
-            }
-            SatellietTegel {
-                path,
-                footprint: geo::Rect::new((x0, y0), (x0 + 20.0 * w as f64, y0 + 20.0 * h as f64))
-                    .to_polygon(),
-                size: (w, h),
-                nodata: Some(if packed { -32768.0 } else { -9999.0 }),
-                scale: if packed { 0.01 } else { 1.0 },
-                offset: if packed { 2.0 } else { 0.0 },
-                datum: None,
-            }
-        };
         let spec = GridSpec::covering([100_000.0, 400_000.0, 101_200.0, 400_800.0], 25.0);
         let read = |tile: SatellietTegel| {
             let tiles = vec![tile];
-            let index = PolygonIndex::new(
-                tiles
-                    .iter()
-                    .map(|t| geo::MultiPolygon::new(vec![t.footprint.clone()])),
-            );
-            resample(&spec, &tiles, &index).unwrap()
+            resample(&spec, &tiles, &index_of(&tiles)).unwrap()
         };
-        let float = read(write("float.tif", false));
-        let packed = read(write("packed.tif", true));
+        let float = degrees
+            .iter()
+            .enumerate()
+            .map(|(i, &d)| if nodata(i) { -9999.0 } else { d })
+            .collect();
+        let float = read(rd_tile(
+            dir.path().join("float.tif"),
+            (w, h),
+            corner,
+            float,
+            Some(-9999.0),
+            (1.0, 0.0),
+        ));
+        let raw: Vec<i16> = degrees
+            .iter()
+            .enumerate()
+            .map(|(i, &d)| {
+                if nodata(i) {
+                    -32768
+                } else {
+                    ((d - 2.0) * 100.0).round() as i16
+                }
+            })
+            .collect();
+        let packed = read(rd_tile(
+            dir.path().join("packed.tif"),
+            (w, h),
+            corner,
+            raw,
+            Some(-32768.0),
+            (0.01, 2.0),
+        ));
         let mut compared = 0;
         for (f, p) in float.iter().zip(&packed) {
             assert_eq!(f.is_nan(), p.is_nan(), "{f} {p}");
@@ -603,41 +591,21 @@ mod tests {
     /// A Float64 tile whose nodata lies beyond f32's range is still nodata.
     #[test]
     fn a_float64_nodata_beyond_f32_stays_nodata() {
-        use gdal::raster::Buffer;
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f64.tif");
         let (w, h) = (20usize, 20usize);
-        let (x0, y0) = (100_000.0, 400_000.0);
-        {
-            let driver = gdal::DriverManager::get_driver_by_name("GTiff").unwrap();
-            let mut ds = driver
-                .create_with_band_type::<f64, _>(&path, w, h, 1)
-                .unwrap();
-            ds.set_geo_transform(&[x0, 20.0, 0.0, y0 + 20.0 * h as f64, 0.0, -20.0])
-                .unwrap();
-            ds.set_spatial_ref(&srs_from_epsg(RD_NEW).unwrap()).unwrap();
-            let mut band = ds.rasterband(1).unwrap();
-            band.set_no_data_value(Some(f64::MIN)).unwrap();
-            let values: Vec<f64> = (0..w * h)
-                .map(|i| if i < w * h / 2 { f64::MIN } else { 1.5 })
-                .collect();
-            band.write((0, 0), (w, h), &mut Buffer::new((w, h), values))
-                .unwrap();
-        }
-        let footprint =
-            geo::Rect::new((x0, y0), (x0 + 20.0 * w as f64, y0 + 20.0 * h as f64)).to_polygon();
-        let tiles = vec![SatellietTegel {
-            path,
-            footprint: footprint.clone(),
-            size: (w, h),
-            nodata: Some(f64::MIN),
-            scale: 1.0,
-            offset: 0.0,
-            datum: None,
-        }];
-        let index = PolygonIndex::new([geo::MultiPolygon::new(vec![footprint])]);
-        let spec = GridSpec::covering([x0, y0, x0 + 400.0, y0 + 400.0], 25.0);
-        let grid = resample(&spec, &tiles, &index).unwrap();
+        let values: Vec<f64> = (0..w * h)
+            .map(|i| if i < w * h / 2 { f64::MIN } else { 1.5 })
+            .collect();
+        let tiles = vec![rd_tile(
+            dir.path().join("f64.tif"),
+            (w, h),
+            (100_000.0, 400_000.0),
+            values,
+            Some(f64::MIN),
+            (1.0, 0.0),
+        )];
+        let spec = GridSpec::covering([100_000.0, 400_000.0, 100_400.0, 400_400.0], 25.0);
+        let grid = resample(&spec, &tiles, &index_of(&tiles)).unwrap();
         let valid: Vec<f32> = grid.iter().copied().filter(|v| !v.is_nan()).collect();
         assert!(
             valid.len() > 50 && valid.len() < grid.len(),
