@@ -482,8 +482,42 @@ fn mapped_column_names_are_read() {
 #[test]
 fn bad_project_file_names_the_key() {
     for (from, to, key) in [
-        ("cell_size = 25.0", "cell_size = -5.0", "scoring.cell_size"),
+        (
+            "cell_size = 25.0",
+            "cell_size = -5.0",
+            "`scoring.cell_size` = -5: moet een positief getal zijn",
+        ),
         ("cell_size = 25.0", "cell_size = 1e9", "scoring.cell_size"),
+        (
+            "[scoring.weights]",
+            "[scoring.riool]\nmin_history_days = 0\n\n[scoring.weights]",
+            "`scoring.riool.min_history_days` = 0: kies 1 tot `window_days` (28)",
+        ),
+        (
+            "[scoring.weights]",
+            "[scoring.riool]\nwindow_days = 9223372036854775807\n\n[scoring.weights]",
+            "`scoring.riool.window_days` = 9223372036854775807: kies 7 tot 36500 dagen",
+        ),
+        (
+            "[scoring.weights]",
+            "[scoring.calibration]\nalpha = 2.0\n\n[scoring.weights]",
+            "`scoring.calibration.alpha` = 2: moet tussen 0 en 1 liggen",
+        ),
+        (
+            "[scoring.weights]",
+            "[scoring.variables]\nbandwidths_m = [-500.0]\n\n[scoring.weights]",
+            "`scoring.variables.bandwidths_m` bevat -500",
+        ),
+        (
+            "[serve]",
+            "[serve]\ncors_origins = [\"*\"]",
+            "`serve.cors_origins` bevat '*'",
+        ),
+        (
+            "crs = \"EPSG:28992\"",
+            "crs = \"EPSG:28992\"\ndate_format = \"%Q\"",
+            "laag `dumpingen`: date_format \"%Q\" is geen datumpatroon",
+        ),
         (
             "path = \"rwzi.geojson\"",
             "url = \"http://127.0.0.1:9/x\"\npath = \"rwzi.geojson\"",
@@ -613,4 +647,265 @@ fn an_ambiguous_shapefile_column_is_named() {
         log.contains("panden.shp heeft geen kolommen `oppervlakte`, `leegstand_datum`"),
         "{log}"
     );
+}
+
+#[test]
+fn a_csv_inside_a_zip_is_refused_with_what_to_do() {
+    let dir = common::fixture_copy();
+    let zip = dir.path().join("dumpingen.zip");
+    let out = std::process::Command::new("ogr2ogr")
+        .args(["-f", "CSV"])
+        .arg(format!("/vsizip/{}/dumpingen.csv", zip.display()))
+        .arg(dir.path().join("dumpingen.csv"))
+        .output()
+        .expect("ogr2ogr runs");
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    edit_config(dir.path(), |t| {
+        t.replace("path = \"dumpingen.csv\"", "path = \"dumpingen.zip\"")
+    });
+    let (ok, log) = ingest(dir.path(), &[]);
+    assert!(!ok);
+    assert!(
+        log.contains("dumpingen.zip: kan niet geopend worden: een CSV-bestand in een zip-archief wordt niet gelezen; pak het uit"),
+        "{log}"
+    );
+}
+
+#[test]
+fn a_closed_output_pipe_ends_quietly() {
+    // `buitenzicht sewage … | head -0`: the reader is gone before the
+    // first line is written.
+    let config = common::fixtures().join("buitenzicht.toml");
+    let mut child = common::binary()
+        .args(["sewage", "-c", config.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_no_crash(&out);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+}
+
+/// A copy of the fixtures' west tile in `folder` as `name`, its pixels
+/// passed through `edit`.
+fn edited_tile(folder: &Path, name: &str, edit: impl Fn(&mut [f32])) -> std::path::PathBuf {
+    let src = common::fixtures().join("satelliet/S2_T31UFT_west.tif");
+    let path = folder.join(name);
+    std::fs::copy(&src, &path).unwrap();
+    let ds = gdal::Dataset::open_ex(
+        &path,
+        gdal::DatasetOptions {
+            open_flags: gdal::GdalOpenFlags::GDAL_OF_UPDATE,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let mut band = ds.rasterband(1).unwrap();
+    let (w, h) = band.size();
+    let mut buffer = band.read_as::<f32>((0, 0), (w, h), (w, h), None).unwrap();
+    edit(buffer.data_mut());
+    band.write((0, 0), (w, h), &mut buffer).unwrap();
+    path
+}
+
+#[test]
+fn tile_pixels_are_read_not_their_cached_statistics() {
+    let dir = common::fixture_copy();
+    let folder = dir.path().join("satelliet");
+    // 9999 written where the band held values, while the file still
+    // states the old range (as after an edit in place).
+    let stale = edited_tile(&folder, "verouderd.tif", |v| v[..100].fill(9999.0));
+    {
+        let ds = gdal::Dataset::open(&stale).unwrap();
+        let mut band = ds.rasterband(1).unwrap();
+        use gdal::Metadata;
+        band.set_metadata_item("STATISTICS_MINIMUM", "-1.4", "")
+            .unwrap();
+        band.set_metadata_item("STATISTICS_MAXIMUM", "6.55", "")
+            .unwrap();
+    }
+    // Every pixel nodata: a tile that saw only cloud.
+    let nodata = {
+        let ds =
+            gdal::Dataset::open(common::fixtures().join("satelliet/S2_T31UFT_west.tif")).unwrap();
+        ds.rasterband(1).unwrap().no_data_value().unwrap() as f32
+    };
+    edited_tile(&folder, "bewolkt.tif", |v| v.fill(nodata));
+    // Cut off halfway, as by a broken download.
+    let bytes = std::fs::read(folder.join("S2_T31UFT_oost.tif")).unwrap();
+    std::fs::write(folder.join("afgebroken.tif"), &bytes[..bytes.len() / 2]).unwrap();
+
+    let (_, log) = ingest(dir.path(), &["--allow-rejects"]);
+    assert!(
+        log.contains("verouderd.tif rij 5, veld `band`: waarden van")
+            && log.contains("tot 9999.00 zijn geen temperatuuranomalie"),
+        "{log}"
+    );
+    assert!(
+        log.contains("afgebroken.tif rij 3, veld `band`: de pixels kunnen niet gelezen worden"),
+        "{log}"
+    );
+    assert!(
+        log.contains("bewolkt.tif rij 4: heeft geen enkele geldige pixel"),
+        "{log}"
+    );
+    // GDAL's own messages stay out of the analyst's output.
+    assert!(
+        !log.contains("ERROR") && !log.contains("CPL error"),
+        "{log}"
+    );
+    assert_eq!(summary_line(&log, "satelliet")[1..], ["5", "3", "2"]);
+}
+
+/// The fixtures' buildings with numeric BAG ids that start with a zero
+/// (`0772…`), as a GeoPackage stores them: 15-digit integers.
+fn numeric_bag_ids(dir: &Path) -> Vec<String> {
+    let mut ids = Vec::new();
+    edit_geojson(&dir.join("panden.geojson"), |f| {
+        for (i, feature) in f.iter_mut().enumerate() {
+            let id = 772_100_000_000_000u64 + i as u64;
+            feature["properties"]["identificatie"] = id.into();
+            let leegstand = feature["properties"]["leegstand"].take();
+            feature["properties"]["leegstand"] = Value::Null;
+            ids.push(format!("0{id};{}", leegstand.as_str().unwrap()));
+        }
+    });
+    ids
+}
+
+#[test]
+fn a_vacancy_join_is_checked_like_a_layer() {
+    let dir = common::fixture_copy();
+    let rows = numeric_bag_ids(dir.path());
+    let table = dir.path().join("leegstand.csv");
+    let write = |rows: &[String], datum: &str| {
+        let lines: Vec<String> = rows.iter().map(|r| format!("{r};{datum}")).collect();
+        std::fs::write(
+            &table,
+            format!(
+                "identificatie;leegstand;leegstand_datum\n{}\n",
+                lines.join("\n")
+            ),
+        )
+        .unwrap();
+    };
+    let join = |extra: &str| {
+        let extra = extra.to_string();
+        edit_config(dir.path(), move |t| {
+            let start = t.find("[layers.panden]").unwrap();
+            let end = start + t[start..].find("\n\n").unwrap();
+            format!(
+                "{}[layers.panden]\npath = \"panden.geojson\"\njoin = {{ path = \"leegstand.csv\", key = \"identificatie\"{extra} }}{}",
+                &t[..start],
+                &t[end..]
+            )
+        });
+    };
+
+    // The keys written in full, the layer's as 15-digit numbers: padded
+    // back to 16 digits, they match.
+    write(&rows, "2026-03-14");
+    join("");
+    let (ok, log) = ingest(dir.path(), &["--strict"]);
+    assert!(ok, "{log}");
+    assert!(
+        log.contains(
+            "waarde(n) van `identificatie` van 13 tot 15 cijfers aangevuld met voorloopnullen"
+        ) && log.contains(&format!("{n} van {n} panden gekoppeld", n = rows.len())),
+        "{log}"
+    );
+
+    // Dates in another form fail the join table like any layer...
+    write(&rows, "14/03/2026");
+    let (ok, log) = ingest(dir.path(), &[]);
+    assert!(!ok, "{log}");
+    assert!(log.contains("panden_koppeling"), "{log}");
+    // ... until its date_format says how they are written.
+    join(", date_format = \"%d/%m/%Y\"");
+    let (ok, log) = ingest(dir.path(), &["--strict"]);
+    assert!(ok, "{log}");
+
+    // A table of keys no building has is an error, not an empty signal.
+    let other: Vec<String> = rows.iter().map(|r| r.replacen("0772", "0999", 1)).collect();
+    write(&other, "14/03/2026");
+    let (ok, log) = ingest(dir.path(), &["--allow-rejects"]);
+    assert!(!ok, "{log}");
+    assert!(
+        log.contains(
+            "geen enkele waarde van `identificatie` komt voor als `identificatie` van een pand"
+        ),
+        "{log}"
+    );
+}
+
+#[test]
+fn an_id_stored_as_a_fraction_is_refused() {
+    let dir = common::fixture_copy();
+    // A column of reals, as a spreadsheet exports numbers: whole ones are
+    // read as integers, a fraction is refused.
+    edit_geojson(&dir.path().join("panden.geojson"), |f| {
+        for (i, feature) in f.iter_mut().enumerate() {
+            feature["properties"]["identificatie"] = serde_json::json!(1000.0 + i as f64);
+        }
+        f[2]["properties"]["identificatie"] = serde_json::json!(1002.5);
+    });
+    let (_, log) = ingest(dir.path(), &[]);
+    assert!(
+        log.contains("panden.geojson rij 3, veld `identificatie`:")
+            && log.contains("is als kommagetal opgeslagen en dus afgerond"),
+        "{log}"
+    );
+    assert_eq!(summary_line(&log, "panden")[3], "1", "{log}");
+}
+
+#[test]
+fn rd_coordinates_in_a_file_without_crs_get_the_fix() {
+    let dir = common::fixture_copy();
+    let path = dir.path().join("gemeenten.geojson");
+    let mut json: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    json.as_object_mut().unwrap().remove("crs");
+    std::fs::write(&path, json.to_string()).unwrap();
+    let (ok, log) = ingest(dir.path(), &[]);
+    assert!(!ok);
+    assert!(
+        log.contains("gemeenten.geojson rij 1, veld `geometry`:")
+            && log.contains("dit zijn RD New-coördinaten: zet `crs = \"EPSG:28992\"` bij de laag"),
+        "{log}"
+    );
+    assert!(!log.contains("PROJ") && !log.contains("ERROR"), "{log}");
+}
+
+#[test]
+fn tab_separated_text_is_read_as_csv() {
+    let dir = common::fixture_copy();
+    let text = std::fs::read_to_string(dir.path().join("rioolmetingen.csv")).unwrap();
+    let tabbed: String = text
+        .lines()
+        .map(|l| l.replace(',', "\t").replace('.', ","))
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(dir.path().join("rioolmetingen.txt"), tabbed).unwrap();
+    edit_config(dir.path(), |t| {
+        t.replace("rioolmetingen.csv", "rioolmetingen.txt")
+    });
+    let (ok, log) = ingest(dir.path(), &["--strict"]);
+    assert!(ok, "{log}");
+    let rows = (text.lines().count() - 1).to_string();
+    assert_eq!(
+        summary_line(&log, "rioolmetingen")[1..],
+        [rows.clone(), rows, "0".into()]
+    );
+}
+
+#[test]
+fn plant_codes_match_without_regard_to_case() {
+    let dir = common::fixture_copy();
+    let path = dir.path().join("rioolmetingen.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("RWZI-", "rwzi-")).unwrap();
+    let (ok, log) = ingest(dir.path(), &["--strict"]);
+    assert!(ok, "{log}");
+    assert_eq!(summary_line(&log, "rioolmetingen")[3], "0", "{log}");
 }

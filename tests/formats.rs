@@ -1,7 +1,8 @@
 //! The fixtures converted by `ogr2ogr` to every vector format the README
 //! promises give the same risk raster through the release binary:
 //! GeoPackage (all layers in one file), Shapefile (with `.prj` and `.cpg`,
-//! its ten-character column names found without a `columns` mapping), GeoJSON in WGS84 (RFC 7946) and
+//! its ten-character column names found without a `columns` mapping; also
+//! all of them in one `.zip`), GeoJSON in WGS84 (RFC 7946) and
 //! with a legacy `crs`, FlatGeobuf, and CSV (WKT and x/y columns, and the
 //! semicolons and decimal commas of Dutch Excel).
 
@@ -124,6 +125,28 @@ fn convert(dir: &Path, format: &str) -> PathBuf {
                 args.extend(["-f", "ESRI Shapefile", "-lco", "ENCODING=UTF-8"].map(String::from));
                 (format!("{}.shp", layer.name), String::new())
             }
+            // Every layer a Shapefile in one archive, as PDOK hands them
+            // out; GDAL writes it as `.shp.zip`, renamed below.
+            "zip" => {
+                args.extend(
+                    [
+                        "-f",
+                        "ESRI Shapefile",
+                        "-lco",
+                        "ENCODING=UTF-8",
+                        "-nln",
+                        layer.name,
+                    ]
+                    .map(String::from),
+                );
+                if layer.name != "gemeenten" {
+                    args.push("-update".into());
+                }
+                (
+                    "alles.shp.zip".into(),
+                    format!("layer = \"{}\"\n", layer.name),
+                )
+            }
             "geojson-wgs84" => {
                 args.extend(
                     [
@@ -189,10 +212,14 @@ fn convert(dir: &Path, format: &str) -> PathBuf {
         } else {
             std::fs::copy(src, &target).unwrap();
         }
+        let named = if format == "zip" { "alles.zip" } else { &file };
         project.push_str(&format!(
-            "[layers.{}]\npath = \"{file}\"\n{extra}\n",
+            "[layers.{}]\npath = \"{named}\"\n{extra}\n",
             layer.name
         ));
+    }
+    if format == "zip" {
+        std::fs::rename(dir.join("alles.shp.zip"), dir.join("alles.zip")).unwrap();
     }
     project.push_str(&format!(
         "[layers.satelliet]\npath = \"{}\"\n",
@@ -302,6 +329,7 @@ fn every_format_gives_the_same_risk_raster() {
     for format in [
         "gpkg",
         "shp",
+        "zip",
         "geojson-wgs84",
         "geojson-rd",
         "fgb",
@@ -317,7 +345,7 @@ fn every_format_gives_the_same_risk_raster() {
         without_bootstrap(&project);
         let out = dir.join("uit");
         let log = run(&binary, &project, &out);
-        if format == "shp" {
+        if matches!(format, "shp" | "zip") {
             for (column, cut) in [
                 ("identificatie", "identifica"),
                 ("oppervlakte", "oppervlakt"),

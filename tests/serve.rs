@@ -320,6 +320,9 @@ async fn purpose_and_hardening_without_access() {
         format!("{base}/api/explain?lon={lon}&lat={lat}"),
         format!("{base}/api/gemeenten/{HOTSPOT_GEMEENTE}/inspecties"),
         format!("{base}/api/export.geojson?gemeente={HOTSPOT_GEMEENTE}&inhoud=inspecties"),
+        // Encoded, as the handler decodes it.
+        format!("{base}/api/export.geojson?gemeente={HOTSPOT_GEMEENTE}&%69nhoud=%69nspecties"),
+        format!("{base}/api/export.geojson?gemeente={HOTSPOT_GEMEENTE}&inhoud=aggregaat&inhoud=inspecties"),
     ] {
         let r = reqwest::get(&url).await.unwrap();
         assert_eq!(r.status(), 403, "{url}");
@@ -348,15 +351,36 @@ async fn purpose_and_hardening_without_access() {
         .contains("script-src 'self'"));
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["referrer-policy"], "no-referrer");
-    // TileJSON never builds URLs from a forged Host header.
-    let r = client
-        .get(format!("{base}/tiles/risk.json"))
-        .header("host", "kwaad.example")
-        .send()
-        .await
-        .unwrap();
-    let tj: serde_json::Value = r.json().await.unwrap();
-    assert!(!tj["tiles"][0].as_str().unwrap().contains("kwaad"), "{tj}");
+    // A page of another name pointed at 127.0.0.1 (DNS rebinding) is
+    // refused: without [access] only the loopback names are answered.
+    for path in [
+        "/tiles/risk.json",
+        "/api/layers/dumpingen.geojson",
+        "/app.js",
+        "/",
+    ] {
+        let r = client
+            .get(format!("{base}{path}"))
+            .header("host", "kwaad.example:8080")
+            .header("doelbinding", "RIEC-2026-0142")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{path}");
+    }
+    for host in ["localhost:1", "[::1]:1", "127.0.0.1"] {
+        let r = client
+            .get(format!("{base}/tiles/risk.json"))
+            .header("host", host)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{host}");
+        // TileJSON never builds URLs from the Host header.
+        let tj: serde_json::Value = r.json().await.unwrap();
+        let url = tj["tiles"][0].as_str().unwrap();
+        assert!(!url.contains(":1/") && !url.contains("localhost"), "{tj}");
+    }
 
     let r = client
         .get(format!("{base}/api/config"))

@@ -51,13 +51,17 @@ function indicatorTekst(i, peildatum) {
   switch (i.key) {
     case "leegstand": {
       const panden = k.filter((x) => x.soort === "pand");
-      if (!panden.length) return { zin: tekst(i.uitleg), regels: [] };
+      // Buildings of another municipality than the user's: a count only.
+      const elders = (k.find((x) => x.soort === "panden_elders") || { aantal: 0 }).aantal;
+      const buiten = elders ? [`${f.aantal(elders, "schuur", "schuren")} buiten uw gemeente (niet getoond)`] : [];
+      if (!panden.length) return { zin: tekst(i.uitleg), regels: buiten };
       const p = panden[0];
       const status = p.leegstand === "bevestigd" ? "leegstaande" : "vermoedelijk leegstaande";
-      const rest = panden.length > 1 ? `; nog ${f.aantal(panden.length - 1, "schuur", "schuren")} in de buurt` : "";
+      const meer = panden.length - 1 + elders;
+      const rest = meer > 0 ? `; nog ${f.aantal(meer, "schuur", "schuren")} in de buurt` : "";
       return {
         zin: `${status} schuur van ${f.oppervlakte(p.oppervlakte_m2)} op ${f.afstand(p.afstand_m)}${rest}`,
-        regels: panden.map((x) => `pand ${tekst(x.identificatie)}: ${f.leegstand(x.leegstand)}, ${f.oppervlakte(x.oppervlakte_m2)}, op ${f.afstand(x.afstand_m)}`),
+        regels: panden.map((x) => `pand ${tekst(x.identificatie)}: ${f.leegstand(x.leegstand)}, ${f.oppervlakte(x.oppervlakte_m2)}, op ${f.afstand(x.afstand_m)}`).concat(buiten),
       };
     }
     case "dumpingen": {

@@ -118,6 +118,7 @@ impl ProjectFile {
         )
         .map_err(invalid)?;
         project.scoring.validate().map_err(invalid)?;
+        project.serve.validate().map_err(invalid)?;
         if let Some(access) = &project.access {
             access.validate().map_err(invalid)?;
         }

@@ -22,8 +22,10 @@ fn main() -> ExitCode {
         Err(code) => return code,
     };
     buitenzicht_products::geotiff::limit_block_cache();
+    buitenzicht_ingest::quiet_gdal_messages();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is::<commands::OutputClosed>() => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("fout: {e}");
             ExitCode::FAILURE

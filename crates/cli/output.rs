@@ -38,6 +38,11 @@ pub enum OutputError {
         .0.display()
     )]
     NotARunFolder(PathBuf),
+    #[error(
+        "{}: is een bestand; `run` schrijft een map, kies een nieuwe of lege map",
+        .0.display()
+    )]
+    AFile(PathBuf),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
@@ -57,6 +62,9 @@ pub struct Staging {
 impl Staging {
     /// Starts a run that will replace `target`.
     pub fn new(target: &Path) -> Result<Self, OutputError> {
+        if target.is_file() {
+            return Err(OutputError::AFile(target.to_path_buf()));
+        }
         if target.exists() && !is_replaceable(target)? {
             return Err(OutputError::NotARunFolder(target.to_path_buf()));
         }

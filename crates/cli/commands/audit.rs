@@ -1,6 +1,6 @@
 //! `buitenzicht audit verify|show`: the audit log for the privacy officer.
 
-use super::BoxError;
+use super::{out, BoxError};
 use crate::args::Audit;
 use crate::config::load_access;
 use buitenzicht_serve::access::audit;
@@ -11,10 +11,10 @@ pub fn run(what: Audit) -> Result<(), BoxError> {
             let access = load_access(&config)?;
             let path = access.audit_log.ok_or("[access] noemt geen audit_log")?;
             let lines = audit::verify(&path)?;
-            println!(
+            out!(
                 "auditlog {} in orde: {lines} regel(s), keten intact",
                 path.display()
-            );
+            )?;
         }
         Audit::Show {
             user,
@@ -33,7 +33,7 @@ pub fn run(what: Audit) -> Result<(), BoxError> {
                 {
                     continue;
                 }
-                println!(
+                out!(
                     "{nr}\t{}\t{} ({})\t{}\tgemeente {}\tdoelbinding {}\t{} id(s): {}",
                     e.tijd,
                     e.gebruiker,
@@ -43,7 +43,7 @@ pub fn run(what: Audit) -> Result<(), BoxError> {
                     e.doelbinding.as_deref().unwrap_or("-"),
                     e.ids.len(),
                     e.ids.join(",")
-                );
+                )?;
             }
         }
     }

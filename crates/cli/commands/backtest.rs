@@ -24,9 +24,10 @@ pub fn run(
     let project = ProjectFile::load(&input.config)?;
     let (data, _) = load(&project, input)?;
     let report = backtest(&data, &project.scoring, train_until, test_until, calibrate)?;
-    print!("{report}");
+    // The file before the report, which a closed pipe may cut short.
     if let Some(path) = json {
         write_atomic(path, serde_json::to_string_pretty(&report)?.as_bytes())?;
     }
+    super::write_out(format_args!("{report}"))?;
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! `buitenzicht bench`: time ingest, scoring and ranking; peak memory.
 
-use super::{as_of, ingest_options, score_project, BoxError};
+use super::{as_of, ingest_options, out, score_project, BoxError};
 use crate::args::Common;
 use crate::config::ProjectFile;
 use buitenzicht_ingest::ingest;
@@ -18,7 +18,7 @@ pub fn run(common: &Common) -> Result<(), BoxError> {
     let lists = rank(&data, &model)?;
     let rank_s = t.elapsed().as_secs_f64();
     let records: u64 = report.layers.iter().map(|l| l.accepted).sum();
-    println!(
+    out!(
         "cellen {} ({} × {} van {} m) | records {} | ingest {:.1} s | scoren {:.1} s | rangschikken {:.1} s ({} panden) | piekgeheugen {}",
         model.spec.len(),
         model.spec.cols,
@@ -30,7 +30,7 @@ pub fn run(common: &Common) -> Result<(), BoxError> {
         rank_s,
         lists.iter().map(|l| l.inspecties.len()).sum::<usize>(),
         peak_memory().unwrap_or_else(|| "onbekend".into())
-    );
+    )?;
     Ok(())
 }
 

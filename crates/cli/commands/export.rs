@@ -21,6 +21,15 @@ pub fn run(what: Export) -> Result<(), BoxError> {
             maxzoom,
             out,
         } => {
+            // Checked before the scoring: z18 is 0.6 m a pixel, finer than
+            // any cell, and every level deeper quadruples the tiles.
+            const DEEPEST: u8 = 18;
+            if minzoom > maxzoom || maxzoom > DEEPEST {
+                return Err(format!(
+                    "--minzoom {minzoom} --maxzoom {maxzoom}: kies 0 ≤ minzoom ≤ maxzoom ≤ {DEEPEST} (z{DEEPEST} is 0,6 m per pixel, fijner dan elke cel)"
+                )
+                .into());
+            }
             let layer = TileLayer::from_id(layer.id())
                 .ok_or_else(|| format!("onbekende laag '{}'", layer.id()))?;
             let format = match format {
@@ -78,6 +87,9 @@ pub fn run(what: Export) -> Result<(), BoxError> {
                     }
                     .into(),
                 ),
+                // The file for partners who see squares only, as a kvb
+                // user gets it from the server.
+                whole_squares: true,
             };
             let collection = build_export(&snapshot, &request)?;
             write_atomic(&out, serde_json::to_string(&collection)?.as_bytes())?;

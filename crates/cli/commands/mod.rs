@@ -24,6 +24,39 @@ use chrono::NaiveDate;
 
 pub type BoxError = Box<dyn std::error::Error>;
 
+/// Standard output was closed by its reader (`… | head`): the command
+/// stops and the process ends without an error.
+#[derive(Debug, thiserror::Error)]
+#[error("uitvoer gesloten")]
+pub struct OutputClosed;
+
+/// Writes to standard output; a closed pipe is [`OutputClosed`], not a
+/// panic as with `print!`.
+pub fn write_out(args: std::fmt::Arguments) -> Result<(), BoxError> {
+    use std::io::Write;
+    std::io::stdout()
+        .lock()
+        .write_fmt(args)
+        .map_err(|e| -> BoxError {
+            match e.kind() {
+                std::io::ErrorKind::BrokenPipe => Box::new(OutputClosed),
+                _ => format!(
+                    "standaarduitvoer: {}",
+                    buitenzicht_ingest::error::io_reason(&e)
+                )
+                .into(),
+            }
+        })
+}
+
+/// `println!` for commands: `out!(…)?`.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::commands::write_out(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+pub(crate) use out;
+
 /// The project's tolerance for bad input, with the command line's say.
 pub fn ingest_options(project: &ProjectFile, input: &Input) -> IngestOptions {
     IngestOptions {

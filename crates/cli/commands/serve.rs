@@ -26,7 +26,9 @@ pub fn run(
         use std::net::ToSocketAddrs;
         let resolved: Vec<_> = addr
             .to_socket_addrs()
-            .map_err(|e| format!("{addr}: {e}"))?
+            .map_err(|_| {
+                format!("{addr} is geen adres om op te luisteren (bijvoorbeeld 127.0.0.1:8080)")
+            })?
             .collect();
         if resolved.is_empty() || resolved.iter().any(|a| !a.ip().is_loopback()) {
             return Err(format!(
@@ -40,10 +42,26 @@ pub fn run(
              bereikbaar en wie hem opent is analist"
         );
     }
-    let (data, model, lists) = pipeline(&project, &common)?;
     let web = web
         .or_else(|| project.serve.web_dir.clone())
         .unwrap_or_else(|| PathBuf::from("web"));
+    // Said at the start, not found by the first visitor (the API works
+    // without the map).
+    if !web.join("index.html").is_file() {
+        eprintln!(
+            "let op: {}: hier staat de webkaart niet (geen index.html); geef --web of `[serve] web_dir`",
+            web.display()
+        );
+    }
+    if let Some(users) = project.access.as_ref().and_then(|a| a.users.as_ref()) {
+        if !users.exists() {
+            eprintln!(
+                "let op: gebruikersbestand {} bestaat nog niet: niemand kan zich aanmelden tot `buitenzicht users add` een gebruiker maakt",
+                users.display()
+            );
+        }
+    }
+    let (data, model, lists) = pipeline(&project, &common)?;
     let snapshot = Snapshot::new(data, model, lists)?;
     let mut state = AppState::new(project.name.clone(), snapshot, &project.serve)?;
     let access = project.access.clone();

@@ -9,10 +9,10 @@ use chrono::NaiveDate;
 pub fn run(common: &Common) -> Result<(), BoxError> {
     let project = ProjectFile::load(&common.input.config)?;
     let (data, _) = load(&project, &common.input)?;
-    print!(
+    super::write_out(format_args!(
         "{}",
         sewage_report(&data, &project, as_of(&project, common))
-    );
+    ))?;
     Ok(())
 }
 

@@ -90,7 +90,7 @@ pub fn run(
     from: Option<&Path>,
 ) -> Result<(), BoxError> {
     if let Some(path) = from {
-        print!("{}", table(&read_results(path)?));
+        super::write_out(format_args!("{}", table(&read_results(path)?)))?;
         return Ok(());
     }
     let results: Vec<SeedResult> = (first..first + seeds)
@@ -112,13 +112,14 @@ pub fn run(
             r
         })
         .collect::<Result<_, _>>()?;
-    print!("{}", table(&results));
+    // The file before the table, which a closed pipe may cut short.
     if let Some(path) = json {
         buitenzicht_products::export::write_atomic(
             path,
             serde_json::to_string_pretty(&results)?.as_bytes(),
         )?;
     }
+    super::write_out(format_args!("{}", table(&results)))?;
     Ok(())
 }
 

@@ -1,6 +1,6 @@
 //! `buitenzicht users add|list|revoke`: the built-in users file.
 
-use super::BoxError;
+use super::{out, BoxError};
 use crate::args::{RoleArg, Users};
 use crate::config::load_access;
 use buitenzicht_serve::access::audit::{AuditLog, Entry};
@@ -57,18 +57,28 @@ pub fn run(what: Users) -> Result<(), BoxError> {
             let token = file.add(&name, role(r), gemeente)?;
             file.write(&path)?;
             audit(&access, "add", vec![name.clone()])?;
-            println!("gebruiker {name} toegevoegd ({}).", role(r));
-            println!("Het token staat hieronder; het wordt niet bewaard en niet nog eens getoond.");
-            println!("{token}");
+            // The token is shown once: when it cannot be, the user exists
+            // without it, and that is an error, not a quiet end.
+            let shown = out!("gebruiker {name} toegevoegd ({}).", role(r))
+                .and_then(|()| {
+                    out!("Het token staat hieronder; het wordt niet bewaard en niet nog eens getoond.")
+                })
+                .and_then(|()| out!("{token}"));
+            if shown.is_err() {
+                return Err(format!(
+                    "gebruiker {name} is toegevoegd, maar het token kon niet getoond worden; trek {name} in en voeg opnieuw toe"
+                )
+                .into());
+            }
         }
         Users::List { config } => {
             let access = load_access(&config)?;
             let file = UsersFile::read(&users_path(&access)?)?;
             if file.gebruikers.is_empty() {
-                println!("geen gebruikers");
+                out!("geen gebruikers")?;
             }
             for u in &file.gebruikers {
-                println!(
+                out!(
                     "{}\t{}\t{}\t{}",
                     u.naam,
                     u.rol,
@@ -78,7 +88,7 @@ pub fn run(what: Users) -> Result<(), BoxError> {
                         u.gemeenten.join(",")
                     },
                     u.aangemaakt
-                );
+                )?;
             }
         }
         Users::Revoke { name, config } => {
@@ -88,7 +98,7 @@ pub fn run(what: Users) -> Result<(), BoxError> {
             file.revoke(&name)?;
             file.write(&path)?;
             audit(&access, "revoke", vec![name.clone()])?;
-            println!("gebruiker {name} ingetrokken; het token werkt niet meer.");
+            out!("gebruiker {name} ingetrokken; het token werkt niet meer.")?;
         }
     }
     Ok(())

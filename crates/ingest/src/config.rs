@@ -115,6 +115,9 @@ pub struct Join {
     /// How the table is written, when it is a CSV file.
     #[serde(default)]
     pub csv: CsvDialect,
+    /// A `strftime` pattern for its `leegstand_datum`, as the layer's.
+    #[serde(default)]
+    pub date_format: Option<String>,
 }
 
 /// The dialect of a CSV file. Every part left out is detected: the
@@ -243,6 +246,24 @@ impl LayerSources {
             for dialect in std::iter::once(&source.csv).chain(source.join.as_ref().map(|j| &j.csv))
             {
                 dialect.validate(layer)?;
+            }
+            let formats = [&source.date_format]
+                .into_iter()
+                .chain(source.join.as_ref().map(|j| &j.date_format));
+            for format in formats.flatten() {
+                // A pattern with a date in it: `%Q` or plain text would
+                // reject every row with the same message.
+                let parsed = chrono::format::StrftimeItems::new(format).parse();
+                let has = |items: &[&str]| items.iter().any(|d| format.contains(d));
+                let whole = ["%F", "%D", "%x"];
+                let has_date = has(&whole)
+                    || (has(&["%Y", "%y"])
+                        && (has(&["%j"]) || has(&["%d", "%e"]) && has(&["%m", "%b", "%B", "%h"])));
+                if parsed.is_err() || !has_date {
+                    return Err(format!(
+                        "laag `{layer}`: date_format \"{format}\" is geen datumpatroon (bijvoorbeeld \"%d/%m/%Y\")"
+                    ));
+                }
             }
         }
         Ok(())

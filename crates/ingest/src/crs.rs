@@ -31,6 +31,7 @@ pub fn gdal_detail(e: &gdal::errors::GdalError) -> String {
     match e {
         gdal::errors::GdalError::NullPointer { msg, .. } if msg.trim().is_empty() => String::new(),
         gdal::errors::GdalError::NullPointer { msg, .. } => format!(" ({})", msg.trim()),
+        gdal::errors::GdalError::CplError { msg, .. } => format!(" (GDAL: {})", msg.trim()),
         other => format!(" ({other})"),
     }
 }

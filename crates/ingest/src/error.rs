@@ -14,6 +14,13 @@ pub enum IngestError {
         path: PathBuf,
         message: String,
     },
+    #[error("laag `panden`: {}: geen enkele waarde van `{key}` komt voor als `identificatie` van een pand (koppeltabel bijvoorbeeld {table_example}, panden bijvoorbeeld {layer_example}); anders geschreven, of de tabel van een ander gebied?", path.display())]
+    JoinUnmatched {
+        path: PathBuf,
+        key: String,
+        table_example: String,
+        layer_example: String,
+    },
     #[error("laag `{layer}`: {}: kolom `{column}` ontbreekt (aanwezige kolommen: {present})", path.display())]
     MissingColumn {
         path: PathBuf,
@@ -120,5 +127,22 @@ impl FieldError {
             field: None,
             message: message.into(),
         }
+    }
+}
+
+/// An I/O error in Dutch, for messages that already name the path.
+pub fn io_reason(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::NotFound => "bestaat niet".into(),
+        K::PermissionDenied => "geen leesrechten".into(),
+        K::IsADirectory => "is een map, geen bestand".into(),
+        K::NotADirectory => "is een bestand, geen map".into(),
+        K::InvalidData => "bevat ongeldige gegevens".into(),
+        K::UnexpectedEof => "is afgebroken (onverwacht einde)".into(),
+        _ => match e.raw_os_error() {
+            Some(code) => format!("systeemfout {code}"),
+            None => "onbekende leesfout".into(),
+        },
     }
 }

@@ -35,8 +35,70 @@ pub(crate) struct Schema {
     /// join table's vacancy): not named as missing.
     pub supplied: &'static [&'static str],
     pub needs_geometry: bool,
-    /// A column whose values must be unique in the layer.
-    pub unique: Option<&'static str>,
+    /// The column whose values must be unique in the layer.
+    pub unique: Option<Id>,
+}
+
+/// A layer's id column and how its values are written.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Id {
+    pub column: &'static str,
+    pub form: IdForm,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum IdForm {
+    /// Taken as written.
+    Text,
+    /// A BAG identificatie: 16 digits, the first four the municipality's
+    /// code. Stored as a number (a GeoPackage's integer, a column Excel
+    /// took for one) it lost its leading zeros, which are put back.
+    Bag,
+}
+
+impl Id {
+    pub const fn text(column: &'static str) -> Id {
+        Id {
+            column,
+            form: IdForm::Text,
+        }
+    }
+
+    pub const fn bag(column: &'static str) -> Id {
+        Id {
+            column,
+            form: IdForm::Bag,
+        }
+    }
+}
+
+/// The length of a BAG identificatie.
+const BAG_DIGITS: usize = 16;
+
+/// `raw` as a BAG identificatie, its leading zeros put back when it was
+/// stored as a number: 13 to 15 digits with no leading zero (the shortest
+/// is municipality 0003's, `3100000…`), padded to 16. `None` when it is
+/// written in full or is no number at all.
+fn bag_padded(raw: &str) -> Option<String> {
+    let digits = raw.len() >= BAG_DIGITS - 3
+        && raw.len() < BAG_DIGITS
+        && !raw.starts_with('0')
+        && raw.bytes().all(|b| b.is_ascii_digit());
+    digits.then(|| format!("{raw:0>BAG_DIGITS$}"))
+}
+
+/// The text of an id value. A real number is refused unless it is whole
+/// and exact: above 2⁵³ a double rounds, so two ids could become one.
+fn id_text(value: &Value) -> Result<String, String> {
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2⁵³
+    match value {
+        // 2⁵³ itself is also what 2⁵³ + 1 rounds to.
+        Value::Real(f) if f.fract() == 0.0 && f.abs() < EXACT => Ok(format!("{}", *f as i64)),
+        Value::Real(f) => Err(format!(
+            "'{f}' is als kommagetal opgeslagen en dus afgerond; sla de kolom op als tekst"
+        )),
+        other => Ok(other.to_text()),
+    }
 }
 
 /// One record of the source, with its values by project column name.
@@ -126,7 +188,11 @@ impl Row<'_> {
             _ => {
                 let v = self.required(column)?;
                 parse_date(v, self.date_format).ok_or_else(|| {
-                    FieldError::field(column, format!("'{v}' is geen datum (JJJJ-MM-DD)"))
+                    let expected = match self.date_format {
+                        Some(f) => format!("volgens date_format \"{f}\""),
+                        None => "(JJJJ-MM-DD)".into(),
+                    };
+                    FieldError::field(column, format!("'{v}' is geen datum {expected}"))
                 })
             }
         }
@@ -201,14 +267,18 @@ fn parse_number(v: &str, decimal: Decimal) -> Option<f64> {
 }
 
 fn parse_date(v: &str, format: Option<&str>) -> Option<NaiveDate> {
-    if let Some(format) = format {
-        return NaiveDate::parse_from_str(v, format).ok();
-    }
     // An ISO date and time: take the date part as written.
     let date_part = v.split(['T', ' ']).next().unwrap_or(v);
-    ["%Y-%m-%d", "%Y/%m/%d", "%d-%m-%Y"]
-        .iter()
-        .find_map(|f| NaiveDate::parse_from_str(date_part, f).ok())
+    match format {
+        // The layer's own pattern, else only ISO (never day-month guesses
+        // beside a pattern that says month-day).
+        Some(f) => NaiveDate::parse_from_str(v, f)
+            .or_else(|_| NaiveDate::parse_from_str(date_part, "%Y-%m-%d"))
+            .ok(),
+        None => ["%Y-%m-%d", "%Y/%m/%d", "%d-%m-%Y"]
+            .iter()
+            .find_map(|f| NaiveDate::parse_from_str(date_part, f).ok()),
+    }
 }
 
 fn geometry_kind(g: &Geometry) -> &'static str {
@@ -396,6 +466,7 @@ pub(crate) fn read_layer<T>(
 
     let mut records = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut padded = 0u64;
     for (i, record) in table.records.into_iter().enumerate() {
         let number = i as u64 + 1;
         let result = record.and_then(|record| {
@@ -403,10 +474,22 @@ pub(crate) fn read_layer<T>(
                 .iter()
                 .map(|&(name, idx)| {
                     let value = idx.and_then(|idx| record.values.get(idx).cloned().flatten());
-                    let text = value.as_ref().map(Value::to_text).unwrap_or_default();
-                    (name, value, text)
+                    let text = match (&value, schema.unique) {
+                        (Some(v), Some(id)) if id.column == name => {
+                            let text = id_text(v).map_err(|e| FieldError::field(name, e))?;
+                            match bag_padded(text.trim()).filter(|_| id.form == IdForm::Bag) {
+                                Some(full) => {
+                                    padded += 1;
+                                    full
+                                }
+                                None => text,
+                            }
+                        }
+                        (v, _) => v.as_ref().map(Value::to_text).unwrap_or_default(),
+                    };
+                    Ok((name, value, text))
                 })
-                .collect();
+                .collect::<Result<_, FieldError>>()?;
             let mut row = Row {
                 values,
                 geometry: None,
@@ -417,7 +500,7 @@ pub(crate) fn read_layer<T>(
                 read_geometry(&row, positions, record.geometry, to_rd.as_ref())?;
             row.geometry = geometry;
             let parsed = parse(&row)?;
-            if let Some(column) = schema.unique {
+            if let Some(Id { column, .. }) = schema.unique {
                 let id = row.required(column)?.to_string();
                 if let Some(first) = seen.get(&id) {
                     return Err(FieldError::field(
@@ -449,6 +532,13 @@ pub(crate) fn read_layer<T>(
             }),
         }
     }
+    if padded > 0 {
+        report.note(format!(
+            "laag `{}`: {padded} waarde(n) van `{}` van 13 tot 15 cijfers aangevuld met voorloopnullen tot de 16 van een BAG-identificatie (als getal opgeslagen verliest een id zijn voorloopnullen)",
+            schema.layer,
+            schema.unique.map_or("", |id| source.column(id.column))
+        ));
+    }
     Ok(records)
 }
 
@@ -469,14 +559,17 @@ fn transform_to_rd(
     let from =
         match (&source.crs, positions) {
             (_, Positions::None) => return Ok(None),
-            (Some(def), _) => srs_from_definition(def)
-                .map_err(|e| crs_error(format!("crs `{def}` is onbekend bij GDAL: {e}")))?,
+            (Some(def), _) => srs_from_definition(def).map_err(|_| {
+                crs_error(format!(
+                    "crs `{def}` is onbekend bij GDAL (schrijf bijvoorbeeld \"EPSG:28992\")"
+                ))
+            })?,
             (None, Positions::LonLatColumns) => epsg(WGS84)?,
             (None, Positions::XyColumns) => epsg(RD_NEW)?,
             (None, Positions::Geometry) => match &table.crs {
                 Some(crs) => crs.clone(),
                 // WKT in a CSV file without a stated CRS is RD New, as x/y are.
-                None if is_csv(path) => epsg(RD_NEW)?,
+                None if source::is_delimited_text(path) => epsg(RD_NEW)?,
                 None => return Err(crs_error(
                     "het bestand noemt geen CRS; zet `crs` voor deze laag in het projectbestand"
                         .into(),
@@ -490,12 +583,6 @@ fn transform_to_rd(
     Transformer::new(&from, &rd)
         .map(Some)
         .map_err(|e| crs_error(format!("geen transformatie naar RD New: {e}")))
-}
-
-fn is_csv(path: &std::path::Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
 }
 
 /// The row's geometry in RD New, checked: every coordinate finite before and
@@ -543,10 +630,22 @@ fn read_geometry(
         ));
     }
     if let Some(t) = to_rd {
-        t.geometry(&mut geometry).map_err(|e| {
+        let first = geometry.coords_iter().next();
+        // PROJ refuses coordinates beyond its CRS's range: most often RD
+        // metres in a file that claims (or defaults to) degrees.
+        t.geometry(&mut geometry).map_err(|_| {
+            let (x, y) = first.map_or((f64::NAN, f64::NAN), |c| (c.x, c.y));
+            let rd = if in_netherlands(x, y) {
+                // RD metres read as degrees lie far outside PROJ's range.
+                "; dit zijn RD New-coördinaten: zet `crs = \"EPSG:28992\"` bij de laag"
+            } else {
+                "; verkeerde CRS of verwisselde kolommen?"
+            };
             FieldError::field(
                 field,
-                format!("kan niet naar RD New getransformeerd worden: {e}"),
+                format!(
+                    "kan niet van de CRS van de bron naar RD New (eerste hoekpunt ({x:.1}, {y:.1})){rd}"
+                ),
             )
         })?;
     }
@@ -611,5 +710,8 @@ mod tests {
         assert_eq!(parse_date("12/09/2024", Some("%m/%d/%Y")), d);
         assert_eq!(parse_date("2025-13-45", None), None);
         assert_eq!(parse_date("12/09/2024", None), None);
+        // Beside a pattern, ISO still reads; a day-month guess does not.
+        assert_eq!(parse_date("2024-12-09", Some("%m/%d/%Y")), d);
+        assert_eq!(parse_date("9-12-2024", Some("%m/%d/%Y")), None);
     }
 }

@@ -54,11 +54,6 @@ impl IngestReport {
         self.notes.push(note);
     }
 
-    /// The counts of the layer read last.
-    pub(crate) fn last(&self) -> Option<&LayerReport> {
-        self.layers.last()
-    }
-
     pub fn layer(&self, name: &str) -> Option<&LayerReport> {
         self.layers.iter().find(|l| l.layer == name)
     }

@@ -54,7 +54,7 @@ pub fn polygons(geometry: &mut Geometry) -> Result<Option<String>, String> {
         return Ok(None);
     };
     let repaired = make_valid(geometry)
-        .map_err(|e| format!("is ongeldig ({problem}) en kan niet hersteld worden: {e}"))?;
+        .map_err(|_| format!("is ongeldig ({problem}) en kan niet tot een vlak hersteld worden"))?;
     if repaired.0.is_empty() {
         return Err(format!(
             "is ongeldig ({problem}); herstel laat geen vlak over"

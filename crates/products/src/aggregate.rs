@@ -47,15 +47,32 @@ struct Acc {
     contrib: [f64; 4],
 }
 
-/// Aggregates the scored cells inside `bbox` (RD New) to squares of
-/// `size` metres; with `gemeente` (1-based, as in [`RiskModel::gemeente`])
-/// only that municipality's cells count. Squares without scored cells are
-/// left out.
+/// Which cells a municipality's squares hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gemeente {
+    /// Every municipality.
+    All,
+    /// Only this municipality's cells (1-based, as in
+    /// [`RiskModel::gemeente`]): its own data and nobody else's, for a
+    /// municipality's own users.
+    CellsOf(u32),
+    /// The squares holding any of this municipality's cells, each over all
+    /// its cells: for a role that sees squares only, so that a square on a
+    /// border is not split into finer parts, one per municipality.
+    SquaresOf(u32),
+}
+
+/// Aggregates the scored cells to squares of `size` metres: the squares
+/// `bbox` (RD New) touches, each over all its cells, so a square reads the
+/// same whatever box asks for it (a box cut through a square would give
+/// its cells' values back, finer than the square). `gemeente` says which
+/// municipality's cells or squares count. Squares without scored cells
+/// are left out.
 pub fn aggregate(
     model: &RiskModel,
     size: f64,
     bbox: Option<[f64; 4]>,
-    gemeente: Option<u32>,
+    gemeente: Gemeente,
 ) -> Result<Vec<Square>, AggregateError> {
     let spec = &model.spec;
     let per = size / spec.cell;
@@ -66,20 +83,39 @@ pub fn aggregate(
         });
     }
     let [bx0, by0, bx1, by1] = bbox.unwrap_or_else(|| spec.bbox());
+    let (bx0, by0) = ((bx0 / size).floor() * size, (by0 / size).floor() * size);
+    let (bx1, by1) = ((bx1 / size).ceil() * size, (by1 / size).ceil() * size);
     let rows = spec.rows_between(by0, by1);
     let cols = spec.cols_between(bx0, bx1);
+    let key_of = |col: usize, row: usize| {
+        let [x, y] = spec.centre(col, row);
+        ((y / size).floor() as i64, (x / size).floor() as i64)
+    };
+    // The squares a municipality's cells fall in, for `SquaresOf`.
+    let touched: Option<std::collections::BTreeSet<(i64, i64)>> = match gemeente {
+        Gemeente::SquaresOf(g) => Some(
+            rows.clone()
+                .flat_map(|row| cols.clone().map(move |col| (col, row)))
+                .filter(|&(col, row)| model.gemeente[spec.index(col, row)] == g)
+                .map(|(col, row)| key_of(col, row))
+                .collect(),
+        ),
+        _ => None,
+    };
     let mut squares: std::collections::BTreeMap<(i64, i64), Acc> = Default::default();
     for row in rows {
         for col in cols.clone() {
             let i = spec.index(col, row);
-            if gemeente.is_some_and(|g| model.gemeente[i] != g) {
+            if matches!(gemeente, Gemeente::CellsOf(g) if model.gemeente[i] != g) {
+                continue;
+            }
+            let key = key_of(col, row);
+            if touched.as_ref().is_some_and(|t| !t.contains(&key)) {
                 continue;
             }
             let Some(cell) = model.cell(col, row) else {
                 continue;
             };
-            let [x, y] = spec.centre(col, row);
-            let key = ((y / size).floor() as i64, (x / size).floor() as i64);
             let acc = squares.entry(key).or_default();
             acc.n += 1;
             acc.sum += cell.risk as f64;

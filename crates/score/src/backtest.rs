@@ -212,6 +212,14 @@ impl std::fmt::Display for BacktestReport {
             self.events_outside,
             self.cells
         )?;
+        if self.events == 0 {
+            // PAI and PEI* divide by the test dumpings: with none there is
+            // nothing to measure, and a table of zeros would read as a result.
+            return writeln!(
+                f,
+                "geen dumpingen in het buitengebied in de toetsperiode: PAI en PEI* zijn niet te meten; kies een andere --test-until"
+            );
+        }
         writeln!(
             f,
             "{:<36} {:>6} {:>9} {:>6} {:>9} {:>7} {:>7}",

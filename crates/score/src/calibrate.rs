@@ -178,6 +178,14 @@ pub fn calibrate(
             }
         }
     }
+    // Without one dumping every coefficient is 0: a model that says
+    // nothing, which `run` would then use.
+    if y.iter().all(|&v| v == 0) {
+        return Err(ScoreError::NoOutcome {
+            from: predictors_as_of,
+            until,
+        });
+    }
     // All cells with a dumping, and a weighted sample of the others.
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(cc.seed);
     let mut zeros: Vec<usize> = (0..spec.len())

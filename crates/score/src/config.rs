@@ -57,8 +57,11 @@ impl Default for ScoreConfig {
 }
 
 impl ScoreConfig {
-    /// Checks the settings; the message names the offending key.
+    /// Checks the settings; the message (Dutch: analysts read it) names
+    /// the offending key and its value.
     pub fn validate(&self) -> Result<(), String> {
+        /// A span of days any setting may cover: a century.
+        const MAX_DAYS: i64 = 36_500;
         let positive = [
             ("scoring.cell_size", self.cell_size),
             ("scoring.leegstand.bandwidth_m", self.leegstand.bandwidth_m),
@@ -73,10 +76,15 @@ impl ScoreConfig {
             ),
             ("scoring.riool.half_life_days", self.riool.half_life_days),
             ("scoring.riool.spike_factor", self.riool.spike_factor),
+            (
+                "scoring.variables.satellite_window_m",
+                self.variables.satellite_window_m,
+            ),
+            ("scoring.calibration.block_m", self.calibration.block_m),
         ];
         for (key, v) in positive {
             if !(v.is_finite() && v > 0.0) {
-                return Err(format!("`{key}` must be a positive number, not {v}"));
+                return Err(format!("`{key}` = {v}: moet een positief getal zijn"));
             }
         }
         if !(1.0..=1000.0).contains(&self.cell_size) {
@@ -85,34 +93,108 @@ impl ScoreConfig {
                 self.cell_size
             ));
         }
+        let l = &self.leegstand;
         let w = &self.weights;
-        for (key, v) in [
-            ("leegstand", w.leegstand),
-            ("dumpingen", w.dumpingen),
-            ("riool", w.riool),
-            ("satelliet", w.satelliet),
-        ] {
+        let r = &self.riool;
+        let non_negative = [
+            ("scoring.weights.leegstand", w.leegstand),
+            ("scoring.weights.dumpingen", w.dumpingen),
+            ("scoring.weights.riool", w.riool),
+            ("scoring.weights.satelliet", w.satelliet),
+            ("scoring.leegstand.bevestigd", l.bevestigd),
+            ("scoring.leegstand.vermoedelijk", l.vermoedelijk),
+            ("scoring.leegstand.onbekend", l.onbekend),
+            ("scoring.riool.mad_threshold", r.mad_threshold),
+            ("scoring.riool.racemic_weight", r.racemic_weight),
+        ];
+        for (key, v) in non_negative {
             if !(v.is_finite() && v >= 0.0) {
-                return Err(format!(
-                    "`scoring.weights.{key}` must be zero or more, not {v}"
-                ));
+                return Err(format!("`{key}` = {v}: moet nul of meer zijn"));
             }
         }
         if w.total() <= 0.0 {
-            return Err("`scoring.weights` must not all be zero".into());
+            return Err("`scoring.weights`: de gewichten mogen niet alle nul zijn".into());
         }
-        if !(0.5..=1.0).contains(&self.normalisation_quantile) {
-            return Err("`scoring.normalisation_quantile` must lie between 0.5 and 1".into());
+        let between = [
+            (
+                "scoring.normalisation_quantile",
+                self.normalisation_quantile,
+                0.5,
+                1.0,
+            ),
+            ("scoring.riool.racemic_band", r.racemic_band, 0.0, 0.5),
+            (
+                "scoring.calibration.alpha",
+                self.calibration.alpha,
+                0.0,
+                1.0,
+            ),
+        ];
+        for (key, v, lo, hi) in between {
+            if !(lo..=hi).contains(&v) {
+                return Err(format!("`{key}` = {v}: moet tussen {lo} en {hi} liggen"));
+            }
         }
-        if self.satelliet.anomaly_high_c <= self.satelliet.anomaly_low_c {
-            return Err("`scoring.satelliet.anomaly_high_c` must exceed `anomaly_low_c`".into());
-        }
-        if self.riool.window_days < 7 || self.riool.min_history_days as i64 > self.riool.window_days
+        let s = &self.satelliet;
+        if !(s.anomaly_low_c.is_finite() && s.anomaly_high_c.is_finite())
+            || s.anomaly_high_c <= s.anomaly_low_c
         {
-            return Err(
-                "`scoring.riool.window_days` must be at least 7 and at least `min_history_days`"
-                    .into(),
-            );
+            return Err(format!(
+                "`scoring.satelliet`: anomaly_high_c ({}) moet groter zijn dan anomaly_low_c ({})",
+                s.anomaly_high_c, s.anomaly_low_c
+            ));
+        }
+        let days = [
+            ("scoring.riool.window_days", r.window_days, 7),
+            ("scoring.riool.lookback_days", r.lookback_days, 1),
+            (
+                "scoring.dumpingen.max_age_days",
+                self.dumpingen.max_age_days,
+                1,
+            ),
+            (
+                "scoring.calibration.outcome_days",
+                self.calibration.outcome_days,
+                1,
+            ),
+        ];
+        for (key, v, least) in days {
+            if !(least..=MAX_DAYS).contains(&v) {
+                return Err(format!("`{key}` = {v}: kies {least} tot {MAX_DAYS} dagen"));
+            }
+        }
+        if r.min_history_days == 0 || r.min_history_days as i64 > r.window_days {
+            return Err(format!(
+                "`scoring.riool.min_history_days` = {}: kies 1 tot `window_days` ({})",
+                r.min_history_days, r.window_days
+            ));
+        }
+        let c = &self.calibration;
+        if !(c.max_relative_risk.is_finite() && c.max_relative_risk > 1.0) {
+            return Err(format!(
+                "`scoring.calibration.max_relative_risk` = {}: moet groter dan 1 zijn",
+                c.max_relative_risk
+            ));
+        }
+        for (key, v, least) in [
+            ("scoring.calibration.folds", c.folds, 2),
+            ("scoring.calibration.lambdas", c.lambdas, 1),
+            ("scoring.calibration.zero_cells", c.zero_cells, 1),
+        ] {
+            if v < least {
+                return Err(format!("`{key}` = {v}: minstens {least}"));
+            }
+        }
+        let v = &self.variables;
+        for (key, list) in [
+            ("scoring.variables.bandwidths_m", &v.bandwidths_m),
+            ("scoring.variables.bands_m", &v.bands_m),
+        ] {
+            if let Some(bad) = list.iter().find(|d| !(d.is_finite() && **d > 0.0)) {
+                return Err(format!(
+                    "`{key}` bevat {bad}: elke afstand moet een positief getal zijn"
+                ));
+            }
         }
         Ok(())
     }

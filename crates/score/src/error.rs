@@ -42,6 +42,14 @@ pub enum ScoreError {
         model: String,
         project: String,
     },
+    #[error(
+        "geen enkele dumping in het buitengebied tussen {from} en {until}: er valt niets te kalibreren \
+         (kies een `--until` binnen de geschiedenis of een langer `scoring.calibration.outcome_days`)"
+    )]
+    NoOutcome {
+        from: chrono::NaiveDate,
+        until: chrono::NaiveDate,
+    },
     #[error("GDAL: {0}")]
     Gdal(#[from] gdal::errors::GdalError),
 }

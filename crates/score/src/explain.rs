@@ -3,7 +3,7 @@
 
 use crate::indicator::Indicator;
 use crate::model::RiskModel;
-use buitenzicht_ingest::{Dataset, Leegstand};
+use buitenzicht_ingest::{Dataset, Leegstand, Pand};
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -58,6 +58,11 @@ pub enum Kenmerk {
         oppervlakte_m2: f64,
         afstand_m: f64,
     },
+    /// Buildings the asker may not see (another municipality's), counted
+    /// only: neither id, vacancy nor distance, which from a few points
+    /// would place them.
+    #[serde(rename = "panden_elders")]
+    PandenElders { aantal: usize },
     Dumping {
         incident_id: String,
         datum: NaiveDate,
@@ -87,6 +92,18 @@ const BUILDINGS_UITLEG: &str = "verwachte dumpingen vanuit de panden binnen reis
 
 /// Explains the score at (`x`, `y`) in RD New.
 pub fn explain(data: &Dataset, model: &RiskModel, x: f64, y: f64) -> Explanation {
+    explain_for(data, model, x, y, &|_| true)
+}
+
+/// [`explain`] for someone who may see only the buildings `shown` admits:
+/// the others are counted, in the features and in the sentences alike.
+pub fn explain_for(
+    data: &Dataset,
+    model: &RiskModel,
+    x: f64,
+    y: f64,
+    shown: &dyn Fn(&Pand) -> bool,
+) -> Explanation {
     let p = [x, y];
     let gemeente = data.gemeente_at(p).map(|g| GemeenteRef {
         statcode: g.statcode.clone(),
@@ -117,7 +134,7 @@ pub fn explain(data: &Dataset, model: &RiskModel, x: f64, y: f64) -> Explanation
         .iter()
         .map(|&ind| {
             let (uitleg, kenmerken) = match ind {
-                Indicator::Leegstand => barns(data, model, p),
+                Indicator::Leegstand => barns(data, model, p, shown),
                 Indicator::Dumpingen => dumpings(data, model, p),
                 Indicator::Riool => sewage(data, model, p),
                 Indicator::Satelliet => satellite(data, model, cell.col, cell.row, p),
@@ -155,24 +172,39 @@ pub fn explain(data: &Dataset, model: &RiskModel, x: f64, y: f64) -> Explanation
     }
 }
 
-fn barns(data: &Dataset, model: &RiskModel, p: [f64; 2]) -> (String, Vec<Kenmerk>) {
+fn barns(
+    data: &Dataset,
+    model: &RiskModel,
+    p: [f64; 2],
+    shown: &dyn Fn(&Pand) -> bool,
+) -> (String, Vec<Kenmerk>) {
     let h = model.config.leegstand.bandwidth_m;
-    let kenmerken: Vec<Kenmerk> = data
+    let mut elders = 0;
+    let mut kenmerken: Vec<Kenmerk> = data
         .panden_index
         .within_distance(p, h)
         .into_iter()
         .filter(|(i, _)| data.panden[*i].leegstand.is_candidate())
-        .map(|(i, d)| {
+        .filter_map(|(i, d)| {
             let pand = &data.panden[i];
-            Kenmerk::Pand {
+            if !shown(pand) {
+                elders += 1;
+                return None;
+            }
+            Some(Kenmerk::Pand {
                 identificatie: pand.identificatie.clone(),
                 leegstand: pand.leegstand,
                 oppervlakte_m2: pand.oppervlakte,
                 afstand_m: d.round(),
-            }
+            })
         })
         .collect();
+    let visible = kenmerken.len();
     let uitleg = match kenmerken.first() {
+        None if elders > 0 => format!(
+            "{elders} (vermoedelijk) leegstaande {} binnen {h:.0} m, buiten uw gemeente",
+            if elders == 1 { "schuur" } else { "schuren" }
+        ),
         None => format!("geen (vermoedelijk) leegstaande schuren binnen {h:.0} m"),
         Some(Kenmerk::Pand {
             leegstand,
@@ -185,16 +217,19 @@ fn barns(data: &Dataset, model: &RiskModel, p: [f64; 2]) -> (String, Vec<Kenmerk
             } else {
                 "vermoedelijk leegstaande"
             };
-            let more = kenmerken.len() - 1;
-            let rest = if more > 0 {
-                format!("; nog {more} binnen {h:.0} m")
-            } else {
-                String::new()
+            let more = visible - 1 + elders;
+            let rest = match (more, elders) {
+                (0, _) => String::new(),
+                (_, 0) => format!("; nog {more} binnen {h:.0} m"),
+                _ => format!("; nog {more} binnen {h:.0} m, waarvan {elders} buiten uw gemeente"),
             };
             format!("{status} schuur van {oppervlakte_m2:.0} m² op {afstand_m:.0} m{rest}")
         }
         Some(_) => String::new(),
     };
+    if elders > 0 {
+        kenmerken.push(Kenmerk::PandenElders { aantal: elders });
+    }
     (uitleg, kenmerken)
 }
 

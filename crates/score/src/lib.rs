@@ -39,7 +39,7 @@ pub mod variables;
 
 pub use config::{ScoreConfig, Weights};
 pub use error::ScoreError;
-pub use explain::{explain, Explanation};
+pub use explain::{explain, explain_for, Explanation};
 pub use grid::GridSpec;
 pub use indicator::Indicator;
 pub use inspection::{rank, Contributions, Inspection, InspectionList, Rangschikking};

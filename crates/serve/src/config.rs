@@ -32,6 +32,37 @@ pub struct ServeConfig {
 }
 
 impl ServeConfig {
+    /// Checks the settings; the message names the key.
+    pub fn validate(&self) -> Result<(), String> {
+        for origin in &self.cors_origins {
+            // An origin is a scheme, a host and perhaps a port: no `*`
+            // (any site could read the API), no path.
+            let url = reqwest::Url::parse(origin).ok();
+            let ok = url.as_ref().is_some_and(|u| {
+                matches!(u.scheme(), "http" | "https")
+                    && u.host_str().is_some_and(|h| h != "*")
+                    && u.path() == "/"
+                    && u.query().is_none()
+                    && u.username().is_empty()
+            }) && !origin.trim_end_matches('/').ends_with(':');
+            if !ok {
+                return Err(format!(
+                    "`serve.cors_origins` bevat '{origin}': geef elke herkomst als https://host[:poort], zonder pad; `*` (iedere site) is niet toegestaan"
+                ));
+            }
+        }
+        if let Some(public) = &self.public_url {
+            let ok = reqwest::Url::parse(public)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some());
+            if !ok {
+                return Err(format!(
+                    "`serve.public_url` = '{public}': geef een adres als https://kaart.riec.example"
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Resolves a relative `web_dir` against the project file's folder.
     pub fn resolve_paths(&mut self, base: &Path) {
         if let Some(dir) = &self.web_dir {

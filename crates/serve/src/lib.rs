@@ -297,8 +297,13 @@ pub fn router(state: Arc<AppState>, web_dir: &Path) -> Router {
     let web = Arc::new(web_dir.to_path_buf());
     let archives = state.access.is_none();
     let csp = content_security_policy(state.basemap_url.as_deref());
+    let mut router =
+        router.fallback(move |request: Request| static_file(Arc::clone(&web), archives, request));
+    if state.access.is_none() {
+        // Every answer, the map's files and archives included.
+        router = router.layer(axum::middleware::from_fn(access::policy::loopback_only));
+    }
     let mut router = router
-        .fallback(move |request: Request| static_file(Arc::clone(&web), archives, request))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_str(&csp).unwrap_or(HeaderValue::from_static("default-src 'self'")),

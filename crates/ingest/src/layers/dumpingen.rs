@@ -1,7 +1,7 @@
 //! `dumpingen`: drug-waste dumping incidents.
 
 use crate::error::FieldError;
-use crate::reader::{read_layer, Schema};
+use crate::reader::{read_layer, Id, Schema};
 use crate::source::Context;
 use crate::{IngestError, IngestReport, LayerSource};
 use chrono::NaiveDate;
@@ -28,7 +28,7 @@ const SCHEMA: Schema = Schema {
     optional: &["dumpingwijze", "volume_l", "productietype"],
     supplied: &[],
     needs_geometry: true,
-    unique: Some("incident_id"),
+    unique: Some(Id::text("incident_id")),
 };
 
 pub fn read(

@@ -1,7 +1,7 @@
 //! `gemeenten`: municipality polygons; their union is the study area.
 
 use crate::error::FieldError;
-use crate::reader::{read_layer, Schema};
+use crate::reader::{read_layer, Id, Schema};
 use crate::source::Context;
 use crate::{IngestError, IngestReport, LayerSource};
 use geo::MultiPolygon;
@@ -21,7 +21,7 @@ const SCHEMA: Schema = Schema {
     optional: &[],
     supplied: &[],
     needs_geometry: true,
-    unique: Some("statcode"),
+    unique: Some(Id::text("statcode")),
 };
 
 pub fn read(

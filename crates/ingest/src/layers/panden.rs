@@ -2,7 +2,7 @@
 
 use crate::config::Join;
 use crate::error::FieldError;
-use crate::reader::{read_layer, Schema};
+use crate::reader::{read_layer, Id, Schema};
 use crate::source::Context;
 use crate::{IngestError, IngestReport, LayerSource};
 use chrono::NaiveDate;
@@ -91,7 +91,7 @@ const SCHEMA: Schema = Schema {
     ],
     supplied: &[],
     needs_geometry: true,
-    unique: Some("identificatie"),
+    unique: Some(Id::bag("identificatie")),
 };
 
 /// With a join table, vacancy may come from it instead of the layer.
@@ -108,7 +108,7 @@ const SCHEMA_JOINED: Schema = Schema {
     ],
     supplied: &["leegstand", "leegstand_datum"],
     needs_geometry: true,
-    unique: Some("identificatie"),
+    unique: Some(Id::bag("identificatie")),
 };
 
 /// Vacancy from the join table: status and record date by key.
@@ -132,7 +132,7 @@ pub fn read(
     } else {
         &SCHEMA
     };
-    read_layer(schema, source, context, report, |row| {
+    let panden = read_layer(schema, source, context, report, |row| {
         let identificatie = row.required("identificatie")?;
         let status = row.get("status").map(str::to_string);
         let from_join = joined.as_ref().and_then(|j| j.get(identificatie));
@@ -200,7 +200,51 @@ pub fn read(
             geometry,
             centroid,
         })
-    })
+    })?;
+    if let (Some(table), Some(join)) = (&joined, &source.join) {
+        check_join(table, join, &panden, report)?;
+    }
+    Ok(panden)
+}
+
+/// A join whose keys match no building has emptied the vacancy signal
+/// (a key written another way, another municipality's table): an error.
+/// Otherwise the counts are a note, so a partial match is seen.
+fn check_join(
+    table: &JoinTable,
+    join: &Join,
+    panden: &[Pand],
+    report: &mut IngestReport,
+) -> Result<(), IngestError> {
+    if table.is_empty() {
+        report.note(format!(
+            "laag `panden`: koppeltabel {} heeft geen bruikbare rij: de leegstand komt alleen uit de BAG-status",
+            join.path.display()
+        ));
+        return Ok(());
+    }
+    let matched = panden
+        .iter()
+        .filter(|p| table.contains_key(&p.identificatie))
+        .count();
+    if matched == 0 && !panden.is_empty() {
+        let example = |keys: &mut dyn Iterator<Item = &String>| {
+            keys.min().map_or(String::new(), |k| format!("'{k}'"))
+        };
+        return Err(IngestError::JoinUnmatched {
+            path: join.path.clone(),
+            key: join.key.clone(),
+            table_example: example(&mut table.keys()),
+            layer_example: example(&mut panden.iter().map(|p| &p.identificatie)),
+        });
+    }
+    report.note(format!(
+        "laag `panden`: {matched} van {} panden gekoppeld aan een rij van {} ({} rij(en) van de koppeltabel horen bij geen pand)",
+        panden.len(),
+        join.path.display(),
+        table.len().saturating_sub(matched)
+    ));
+    Ok(())
 }
 
 fn parse_leegstand(raw: &str) -> Result<Leegstand, FieldError> {
@@ -222,6 +266,7 @@ fn read_join(
     let source = LayerSource {
         path: Some(join.path.clone()),
         csv: join.csv.clone(),
+        date_format: join.date_format.clone(),
         columns: [("identificatie".to_string(), join.key.clone())].into(),
         ..LayerSource::default()
     };
@@ -231,7 +276,7 @@ fn read_join(
         optional: &["leegstand_datum"],
         supplied: &[],
         needs_geometry: false,
-        unique: Some("identificatie"),
+        unique: Some(Id::bag("identificatie")),
     };
     let mut table = JoinTable::new();
     let rows = read_layer(&schema, &source, context, report, |row| {

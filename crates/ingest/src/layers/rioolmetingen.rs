@@ -35,16 +35,30 @@ pub fn read(
     context: &Context,
     report: &mut IngestReport,
 ) -> Result<Vec<Rioolmeting>, IngestError> {
-    let known: std::collections::HashSet<&str> =
+    // A water board's lab may write `rwzi-01` where the plant register has
+    // `RWZI-01`: codes match without regard to case, and the register's
+    // spelling is kept. Two codes that differ in case alone match exactly.
+    let exact: std::collections::HashSet<&str> =
         rwzi.iter().map(|r| r.rwzi_code.as_str()).collect();
+    let mut folded: std::collections::HashMap<String, Option<&str>> = Default::default();
+    for r in rwzi {
+        folded
+            .entry(r.rwzi_code.to_lowercase())
+            .and_modify(|c| *c = None)
+            .or_insert(Some(r.rwzi_code.as_str()));
+    }
     read_layer(&SCHEMA, source, context, report, |row| {
-        let code = row.required("rwzi_code")?;
-        if !known.contains(code) {
+        let written = row.required("rwzi_code")?;
+        let found = exact
+            .get(written)
+            .copied()
+            .or_else(|| folded.get(&written.to_lowercase()).copied().flatten());
+        let Some(code) = found else {
             return Err(FieldError::field(
                 "rwzi_code",
-                format!("'{code}' is geen RWZI in de laag rwzi"),
+                format!("'{written}' is geen RWZI in de laag rwzi"),
             ));
-        }
+        };
         let vracht = row.f64("vracht_g_d")?;
         if vracht < 0.0 {
             return Err(FieldError::field(

@@ -1,7 +1,7 @@
 //! `rwzi`: catchments of wastewater treatment plants.
 
 use crate::error::FieldError;
-use crate::reader::{read_layer, Schema};
+use crate::reader::{read_layer, Id, Schema};
 use crate::source::Context;
 use crate::{IngestError, IngestReport, LayerSource};
 use geo::MultiPolygon;
@@ -22,7 +22,7 @@ const SCHEMA: Schema = Schema {
     optional: &["inwoners"],
     supplied: &[],
     needs_geometry: true,
-    unique: Some("rwzi_code"),
+    unique: Some(Id::text("rwzi_code")),
 };
 
 pub fn read(

@@ -1,8 +1,10 @@
 //! `satelliet`: a folder of GeoTIFF tiles holding an anomaly band.
 //!
-//! Only the tiles' metadata is read here: footprint (in RD New, for the
-//! R-tree), size, nodata and the band's scale and offset. Scoring warps
-//! the pixels onto its grid.
+//! Each tile's metadata is kept here: footprint (in RD New, for the
+//! R-tree), size, nodata and the band's scale and offset. Its pixels are
+//! read once to check their range (GDAL's cached statistics can be stale,
+//! and a truncated file fails only when read); scoring warps them onto
+//! its grid.
 
 use crate::crs::{in_netherlands, srs_from_epsg, Transformer, RD_NEW};
 use crate::source::Context;
@@ -40,6 +42,40 @@ const EDGE_POINTS: usize = 16;
 /// anomaly: the tile holds something else (a photo, a temperature in K).
 const MAX_ANOMALY_C: f64 = 60.0;
 
+/// The smallest and largest stored value of `band`, nodata and NaN left
+/// out, read strip by strip; `None` when no pixel holds a value.
+fn stored_range(
+    band: &gdal::raster::RasterBand,
+    nodata: Option<f64>,
+) -> gdal::errors::Result<Option<(f64, f64)>> {
+    /// Pixels read at a time.
+    const STRIP_PIXELS: usize = 1 << 22;
+    let (w, h) = band.size();
+    // Compared in the band's own type, as GDAL does: a Float32 nodata
+    // written as `-3.40282346639e+038` is not the f32's exact value.
+    let float32 = band.band_type() == gdal::raster::GdalDataType::Float32;
+    let is_nodata = |v: f64| {
+        nodata.is_some_and(|nd| match float32 {
+            true => v as f32 == nd as f32,
+            false => v == nd,
+        })
+    };
+    let block_rows = band.block_size().1.max(1);
+    let rows = (STRIP_PIXELS / w.max(1)).max(1).div_ceil(block_rows) * block_rows;
+    let mut range: Option<(f64, f64)> = None;
+    for y in (0..h).step_by(rows) {
+        let n = rows.min(h - y);
+        let strip = band.read_as::<f64>((0, y as isize), (w, n), (w, n), None)?;
+        for &v in strip.data() {
+            if v.is_nan() || is_nodata(v) {
+                continue;
+            }
+            range = Some(range.map_or((v, v), |(lo, hi)| (lo.min(v), hi.max(v))));
+        }
+    }
+    Ok(range)
+}
+
 /// Reads the GeoTIFFs of the folder in name order; row *N* in messages is
 /// the *N*-th of them.
 pub fn read(
@@ -58,17 +94,32 @@ pub fn read(
     let entries = std::fs::read_dir(&dir).map_err(|e| IngestError::Read {
         layer: LAYER,
         path: dir.clone(),
-        message: format!("de map kan niet gelezen worden: {e}"),
+        message: format!(
+            "de map kan niet gelezen worden: {}",
+            crate::error::io_reason(&e)
+        ),
     })?;
-    let mut paths: Vec<PathBuf> = entries
+    let (hidden, mut paths): (Vec<PathBuf>, Vec<PathBuf>) = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             p.extension()
                 .and_then(|e| e.to_str())
                 .is_some_and(|e| e.eq_ignore_ascii_case("tif") || e.eq_ignore_ascii_case("tiff"))
         })
-        .collect();
+        // macOS leaves `._name.tif` beside every file it copies.
+        .partition(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('.'))
+        });
     paths.sort();
+    if !hidden.is_empty() {
+        report.note(format!(
+            "laag `satelliet`: {} verborgen bestand(en) overgeslagen (zoals {}; macOS legt `._…` naast gekopieerde bestanden)",
+            hidden.len(),
+            hidden[0].display()
+        ));
+    }
     if paths.is_empty() {
         report.note(format!(
             "laag `satelliet`: {} bevat geen GeoTIFF (.tif/.tiff); de satellietindicator is overal 0",
@@ -77,8 +128,13 @@ pub fn read(
     }
 
     let mut tiles = Vec::new();
-    for (i, path) in paths.iter().enumerate() {
-        match read_tile(path) {
+    // Each tile's pixels are read: on both cores, reported in name order.
+    let read: Vec<_> = {
+        use rayon::prelude::*;
+        paths.par_iter().map(|p| read_tile(p)).collect()
+    };
+    for (i, (path, result)) in paths.iter().zip(read).enumerate() {
+        match result {
             Ok((tile, notes)) => {
                 for note in notes {
                     report.note(format!("{} rij {}: {note}", path.display(), i + 1));
@@ -178,19 +234,33 @@ fn read_tile(path: &Path) -> Result<(SatellietTegel, Vec<String>), TileError> {
     if nodata.is_none() && !kind.is_floating() {
         notes.push("heeft geen nodata-waarde: elke pixel telt als meting".into());
     }
-    let range = band
-        .compute_raster_min_max(true)
-        .map_err(|e| ("band", format!("waarden kunnen niet gelezen worden: {e}")))?;
-    let (min, max) = {
-        let (a, b) = (range.min * scale + offset, range.max * scale + offset);
-        (a.min(b), a.max(b))
+    let range = stored_range(&band, nodata).map_err(|e| {
+        (
+            "band",
+            format!(
+                "de pixels kunnen niet gelezen worden (beschadigd of afgebroken bestand?){}",
+                crate::crs::gdal_detail(&e)
+            ),
+        )
+    })?;
+    let (min, max) = match range {
+        Some((lo, hi)) => {
+            let (a, b) = (lo * scale + offset, hi * scale + offset);
+            (a.min(b), a.max(b))
+        }
+        None => {
+            notes.push(
+                "heeft geen enkele geldige pixel (alles nodata: geheel bewolkt?); de tegel draagt niets bij".into(),
+            );
+            (0.0, 0.0)
+        }
     };
     let extreme = min.abs().max(max.abs());
     if extreme > MAX_ANOMALY_C {
         return Err((
             "band",
             format!(
-                "waarden van {min} tot {max} zijn geen temperatuuranomalie in °C (verwacht binnen ±{MAX_ANOMALY_C})"
+                "waarden van {min:.2} tot {max:.2} zijn geen temperatuuranomalie in °C (verwacht binnen ±{MAX_ANOMALY_C})"
             ),
         ));
     }
@@ -330,7 +400,10 @@ mod tests {
 
         let (field, message) = read_tile(&write("zonder_schaal.tif", None)).unwrap_err();
         assert_eq!(field, "band");
-        assert!(message.contains("waarden van -500 tot 490"), "{message}");
+        assert!(
+            message.contains("waarden van -500.00 tot 490.00"),
+            "{message}"
+        );
 
         let (_, message) = read_tile(&write("schaal_nul.tif", Some(0.0))).unwrap_err();
         assert!(message.contains("schaal 0"), "{message}");

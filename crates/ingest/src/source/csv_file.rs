@@ -48,7 +48,7 @@ impl Source for CsvFile {
         let bytes = std::fs::read(&self.path).map_err(|e| IngestError::Open {
             layer: self.layer,
             path: self.path.clone(),
-            message: e.to_string(),
+            message: crate::error::io_reason(&e),
         })?;
         let mut notes = Vec::new();
         let text = decode(&bytes, self.dialect.encoding.as_deref()).map_err(read_error)?;
@@ -223,8 +223,21 @@ fn detect_decimal<'a>(
 
 fn parse_wkt(text: &str) -> Result<geo::Geometry, String> {
     let geometry = gdal::vector::Geometry::from_wkt(text)
-        .map_err(|e| format!("'{}' is geen geldige WKT ({e})", shorten(text)))?;
+        .map_err(|_| format!("'{}' is geen geldige WKT{}", shorten(text), wkt_hint(text)))?;
     super::to_geo(&geometry).map_err(|e| format!("'{}': {e}", shorten(text)))
+}
+
+/// What a text that is not WKT most likely is, for the message.
+fn wkt_hint(text: &str) -> &'static str {
+    let t = text.trim();
+    if t.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("SRID=")) {
+        " (EWKT van PostGIS: laat `SRID=…;` weg en zet `crs` bij de laag)"
+    } else if !t.is_empty() && t.len().is_multiple_of(2) && t.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        " (hexadecimale WKB: exporteer als WKT, bijvoorbeeld met ST_AsText)"
+    } else {
+        ""
+    }
 }
 
 /// At most 60 characters of `s`, for messages.

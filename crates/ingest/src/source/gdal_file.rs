@@ -1,5 +1,5 @@
 //! Any vector file GDAL/OGR reads: GeoPackage, Shapefile, GeoJSON,
-//! FlatGeobuf, …
+//! FlatGeobuf, …, also inside a `.zip` (as PDOK and CBS hand them out).
 
 use super::{Decimal, Record, Source, Table, Value};
 use crate::error::FieldError;
@@ -45,12 +45,30 @@ impl Source for GdalFile {
             open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
             ..DatasetOptions::default()
         };
-        let dataset = Dataset::open_ex(&self.path, options).map_err(|e| {
+        let zipped = is_zip(&self.path);
+        // GDAL reads into an archive only through its virtual file system.
+        let gdal_path = match zipped {
+            true => PathBuf::from(format!("/vsizip/{}", self.path.display())),
+            false => self.path.clone(),
+        };
+        let dataset = Dataset::open_ex(&gdal_path, options).map_err(|e| {
             open_error(format!(
-                "GDAL herkent het niet als vectorbestand{}",
+                "GDAL herkent het niet als vectorbestand{}{}",
+                if zipped {
+                    " (ook niet in het zip-archief)"
+                } else {
+                    ""
+                },
                 crate::crs::gdal_detail(&e)
             ))
         })?;
+        // GDAL's CSV driver knows none of the dialects the CSV reader
+        // detects (delimiter, decimal comma, encoding): unpacked, it does.
+        if zipped && dataset.driver().short_name() == "CSV" {
+            return Err(open_error(
+                "een CSV-bestand in een zip-archief wordt niet gelezen; pak het uit en noem het CSV-bestand in het projectbestand".into(),
+            ));
+        }
         let names: Vec<String> = dataset.layers().map(|l| l.name()).collect();
         let mut layer = match &self.layer_name {
             Some(name) => dataset.layer_by_name(name).map_err(|_| {
@@ -70,11 +88,12 @@ impl Source for GdalFile {
                         .map_err(|e| open_error(e.to_string()))?,
                     [] => return Err(open_error("bevat geen vectorlaag".into())),
                     several => {
+                        let listed: Vec<&str> = several.iter().map(|n| n.as_str()).collect();
                         return Err(open_error(format!(
                             "bevat {} lagen ({}); kies er een met `layer = \"…\"` in het projectbestand",
                             several.len(),
-                            names.join(", ")
-                        )))
+                            listed.join(", ")
+                        )));
                     }
                 }
             }
@@ -82,7 +101,7 @@ impl Source for GdalFile {
         let fields: Vec<String> = layer.defn().fields().map(|f| f.name()).collect();
         let has_geometry = layer.defn().geom_fields().count() > 0;
         let crs = layer.spatial_ref();
-        let records = layer
+        let records: Vec<Result<Record, FieldError>> = layer
             .features()
             .map(|feature| {
                 // A type we do not model (binary, …) is read as GDAL's text.
@@ -101,16 +120,47 @@ impl Source for GdalFile {
                 Ok(Record { values, geometry })
             })
             .collect();
+        let shapefile = dataset.driver().short_name() == "ESRI Shapefile";
+        let mut notes = Vec::new();
+        // Text GDAL could not recode arrives with U+FFFD in it: a
+        // Shapefile without `.cpg` in another encoding than UTF-8.
+        let garbled = records.iter().position(|r| {
+            r.as_ref().is_ok_and(|r| {
+                r.values
+                    .iter()
+                    .any(|v| matches!(v, Some(Value::Text(t)) if t.contains('\u{FFFD}')))
+            })
+        });
+        if let Some(row) = garbled {
+            notes.push(format!(
+                "laag `{}`: {} rij {}: tekst met onleesbare tekens; {}",
+                self.layer,
+                self.path.display(),
+                row + 1,
+                if shapefile {
+                    "zet de codering in een `.cpg`-bestand naast de `.shp` (bijvoorbeeld `1252` voor Windows-1252)"
+                } else {
+                    "is het bestand in een andere codering dan UTF-8 geschreven?"
+                }
+            ));
+        }
         Ok(Table {
             fields,
             has_geometry,
             crs,
             decimal: Decimal::Point,
             records,
-            notes: Vec::new(),
-            name_limit: (dataset.driver().short_name() == "ESRI Shapefile").then_some(10),
+            notes,
+            name_limit: shapefile.then_some(10),
         })
     }
+}
+
+/// A `.zip` archive, whatever the case of its extension.
+fn is_zip(path: &std::path::Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
 }
 
 /// OGR hands out a curved geometry (the arcs of BGT GML, a GeoPackage's

@@ -125,6 +125,17 @@ fn curved(kind: gdal::vector::OGRwkbGeometryType::Type) -> bool {
     )
 }
 
+/// A delimited text file, read by [`csv_file`] rather than GDAL (whose
+/// CSV driver knows no decimal comma nor Windows-1252): `.csv`, `.tsv`,
+/// and `.txt` as Excel saves "Text (tab delimited)".
+pub(crate) fn is_delimited_text(path: &std::path::Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        ["csv", "tsv", "txt"]
+            .iter()
+            .any(|t| e.eq_ignore_ascii_case(t))
+    })
+}
+
 /// Opens a layer's records.
 pub trait Source {
     /// A path or URL, for messages.
@@ -155,11 +166,7 @@ pub fn open(
                     path: path.clone(),
                 });
             }
-            let is_csv = path
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
-            if is_csv {
+            if is_delimited_text(path) {
                 Ok(Box::new(csv_file::CsvFile::new(
                     layer,
                     path.clone(),

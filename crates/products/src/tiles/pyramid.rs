@@ -414,6 +414,18 @@ impl Sink {
         path: &Path,
     ) -> Result<Self, PyramidError> {
         let _ = std::fs::remove_file(tmp);
+        // Readable by its owner only, as every other output: SQLite would
+        // create it with the umask's mode. An empty file is a new database.
+        {
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            options.open(tmp).map_err(|source| PyramidError::Io {
+                path: tmp.to_path_buf(),
+                source,
+            })?;
+        }
         let db = rusqlite::Connection::open(tmp).map_err(PyramidError::sqlite(path))?;
         db.execute_batch(
             "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;

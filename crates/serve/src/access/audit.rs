@@ -82,16 +82,12 @@ fn line_for(nr: u64, entry: &Entry, previous: &str) -> Result<(String, String), 
     Ok((format!("{open}{HASH_MEMBER}{hash}\"}}\n"), hash))
 }
 
-struct Tail {
-    file: std::fs::File,
-    last_hash: String,
-    next_nr: u64,
-}
-
-/// The open log, appended to by the server.
+/// The open log, appended to by the server and by `users add` / `revoke`
+/// while it runs: each append takes the file's lock and chains on from the
+/// line last written, by whichever process wrote it.
 pub struct AuditLog {
     path: PathBuf,
-    tail: Arc<Mutex<Tail>>,
+    file: Arc<Mutex<std::fs::File>>,
 }
 
 impl AuditLog {
@@ -102,22 +98,13 @@ impl AuditLog {
             path: path.to_path_buf(),
             source,
         };
-        let (mut last_hash, mut next_nr) = (GENESIS.to_string(), 1);
         if path.exists() {
             if let Err(e) = verify(path) {
                 eprintln!("let op: auditlog {}: {e}", path.display());
             }
-            let reader = std::io::BufReader::new(std::fs::File::open(path).map_err(io)?);
-            for line in reader.lines() {
-                let line = line.map_err(io)?;
-                if let Ok(r) = serde_json::from_str::<ReadBack>(&line) {
-                    last_hash = r.hash;
-                    next_nr = r.nr + 1;
-                }
-            }
         }
         let mut options = std::fs::OpenOptions::new();
-        options.create(true).append(true);
+        options.create(true).read(true).append(true);
         #[cfg(unix)]
         {
             use std::os::unix::fs::OpenOptionsExt;
@@ -126,11 +113,7 @@ impl AuditLog {
         let file = options.open(path).map_err(io)?;
         Ok(AuditLog {
             path: path.to_path_buf(),
-            tail: Arc::new(Mutex::new(Tail {
-                file,
-                last_hash,
-                next_nr,
-            })),
+            file: Arc::new(Mutex::new(file)),
         })
     }
 
@@ -140,15 +123,18 @@ impl AuditLog {
 
     /// Appends `entry` and syncs it to disk before returning.
     pub fn append_blocking(&self, entry: &Entry) -> Result<(), AuditError> {
-        let mut tail = self.tail.lock().unwrap_or_else(|p| p.into_inner());
-        let (line, hash) = line_for(tail.next_nr, entry, &tail.last_hash)?;
-        tail.file
-            .write_all(line.as_bytes())
-            .and_then(|()| tail.file.sync_data())
-            .map_err(|e| AuditError::Write(e.to_string()))?;
-        tail.last_hash = hash;
-        tail.next_nr += 1;
-        Ok(())
+        let write = |e: std::io::Error| AuditError::Write(e.to_string());
+        let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        // Released when the file is unlocked below or, on an error, closed
+        // with the process; the in-process mutex orders the threads.
+        file.lock().map_err(write)?;
+        let appended = chain_tail(&mut file).and_then(|(previous, nr)| {
+            let (line, _) = line_for(nr, entry, &previous).map_err(std::io::Error::other)?;
+            file.write_all(line.as_bytes())?;
+            file.sync_data()
+        });
+        let unlocked = file.unlock();
+        appended.and(unlocked).map_err(write)
     }
 
     /// [`Self::append_blocking`] off the async workers.
@@ -157,6 +143,34 @@ impl AuditLog {
         tokio::task::spawn_blocking(move || log.append_blocking(&entry))
             .await
             .map_err(|e| AuditError::Write(e.to_string()))?
+    }
+}
+
+/// The last well-formed line's hash and the number the next line takes
+/// (the genesis hash and 1 for an empty log), read from the end of the
+/// file in growing windows.
+fn chain_tail(file: &mut std::fs::File) -> std::io::Result<(String, u64)> {
+    use std::io::{Read, Seek, SeekFrom};
+    let len = file.metadata()?.len();
+    let mut window: u64 = 1 << 16;
+    loop {
+        let start = len.saturating_sub(window);
+        file.seek(SeekFrom::Start(start))?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)?;
+        let text = String::from_utf8_lossy(&bytes);
+        // The first line of a window that starts mid-file may be cut.
+        let whole = text.lines().skip(usize::from(start > 0));
+        let last = whole
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .find_map(|l| serde_json::from_str::<ReadBack>(l).ok());
+        match last {
+            Some(r) => return Ok((r.hash, r.nr + 1)),
+            None if start == 0 => return Ok((GENESIS.to_string(), 1)),
+            None => window = window.saturating_mul(4),
+        }
     }
 }
 
@@ -261,6 +275,26 @@ mod tests {
             Err(AuditError::Broken { line, .. }) => line,
             other => panic!("expected a broken chain, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn two_writers_keep_one_chain() {
+        // The server's log and `users add` in another process, both open.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.jsonl");
+        let server = AuditLog::open(&path).unwrap();
+        let cli = AuditLog::open(&path).unwrap();
+        for i in 0..6 {
+            let log = if i % 3 == 1 { &cli } else { &server };
+            log.append_blocking(&entry("u", &[&format!("p{i}")]))
+                .unwrap();
+        }
+        // A line longer than the first window read back.
+        let long: Vec<String> = (0..9000).map(|i| format!("{i:016}")).collect();
+        let long: Vec<&str> = long.iter().map(String::as_str).collect();
+        server.append_blocking(&entry("lang", &long)).unwrap();
+        cli.append_blocking(&entry("na", &["p9"])).unwrap();
+        assert_eq!(verify(&path).unwrap(), 8);
     }
 
     #[test]

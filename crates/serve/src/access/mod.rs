@@ -282,6 +282,10 @@ impl Access {
             self.limiter.failed(ip);
             return Err(unauthorized("token ongeldig"));
         };
+        // A token verified before is answered from the cache, past the
+        // limit: the limit slows guessing, which against 256-bit tokens
+        // only the slow hash below makes costly; refusing known tokens too
+        // would let anyone lock every user out with a hundred bad guesses.
         if let Some(user) = store.cached(token) {
             return Ok(plain(user));
         }

@@ -47,15 +47,14 @@ pub enum Rule {
 }
 
 impl Rule {
-    /// The rule a request falls under (the export's depends on its query).
+    /// The rule a request falls under (the export's depends on its query,
+    /// decoded as its handler decodes it: `%69nhoud=%69nspecties` is
+    /// `inhoud=inspecties`, and any one of repeated keys counts).
     fn effective(self, query: Option<&str>) -> Rule {
         match self {
             Rule::Export => {
-                let building = query
-                    .unwrap_or("")
-                    .split('&')
-                    .filter_map(|kv| kv.split_once('='))
-                    .any(|(k, v)| k == "inhoud" && v == "inspecties");
+                let building = form_urlencoded::parse(query.unwrap_or("").as_bytes())
+                    .any(|(k, v)| k == "inhoud" && v.trim() == "inspecties");
                 if building {
                     Rule::BuildingLevel
                 } else {
@@ -217,8 +216,41 @@ pub async fn identify(
     ip: Option<IpAddr>,
 ) -> Result<User, ApiError> {
     match &state.access {
+        // Only loopback names reach this far ([`loopback_only`]).
         None => Ok(User::local()),
         Some(access) => access.identify(headers, ip).await,
+    }
+}
+
+/// Without `[access]` the server listens on loopback only, but a web page
+/// elsewhere can still reach it by pointing its own name at 127.0.0.1 (DNS
+/// rebinding): its requests then carry that name as `Host`. This layer in
+/// front of every answer then lets only the loopback names through.
+pub async fn loopback_only(request: Request, next: Next) -> Response {
+    match loopback_host(request.headers()) {
+        Ok(()) => next.run(request).await,
+        Err(e) => e.into_response(),
+    }
+}
+
+fn loopback_host(headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(host) = headers.get(axum::http::header::HOST) else {
+        return Ok(());
+    };
+    let host = host.to_str().unwrap_or("");
+    // `[::1]:8080`, `127.0.0.1:8080`, `localhost`.
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(n, _)| n),
+    };
+    let local = name.eq_ignore_ascii_case("localhost")
+        || name.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    if local {
+        Ok(())
+    } else {
+        Err(forbidden(&format!(
+            "Host '{host}' is geen loopback-naam: zonder [access] beantwoordt de server alleen localhost, 127.0.0.1 en [::1]"
+        )))
     }
 }
 

@@ -79,8 +79,8 @@ where
 }
 
 /// `GET /api/layers/dumpingen.geojson`: incidents dated up to the model's
-/// as-of date, newest first; for a `gemeente` user only its own, without
-/// the police's incident ids.
+/// as-of date, newest first; for a `gemeente` user only its own, with
+/// their dates only (no incident id, method, volume or type).
 pub async fn dumpingen(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
@@ -107,14 +107,14 @@ pub async fn dumpingen(
         list.into_iter()
             .map(|i| {
                 let d = &snapshot.data.dumpingen[i];
-                let mut properties = json!({
-                    "datum": d.datum.to_string(),
-                    "dumpingwijze": d.dumpingwijze,
-                    "volume_l": d.volume_l,
-                    "productietype": d.productietype,
-                });
+                // A municipality may know that and when, not the police's
+                // incident record (as in its explanations).
+                let mut properties = json!({ "datum": d.datum.to_string() });
                 if with_ids {
                     properties["incident_id"] = d.incident_id.clone().into();
+                    properties["dumpingwijze"] = json!(d.dumpingwijze);
+                    properties["volume_l"] = json!(d.volume_l);
+                    properties["productietype"] = json!(d.productietype);
                 }
                 (Geometry::Point(d.location), properties)
             })

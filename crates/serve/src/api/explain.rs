@@ -87,7 +87,17 @@ pub async fn explain(
     }
     let [x, y] = to_rd(q.lon, q.lat).map_err(|e| ApiError::Internal(e.to_string()))?;
     let snapshot = state.current();
-    let explanation = buitenzicht_score::explain(&snapshot.data, &snapshot.model, x, y);
+    // A `gemeente` user sees the buildings of its own municipalities; the
+    // others near the point are counted only (the same user gets `403`
+    // for them at `/api/panden`).
+    let data = &snapshot.data;
+    let shown = |p: &buitenzicht_ingest::Pand| {
+        caller.role() != Role::Gemeente
+            || data
+                .gemeente_at([p.centroid.x(), p.centroid.y()])
+                .is_some_and(|g| caller.sees_gemeente(&g.statcode))
+    };
+    let explanation = buitenzicht_score::explain_for(data, &snapshot.model, x, y, &shown);
     let statcode = explanation.gemeente.as_ref().map(|g| g.statcode.clone());
     if caller.role() == Role::Gemeente {
         match &statcode {

@@ -5,7 +5,7 @@
 //! municipality's ranked barns. Scope with `gemeente=GM####` and/or
 //! `bbox=west,south,east,north` (WGS84).
 
-use crate::access::policy::Caller;
+use crate::access::policy::{Caller, Rule};
 use crate::access::Role;
 use crate::error::ApiError;
 use crate::state::{AppState, Snapshot};
@@ -13,7 +13,7 @@ use axum::extract::{Extension, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use buitenzicht_ingest::crs::{Transformer, RD_NEW, WGS84};
-use buitenzicht_products::aggregate::aggregate;
+use buitenzicht_products::aggregate::{aggregate, Gemeente};
 use buitenzicht_products::export::{inspection_geojson, squares_geojson};
 use geojson::FeatureCollection;
 use serde::Deserialize;
@@ -30,6 +30,10 @@ pub struct ExportRequest {
     pub cel: Option<u32>,
     /// `aggregaat` (default) or `inspecties`.
     pub inhoud: Option<String>,
+    /// A municipality's squares each over all their cells (set for a role
+    /// that sees squares only; never from the query).
+    #[serde(skip)]
+    pub whole_squares: bool,
 }
 
 fn parse_bbox(text: &str) -> Result<[f64; 4], ApiError> {
@@ -94,13 +98,13 @@ pub fn build_export(
                     Some(to_rd.bounds(bbox).map_err(|e| internal(&e))?)
                 }
             };
-            let squares = aggregate(
-                &snapshot.model,
-                size as f64,
-                bbox_rd,
-                gemeente.map(|g| g as u32 + 1),
-            )
-            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
+            let within = match (gemeente.map(|g| g as u32 + 1), request.whole_squares) {
+                (None, _) => Gemeente::All,
+                (Some(g), false) => Gemeente::CellsOf(g),
+                (Some(g), true) => Gemeente::SquaresOf(g),
+            };
+            let squares = aggregate(&snapshot.model, size as f64, bbox_rd, within)
+                .map_err(|e| ApiError::BadRequest(e.to_string()))?;
             squares_geojson(&squares, &snapshot.model, &to_wgs).map_err(|e| internal(&e))
         }
         other => Err(ApiError::BadRequest(format!(
@@ -126,6 +130,7 @@ fn scope_request(caller: &Caller, mut request: ExportRequest) -> Result<ExportRe
     }
     if let Some(size) = caller.aggregated_to() {
         request.cel = Some(request.cel.unwrap_or(size).max(size));
+        request.whole_squares = true;
     }
     Ok(request)
 }
@@ -141,6 +146,13 @@ pub async fn export_geojson(
     let request = scope_request(&caller, request)?;
     let snapshot = state.current();
     let building = request.inhoud.as_deref() == Some("inspecties");
+    // The guard chose the rule from the raw query; should the two readings
+    // ever differ, building-level data still needs its rule's checks.
+    if building && (!Rule::BuildingLevel.admits(caller.role()) || caller.purpose.is_none()) {
+        return Err(ApiError::Forbidden(
+            "gegevens per pand vragen een rol met inzage per pand en een Doelbinding".into(),
+        ));
+    }
     let gemeente = request.gemeente.clone();
     let mut collection = tokio::task::spawn_blocking(move || build_export(&snapshot, &request))
         .await
