@@ -165,7 +165,7 @@ impl Project {
 /// before it the same project shows their anomalies.
 #[test]
 fn a_tile_taken_after_the_as_of_date_is_not_used() {
-    let satellite_band = |date: &str| -> Vec<f32> {
+    let satellite_band = |date: &str| -> (Vec<f32>, String) {
         let dir = common::fixture_copy();
         common::weigh(dir.path());
         let tiles = dir.path().join("satelliet");
@@ -179,11 +179,41 @@ fn a_tile_taken_after_the_as_of_date_is_not_used() {
         let ds = Dataset::open(out.join("risico.tif")).unwrap();
         let band = ds.rasterband(5).unwrap();
         assert_eq!(band.description().unwrap(), "bijdrage satelliet");
-        band.read_band_as::<f32>().unwrap().into_shape_and_vec().1
+        let values = band.read_band_as::<f32>().unwrap().into_shape_and_vec().1;
+        (values, common::stderr(&output))
     };
     // The fixtures' as-of date is 2026-11-01.
-    let before = satellite_band("20260901");
-    let after = satellite_band("20261201");
+    let (before, log) = satellite_band("20260901");
+    assert!(!log.contains("na de peildatum"), "{log}");
+    let (after, log) = satellite_band("20261201");
     assert!(before.iter().any(|v| *v > 0.0));
     assert!(after.iter().all(|v| *v == -9999.0 || *v == 0.0));
+    // Left out, and said so.
+    assert!(
+        log.contains(
+            "laag `satelliet`: 2 tegel(s) opgenomen na de peildatum 2026-11-01 tellen niet mee"
+        ),
+        "{log}"
+    );
+}
+
+#[test]
+fn an_as_of_date_past_the_data_is_said() {
+    let out = tempfile::tempdir().unwrap();
+    let config = common::fixtures().join("buitenzicht.toml");
+    let output = common::run(&[
+        "run",
+        "-c",
+        config.to_str().unwrap(),
+        "--as-of",
+        "2030-01-01",
+        "--out",
+        out.path().join("uit").to_str().unwrap(),
+    ]);
+    let log = common::stderr(&output);
+    assert!(output.status.success(), "{log}");
+    assert!(
+        log.contains("de peildatum 2030-01-01 ligt meer dan een jaar na de laatste dumping"),
+        "{log}"
+    );
 }

@@ -89,8 +89,13 @@ pub fn score_project(
     Ok(match &project.scoring.model {
         None => score(data, &project.scoring, as_of)?,
         Some(path) => {
-            let text =
-                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                format!(
+                    "`scoring.model` {}: {}",
+                    path.display(),
+                    buitenzicht_ingest::error::io_reason(&e)
+                )
+            })?;
             let calibration: Calibration = serde_json::from_str(&text)
                 .map_err(|e| format!("{}: geen gekalibreerd model: {e}", path.display()))?;
             score_calibrated(data, &project.scoring, &calibration, as_of)?
@@ -106,6 +111,36 @@ pub fn as_of(project: &ProjectFile, common: &Common) -> NaiveDate {
         .unwrap_or_else(|| chrono::Local::now().date_naive())
 }
 
+/// What the as-of date leaves out or leaves unseen, said before scoring.
+fn as_of_notes(data: &Dataset, as_of: NaiveDate) -> Vec<String> {
+    let mut notes = Vec::new();
+    let later: Vec<_> = data
+        .satelliet
+        .iter()
+        .filter(|t| t.datum.is_some_and(|d| d > as_of))
+        .collect();
+    if let Some(first) = later.first() {
+        notes.push(format!(
+            "laag `satelliet`: {} tegel(s) opgenomen na de peildatum {as_of} tellen niet mee (zoals {})",
+            later.len(),
+            first.path.display()
+        ));
+    }
+    let dates = data.dumpingen.iter().map(|d| d.datum);
+    if let (Some(first), Some(last)) = (dates.clone().min(), dates.max()) {
+        if as_of < first {
+            notes.push(format!(
+                "de peildatum {as_of} ligt voor de eerste dumping ({first}): geen dumping telt mee"
+            ));
+        } else if (as_of - last).num_days() > 365 {
+            notes.push(format!(
+                "de peildatum {as_of} ligt meer dan een jaar na de laatste dumping ({last}): over de tijd ertussen zeggen de gegevens niets"
+            ));
+        }
+    }
+    notes
+}
+
 /// Ingests, scores and ranks: with a calibrated model file, by it; else the
 /// map is chosen out of sample (see `buitenzicht_score::predict`) and the
 /// buildings are ranked by the building model.
@@ -115,6 +150,9 @@ pub fn pipeline(
 ) -> Result<(Dataset, RiskModel, Vec<InspectionList>), BoxError> {
     let (data, _) = load(project, &common.input)?;
     let as_of = as_of(project, common);
+    for note in as_of_notes(&data, as_of) {
+        eprintln!("let op: {note}");
+    }
     let started = std::time::Instant::now();
     let fixed = project.scoring.model.is_some()
         || project.scoring.method == buitenzicht_score::config::Method::Weights;

@@ -89,6 +89,9 @@ pub fn run(
     json: Option<&Path>,
     from: Option<&Path>,
 ) -> Result<(), BoxError> {
+    if seeds == 0 && from.is_none() {
+        return Err("--seeds 0: een studie vraagt minstens één seed".into());
+    }
     if let Some(path) = from {
         super::write_out(format_args!("{}", table(&read_results(path)?)))?;
         return Ok(());
