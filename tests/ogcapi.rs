@@ -34,6 +34,10 @@ struct Service {
     seen: Mutex<HashMap<usize, u32>>,
     /// Every items request's query, for the assertions.
     queries: Mutex<Vec<HashMap<String, String>>>,
+    /// Pages stop linking to the next one (a server that loses its cursor).
+    no_next: std::sync::atomic::AtomicBool,
+    /// Every items request is answered `404`.
+    gone: std::sync::atomic::AtomicBool,
 }
 
 async fn collection(State(s): State<Arc<Service>>) -> Json<Value> {
@@ -50,6 +54,9 @@ async fn items(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     s.queries.lock().unwrap().push(q.clone());
+    if s.gone.load(std::sync::atomic::Ordering::SeqCst) {
+        return (StatusCode::NOT_FOUND, "bestaat niet meer").into_response();
+    }
     let limit = q
         .get("limit")
         .and_then(|l| l.parse().ok())
@@ -91,7 +98,7 @@ async fn items(
         .map(|&i| source[i].clone())
         .collect();
     let mut links = vec![json!({"rel": "self", "href": "items?f=json"})];
-    if offset + limit < matching.len() {
+    if offset + limit < matching.len() && !s.no_next.load(std::sync::atomic::Ordering::SeqCst) {
         let mut next = format!("items?f=json&limit={limit}&cursor={}", offset + limit);
         if in_rd {
             next.push_str(&format!("&crs={RD}"));
@@ -102,8 +109,13 @@ async fn items(
         links.push(json!({"rel": "next", "type": "text/html", "href": "items?f=html"}));
         links.push(json!({"rel": "next", "type": "application/geo+json", "href": next}));
     }
-    let body =
-        json!({"type": "FeatureCollection", "features": features, "links": links}).to_string();
+    let body = json!({
+        "type": "FeatureCollection",
+        "features": features,
+        "links": links,
+        "numberMatched": matching.len(),
+    })
+    .to_string();
 
     // Each of the first pages fails once, each in its own way.
     if times == 1 {
@@ -192,6 +204,8 @@ impl Server {
             offers_rd,
             seen: Mutex::default(),
             queries: Mutex::default(),
+            no_next: Default::default(),
+            gone: Default::default(),
         });
         let runtime = tokio::runtime::Runtime::new().unwrap();
         let app = Router::new()
@@ -377,4 +391,48 @@ fn an_unreachable_service_without_a_copy_is_a_clear_error() {
     assert!(log.contains("laag `panden`"), "{log}");
     assert!(log.contains(&url), "{log}");
     assert!(log.contains("geen verbinding met de server"), "{log}");
+}
+
+fn ingest(config: &Path) -> (bool, String) {
+    let output = common::binary()
+        .args(["ingest", "-c"])
+        .arg(config)
+        .output()
+        .unwrap();
+    (output.status.success(), common::stderr(&output))
+}
+
+#[test]
+fn a_service_that_stops_short_or_refuses_fails_the_layer() {
+    use std::sync::atomic::Ordering::SeqCst;
+    let server = Server::start(true);
+    let dir = common::fixture_copy();
+    let config = project_with_url(dir.path(), &server.url);
+
+    // Fewer features than the server said it matched: not the whole layer.
+    server.service.no_next.store(true, SeqCst);
+    let (ok, log) = ingest(&config);
+    assert!(!ok, "{log}");
+    assert!(
+        log.contains(&format!(
+            "de server meldde {} objecten (numberMatched)",
+            server.service.rd.len()
+        )) && log.contains("de laag is niet volledig"),
+        "{log}"
+    );
+
+    // A local copy, then the service refuses: a refusal is an answer, not
+    // an unreachable server, so the old copy does not stand in.
+    server.service.no_next.store(false, SeqCst);
+    let (ok, log) = ingest(&config);
+    assert!(ok, "{log}");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("backoff_s = 0.05", "backoff_s = 0.05, max_age_days = 0");
+    std::fs::write(&config, text).unwrap();
+    server.service.gone.store(true, SeqCst);
+    let (ok, log) = ingest(&config);
+    assert!(!ok, "{log}");
+    assert!(log.contains("HTTP 404"), "{log}");
+    assert!(!log.contains("lokale kopie"), "{log}");
 }

@@ -27,12 +27,14 @@ pub fn run(what: Audit) -> Result<(), BoxError> {
                 eprintln!("let op: de keten is verbroken: {e}");
             }
             let since = since.map(|d| d.to_string());
+            let mut shown = 0usize;
             for (nr, e) in audit::read(&path)? {
                 if user.as_ref().is_some_and(|u| &e.gebruiker != u)
                     || since.as_ref().is_some_and(|d| e.tijd.as_str() < d.as_str())
                 {
                     continue;
                 }
+                shown += 1;
                 out!(
                     "{nr}\t{}\t{} ({})\t{}\tgemeente {}\tdoelbinding {}\t{} id(s): {}",
                     e.tijd,
@@ -44,6 +46,10 @@ pub fn run(what: Audit) -> Result<(), BoxError> {
                     e.ids.len(),
                     e.ids.join(",")
                 )?;
+            }
+            // Said on stderr: the lines themselves stay the only output.
+            if shown == 0 {
+                eprintln!("geen regels die aan --user en --since voldoen");
             }
         }
     }

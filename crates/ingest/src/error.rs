@@ -66,9 +66,13 @@ fn too_many_rejected(
     max_share: f64,
     examples: &[Rejection],
 ) -> String {
+    let check = match layer {
+        "satelliet" => "controleer de tegels (één band met de anomalie in °C, type, georeferentie)",
+        _ => "controleer het bestand (scheidingsteken, decimaalteken, kolomnamen, CRS)",
+    };
     let mut s = format!(
         "laag `{layer}`: {rejected} van de {read} records afgewezen ({:.0} %), meer dan de toegestane {:.0} %; \
-         controleer het bestand (scheidingsteken, decimaalteken, kolomnamen, CRS) of geef --allow-rejects",
+         {check} of geef --allow-rejects",
         100.0 * rejected as f64 / read.max(1) as f64,
         100.0 * max_share
     );

@@ -125,7 +125,7 @@ impl OgcApi {
 
     /// Downloads every page on a runtime of its own, on a thread of its
     /// own, so it works whether or not the caller runs inside tokio.
-    fn download(&self) -> Result<LocalCopy, String> {
+    fn download(&self) -> Result<LocalCopy, FetchError> {
         std::thread::scope(|scope| {
             scope
                 .spawn(|| {
@@ -136,18 +136,20 @@ impl OgcApi {
                     runtime.block_on(self.fetch_all())
                 })
                 .join()
-                .unwrap_or_else(|_| Err("het ophalen is onverwacht afgebroken".into()))
+                .unwrap_or_else(
+                    |_| Err(String::from("het ophalen is onverwacht afgebroken").into()),
+                )
         })
     }
 
-    async fn fetch_all(&self) -> Result<LocalCopy, String> {
+    async fn fetch_all(&self) -> Result<LocalCopy, FetchError> {
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs_f64(self.settings.timeout_s))
             .user_agent(concat!("buitenzicht/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| e.to_string())?;
         let items = Url::parse(&self.url).map_err(|e| format!("geen geldige URL: {e}"))?;
-        let offers_rd = self.offers_rd_new(&client, &items).await;
+        let offers_rd = self.offers_rd_new(&client, &items).await?;
 
         let mut first = items.clone();
         {
@@ -180,12 +182,14 @@ impl OgcApi {
         let mut duplicates = 0u64;
         let mut crs = None;
         let mut pages = 0u32;
+        let mut matched: Option<u64> = None;
         let mut next = Some(first);
         while let Some(url) = next.take() {
             if !visited.insert(url.to_string()) {
                 return Err(format!(
                     "de server verwijst opnieuw naar een pagina die al gelezen is ({url})"
-                ));
+                )
+                .into());
             }
             let (headers, body) = self.get(&client, &url).await?;
             pages += 1;
@@ -195,16 +199,25 @@ impl OgcApi {
                 Some(c) if c != page_crs => {
                     return Err(format!(
                         "pagina {pages} komt in een ander CRS (Content-Crs) dan de eerste"
-                    ))
+                    )
+                    .into())
                 }
                 _ => {}
             }
-            let page: Json = serde_json::from_slice(&body)
-                .map_err(|e| format!("pagina {pages} is geen geldige JSON: {e} ({url})"))?;
+            let page: Json = serde_json::from_slice(&body).map_err(|e| {
+                format!(
+                    "pagina {pages} is geen geldige JSON (regel {}, kolom {}) ({url})",
+                    e.line(),
+                    e.column()
+                )
+            })?;
+            if pages == 1 {
+                matched = page.get("numberMatched").and_then(Json::as_u64);
+            }
             let Some(list) = page.get("features").and_then(Json::as_array) else {
-                return Err(format!(
-                    "pagina {pages} is geen GeoJSON FeatureCollection ({url})"
-                ));
+                return Err(
+                    format!("pagina {pages} is geen GeoJSON FeatureCollection ({url})").into(),
+                );
             };
             for feature in list {
                 let again = feature
@@ -228,6 +241,15 @@ impl OgcApi {
                 );
             }
         }
+        // A server that stops linking before the end (a lost `next`) would
+        // otherwise hand over part of the layer as if it were all.
+        let received = features.len() as u64 + duplicates;
+        if let Some(n) = matched.filter(|&n| received < n) {
+            return Err(format!(
+                "de server meldde {n} objecten (numberMatched), maar na {pages} pagina's zonder verdere `next`-link kwamen er {received}; de laag is niet volledig"
+            )
+            .into());
+        }
         if duplicates > 0 {
             eprintln!(
                 "laag `{}`: {duplicates} objecten kwamen op een latere pagina nog eens voor en zijn één keer gelezen",
@@ -244,20 +266,33 @@ impl OgcApi {
         })
     }
 
-    /// Whether the collection lists RD New among its CRSs; a collection
-    /// document that cannot be read counts as no.
-    async fn offers_rd_new(&self, client: &reqwest::Client, items: &Url) -> bool {
+    /// Whether the collection lists RD New among its CRSs. A collection
+    /// document the server refuses counts as no, and says so; a server that
+    /// cannot be reached is not asked again for the items.
+    async fn offers_rd_new(
+        &self,
+        client: &reqwest::Client,
+        items: &Url,
+    ) -> Result<bool, FetchError> {
         let mut collection = items.clone();
         let path = collection.path().trim_end_matches('/').to_string();
         let Some(base) = path.strip_suffix("/items") else {
-            return false;
+            return Ok(false);
         };
         collection.set_path(base);
         collection.set_query(Some("f=json"));
-        let Ok((_, body)) = self.get(client, &collection).await else {
-            return false;
+        let body = match self.get(client, &collection).await {
+            Ok((_, body)) => body,
+            Err(e) if e.unreachable => return Err(e),
+            Err(e) => {
+                eprintln!(
+                    "laag `{}`: de collectiebeschrijving is niet te lezen ({}); de objecten worden in WGS84 gevraagd",
+                    self.layer, e.message
+                );
+                return Ok(false);
+            }
         };
-        serde_json::from_slice::<Json>(&body)
+        Ok(serde_json::from_slice::<Json>(&body)
             .ok()
             .and_then(|doc| {
                 doc.get("crs").and_then(Json::as_array).map(|list| {
@@ -266,7 +301,7 @@ impl OgcApi {
                         .any(|c| is_rd_new(c.trim()))
                 })
             })
-            .unwrap_or(false)
+            .unwrap_or(false))
     }
 
     /// One GET with retries: a timeout, a dropped connection (also in the
@@ -276,7 +311,7 @@ impl OgcApi {
         &self,
         client: &reqwest::Client,
         url: &Url,
-    ) -> Result<(HeaderMap, Vec<u8>), String> {
+    ) -> Result<(HeaderMap, Vec<u8>), FetchError> {
         let mut attempt = 0u32;
         loop {
             let failure = match client
@@ -306,12 +341,15 @@ impl OgcApi {
                 Err(e) => Failure::Retry(describe(&e), None),
             };
             match failure {
-                Failure::Fatal(message) => return Err(message),
+                Failure::Fatal(message) => return Err(message.into()),
                 Failure::Retry(message, _) if attempt >= self.settings.retries => {
-                    return Err(format!(
-                        "{message} op {url}, ook na {} nieuwe pogingen",
-                        self.settings.retries
-                    ))
+                    return Err(FetchError {
+                        message: format!(
+                            "{message} op {url}, ook na {} nieuwe pogingen",
+                            self.settings.retries
+                        ),
+                        unreachable: true,
+                    })
                 }
                 Failure::Retry(message, wait) => {
                     let backoff = Duration::from_secs_f64(
@@ -337,13 +375,30 @@ enum Failure {
     Fatal(String),
 }
 
+/// Why a download failed. Only a server that cannot be reached (every
+/// retry spent) lets an older local copy stand in; one that answered with
+/// a refusal or with something wrong fails the layer.
+struct FetchError {
+    message: String,
+    unreachable: bool,
+}
+
+impl From<String> for FetchError {
+    fn from(message: String) -> Self {
+        FetchError {
+            message,
+            unreachable: false,
+        }
+    }
+}
+
 fn describe(e: &reqwest::Error) -> String {
     if e.is_timeout() {
         "geen antwoord binnen de tijd (http.timeout_s)".into()
     } else if e.is_connect() {
         "geen verbinding met de server".into()
     } else {
-        format!("verbinding verbroken ({e})")
+        "verbinding verbroken tijdens het antwoord".into()
     }
 }
 
@@ -445,17 +500,18 @@ impl Source for OgcApi {
                     copy
                 }
                 Err(e) => match cached {
-                    Some(copy) => {
+                    Some(copy) if e.unreachable => {
                         notes.push(format!(
-                            "let op: laag `{}`: {} is niet bereikbaar ({e}); de lokale kopie van {} oud (opgehaald {}) wordt gebruikt",
+                            "laag `{}`: {} is niet bereikbaar ({}); de lokale kopie van {} oud (opgehaald {}) wordt gebruikt",
                             self.layer,
                             self.url,
+                            e.message,
                             age_text(age_days(&copy)),
                             copy.fetched.format("%Y-%m-%d %H:%M UTC")
                         ));
                         copy
                     }
-                    None => return Err(self.error(e)),
+                    _ => return Err(self.error(e.message)),
                 },
             },
         };
