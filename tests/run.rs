@@ -199,17 +199,15 @@ fn a_tile_taken_after_the_as_of_date_is_not_used() {
 
 #[test]
 fn an_as_of_date_past_the_data_is_said() {
-    let out = tempfile::tempdir().unwrap();
-    let config = common::fixtures().join("buitenzicht.toml");
-    let output = common::run(&[
-        "run",
-        "-c",
-        config.to_str().unwrap(),
-        "--as-of",
-        "2030-01-01",
-        "--out",
-        out.path().join("uit").to_str().unwrap(),
-    ]);
+    let dir = common::fixture_copy();
+    let config = dir.path().join("buitenzicht.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace("as_of = \"2026-11-01\"", "as_of = \"2030-01-01\""),
+    )
+    .unwrap();
+    let (output, _) = common::run_project(dir.path());
     let log = common::stderr(&output);
     assert!(output.status.success(), "{log}");
     assert!(

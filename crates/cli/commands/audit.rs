@@ -49,7 +49,10 @@ pub fn run(what: Audit) -> Result<(), BoxError> {
             }
             // Said on stderr: the lines themselves stay the only output.
             if shown == 0 {
-                eprintln!("geen regels die aan --user en --since voldoen");
+                eprintln!(
+                    "geen regels in {} (met deze --user en --since)",
+                    path.display()
+                );
             }
         }
     }

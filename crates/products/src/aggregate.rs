@@ -102,6 +102,21 @@ pub fn aggregate(
         ),
         _ => None,
     };
+    // The second pass over the touched squares' span only.
+    let (rows, cols) = match touched.as_ref().and_then(|t| t.first().zip(t.last())) {
+        Some((&(sy0, _), &(sy1, _))) => {
+            // Keys sort by row first: the columns' span needs a look at all.
+            let (sx0, sx1) = touched
+                .iter()
+                .flatten()
+                .fold((i64::MAX, i64::MIN), |(a, b), &(_, x)| (a.min(x), b.max(x)));
+            (
+                spec.rows_between(sy0 as f64 * size, (sy1 + 1) as f64 * size),
+                spec.cols_between(sx0 as f64 * size, (sx1 + 1) as f64 * size),
+            )
+        }
+        None => (rows, cols),
+    };
     let mut squares: std::collections::BTreeMap<(i64, i64), Acc> = Default::default();
     for row in rows {
         for col in cols.clone() {

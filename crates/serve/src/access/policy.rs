@@ -123,6 +123,16 @@ impl Caller {
         }
     }
 
+    /// Whether the user sees what lies at `p` (RD New): a `gemeente` user
+    /// only inside its own municipalities.
+    pub fn sees_point(&self, data: &buitenzicht_ingest::Dataset, p: geo::Point) -> bool {
+        self.user.role != Role::Gemeente
+            || data
+                .gemeenten_index
+                .containing([p.x(), p.y()])
+                .any(|i| self.sees_gemeente(&data.gemeenten[i].statcode))
+    }
+
     /// Whether the user sees `statcode`'s data at all.
     pub fn sees_gemeente(&self, statcode: &str) -> bool {
         self.check_gemeente(statcode).is_ok()

@@ -30,19 +30,6 @@ fn internal(e: impl std::fmt::Display) -> ApiError {
     ApiError::Internal(e.to_string())
 }
 
-/// Whether the caller sees what lies at `p`: everything for the analyst, a
-/// `gemeente` user only inside its own municipalities.
-fn sees_point(caller: &Caller, snapshot: &Snapshot, p: geo::Point) -> bool {
-    if caller.role() != Role::Gemeente {
-        return true;
-    }
-    snapshot
-        .data
-        .gemeenten_index
-        .containing([p.x(), p.y()])
-        .any(|i| caller.sees_gemeente(&snapshot.data.gemeenten[i].statcode))
-}
-
 /// Whether the caller sees anything of a polygon: a `gemeente` user only
 /// where it meets its own municipalities.
 fn sees_area(caller: &Caller, snapshot: &Snapshot, area: &geo::MultiPolygon) -> bool {
@@ -90,7 +77,7 @@ pub async fn dumpingen(
     let mut list: Vec<usize> = (0..snapshot.data.dumpingen.len())
         .filter(|&i| {
             let d = &snapshot.data.dumpingen[i];
-            d.datum <= as_of && sees_point(&caller, &snapshot, d.location)
+            d.datum <= as_of && caller.sees_point(&snapshot.data, d.location)
         })
         .collect();
     list.sort_by_key(|&i| std::cmp::Reverse(snapshot.data.dumpingen[i].datum));
@@ -134,7 +121,7 @@ pub async fn leegstand(
         .filter(|&i| {
             let p = &snapshot.data.panden[i];
             matches!(p.leegstand, Leegstand::Bevestigd | Leegstand::Vermoedelijk)
-                && sees_point(&caller, &snapshot, p.centroid)
+                && caller.sees_point(&snapshot.data, p.centroid)
         })
         .collect();
     let ids = shown
@@ -283,7 +270,7 @@ pub async fn pand(
         .iter()
         .find(|p| p.identificatie == id)
         .ok_or_else(|| ApiError::NotFound(format!("geen pand met identificatie '{id}'")))?;
-    if !sees_point(&caller, &snapshot, pand.centroid) {
+    if !caller.sees_point(&snapshot.data, pand.centroid) {
         return Err(ApiError::Forbidden(
             "dit pand ligt buiten uw gemeente(n)".into(),
         ));

@@ -91,12 +91,7 @@ pub async fn explain(
     // others near the point are counted only (the same user gets `403`
     // for them at `/api/panden`).
     let data = &snapshot.data;
-    let shown = |p: &buitenzicht_ingest::Pand| {
-        caller.role() != Role::Gemeente
-            || data
-                .gemeente_at([p.centroid.x(), p.centroid.y()])
-                .is_some_and(|g| caller.sees_gemeente(&g.statcode))
-    };
+    let shown = |p: &buitenzicht_ingest::Pand| caller.sees_point(data, p.centroid);
     let explanation = buitenzicht_score::explain_for(data, &snapshot.model, x, y, &shown);
     let statcode = explanation.gemeente.as_ref().map(|g| g.statcode.clone());
     if caller.role() == Role::Gemeente {
