@@ -50,7 +50,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 /// Number of building traits, the first being the constant "pand".
-pub const N: usize = 7;
+pub const N: usize = 8;
 /// Index of the trait filled here: past dumpings within a journey.
 pub const NEARBY: usize = 6;
 /// Ridge penalty on every β but the constant: a normal prior with
@@ -130,41 +130,15 @@ impl<'a> Region<'a> {
     /// moved the demo's fitted journey from 257 m to the 6 km bound) within
     /// its reach, and the mean log distance of those that do not.
     fn reach(&self, journey: Journey) -> Vec<Reach> {
-        let spec = &self.spec;
-        let reach = journey.reach();
-        let stride = ((reach / spec.cell) / 20.0).ceil().max(1.0) as i64;
-        let steps = (reach / spec.cell / stride as f64).ceil() as i64;
-        // Distances from the building's cell centre, the same for every
-        // building: its place within a cell moves them by less than a
-        // cell, a trace next to a journey of hundreds of metres.
-        let offsets: Vec<(i64, i64, f64, f64)> = (-steps..=steps)
-            .flat_map(|dr| (-steps..=steps).map(move |dc| (dc * stride, dr * stride)))
-            .filter_map(|(dc, dr)| {
-                let d = spec.cell * ((dc * dc + dr * dr) as f64).sqrt();
-                (d > 0.0 && d <= reach).then(|| {
-                    let ln_d = d.ln();
-                    (dc, dr, density_ln(ln_d, journey), ln_d)
-                })
-            })
-            .collect();
-        let all: f64 = offsets.iter().map(|o| o.2).sum();
+        let (offsets, all) = self.lattice(journey);
         let within = journey.within_reach();
         let (tail_ln, tail_ln2) = journey.beyond_reach_ln();
         self.buildings
             .par_iter()
-            .map(|&[bx, by]| {
-                let c0 = ((bx - spec.x_min) / spec.cell).floor() as i64;
-                let r0 = ((spec.y_max - by) / spec.cell).floor() as i64;
+            .map(|&b| {
                 let (mut inside, mut ln_out, mut ln2_out) = (0.0, 0.0, 0.0);
-                for &(dc, dr, f, ln_d) in &offsets {
-                    let (c, r) = (c0 + dc, r0 + dr);
-                    let e =
-                        if c >= 0 && r >= 0 && (c as usize) < spec.cols && (r as usize) < spec.rows
-                        {
-                            self.exposure[spec.index(c as usize, r as usize)]
-                        } else {
-                            0.0
-                        };
+                for (&(_, _, f, ln_d), cell) in offsets.iter().zip(self.cells_around(b, &offsets)) {
+                    let e = cell.map_or(0.0, |i| self.exposure[i]);
                     inside += f * e;
                     ln_out += f * (1.0 - e) * ln_d;
                     ln2_out += f * (1.0 - e) * ln_d * ln_d;
@@ -194,6 +168,80 @@ impl<'a> Region<'a> {
                     share,
                     ln_out: mean(ln_out, tail_ln),
                     ln2_out: mean(ln2_out, tail_ln2),
+                }
+            })
+            .collect()
+    }
+
+    /// The subsample of cells [`Region::reach`] spreads a journey over:
+    /// every `stride`-th cell within its reach, as (column, row) offsets
+    /// from the building's cell with the journey's density and log
+    /// distance there, and the sum of those densities. Distances are from
+    /// the building's cell centre, the same for every building: its place
+    /// within a cell moves them by less than a cell, a trace next to a
+    /// journey of hundreds of metres.
+    fn lattice(&self, journey: Journey) -> (Vec<(i64, i64, f64, f64)>, f64) {
+        let spec = &self.spec;
+        let reach = journey.reach();
+        let stride = ((reach / spec.cell) / 20.0).ceil().max(1.0) as i64;
+        let steps = (reach / spec.cell / stride as f64).ceil() as i64;
+        let offsets: Vec<(i64, i64, f64, f64)> = (-steps..=steps)
+            .flat_map(|dr| (-steps..=steps).map(move |dc| (dc * stride, dr * stride)))
+            .filter_map(|(dc, dr)| {
+                let d = spec.cell * ((dc * dc + dr * dr) as f64).sqrt();
+                (d > 0.0 && d <= reach).then(|| {
+                    let ln_d = d.ln();
+                    (dc, dr, density_ln(ln_d, journey), ln_d)
+                })
+            })
+            .collect();
+        let all = offsets.iter().map(|o| o.2).sum();
+        (offsets, all)
+    }
+
+    /// The index of the cell at each of `offsets` from the cell of `b`,
+    /// `None` off the grid.
+    fn cells_around<'o>(
+        &self,
+        [bx, by]: [f64; 2],
+        offsets: &'o [(i64, i64, f64, f64)],
+    ) -> impl Iterator<Item = Option<usize>> + 'o {
+        let spec = self.spec;
+        let c0 = ((bx - spec.x_min) / spec.cell).floor() as i64;
+        let r0 = ((spec.y_max - by) / spec.cell).floor() as i64;
+        offsets.iter().map(move |&(dc, dr, _, _)| {
+            let (c, r) = (c0 + dc, r0 + dr);
+            (c >= 0 && r >= 0 && (c as usize) < spec.cols && (r as usize) < spec.rows)
+                .then(|| spec.index(c as usize, r as usize))
+        })
+    }
+
+    /// Each building's mean of `cell_weight` (one per cell of the grid)
+    /// over the buitengebied where its journeys end, weighted by how many
+    /// end in each cell; 1 where none does.
+    ///
+    /// A spatial block bootstrap draws cells, not buildings: a building's
+    /// expected dumpings count with the blocks they land in. Counted with
+    /// the building's own block instead, a building in a block not drawn
+    /// would still explain the dumpings it sends into drawn ones at no
+    /// cost, and its relative risks would run off without bound.
+    pub fn landing_weights(&self, journey: Journey, cell_weight: &[f64]) -> Vec<f64> {
+        let (offsets, _) = self.lattice(journey);
+        self.buildings
+            .par_iter()
+            .map(|&b| {
+                let (mut weighted, mut inside) = (0.0, 0.0);
+                for (&(_, _, f, _), cell) in offsets.iter().zip(self.cells_around(b, &offsets)) {
+                    if let Some(i) = cell {
+                        let e = f * self.exposure[i];
+                        weighted += e * cell_weight[i];
+                        inside += e;
+                    }
+                }
+                if inside > 0.0 {
+                    weighted / inside
+                } else {
+                    1.0
                 }
             })
             .collect()
@@ -318,7 +366,8 @@ pub struct Options {
 pub struct Weights {
     /// Per period, per event.
     pub events: Vec<Vec<f64>>,
-    /// Per building (its expected dumpings count with its block).
+    /// Per building: its expected dumpings count with the blocks they
+    /// land in ([`Region::landing_weights`]).
     pub buildings: Vec<f64>,
     /// The background's expected dumpings: its area's mean block weight.
     pub background: f64,
@@ -1088,6 +1137,43 @@ mod tests {
         journey: JourneyFit::Estimated,
         max_iterations: 400,
     };
+
+    /// A building's bootstrap weight is the block weight where its
+    /// journeys land: uniform weights give themselves back; with the west
+    /// half of a region drawn twice and the east half never, a building
+    /// deep in either half gets its half's weight, and one on the border
+    /// (its journeys symmetric about it) the mean of the two.
+    #[test]
+    fn landing_weights_follow_where_the_journeys_end() {
+        let spec = GridSpec::covering([0.0, 0.0, 40_000.0, 20_000.0], 200.0);
+        let exposure = vec![1.0; spec.len()];
+        let buildings = [
+            [5_000.0, 10_000.0],
+            [35_000.0, 10_000.0],
+            [20_000.0, 10_100.0],
+        ];
+        let region = Region::new(&buildings, spec, &exposure);
+        let journey = Journey::new(1_000.0);
+        let ones = region.landing_weights(journey, &vec![1.0; spec.len()]);
+        assert!(ones.iter().all(|w| (w - 1.0).abs() < 1e-12), "{ones:?}");
+        // West of the border building's column 2, east of it 0, on it 1.
+        let border = spec.cols / 2;
+        let halves: Vec<f64> = (0..spec.len())
+            .map(|i| match (i % spec.cols).cmp(&border) {
+                std::cmp::Ordering::Less => 2.0,
+                std::cmp::Ordering::Equal => 1.0,
+                std::cmp::Ordering::Greater => 0.0,
+            })
+            .collect();
+        let w = region.landing_weights(journey, &halves);
+        assert!((w[0] - 2.0).abs() < 1e-12, "{w:?}");
+        assert!(w[1].abs() < 1e-12, "{w:?}");
+        assert!((w[2] - 1.0).abs() < 1e-12, "{w:?}");
+        // No buitengebied within reach: the weight stays 1.
+        let none = vec![0.0; spec.len()];
+        let empty = Region::new(&buildings, spec, &none);
+        assert_eq!(empty.landing_weights(journey, &halves), vec![1.0; 3]);
+    }
 
     /// Data drawn from the model itself, with known μ, β and journey, are
     /// fitted back: the estimates land near the truth.
