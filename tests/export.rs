@@ -233,3 +233,43 @@ async fn tile_archives_read_back_tile_by_tile() {
     }
     assert!(checked > 10_000, "{checked} pixels with data");
 }
+
+/// Arguments that the data alone can refute fail before the scoring (no
+/// "gescoord" line), with a Dutch reason, and write nothing.
+#[test]
+fn export_arguments_are_checked_before_the_scoring() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("export.geojson");
+    let config = common::weighted_fixtures().join("buitenzicht.toml");
+    let (config, out_path) = (config.to_str().unwrap(), out.to_str().unwrap());
+    for (args, reason) in [
+        (
+            vec!["geojson", "--gemeente", "GM0000"],
+            "geen gemeente met statcode 'GM0000'",
+        ),
+        (
+            vec!["geojson", "--bbox", "5.1,51.4,5.2"],
+            "is niet west,zuid,oost,noord",
+        ),
+        (
+            vec!["geojson", "--inhoud", "inspecties"],
+            "inhoud=inspecties vraagt gemeente=GM####",
+        ),
+        (
+            vec!["geotiff", "--gemeente", "GM0000"],
+            "geen gemeente met statcode 'GM0000'",
+        ),
+    ] {
+        let mut all = vec!["export", args[0], "-c", config, "--out", out_path];
+        all.extend_from_slice(&args[1..]);
+        let output = common::run(&all);
+        let stderr = common::stderr(&output);
+        assert!(!output.status.success(), "{args:?}: {stderr}");
+        assert!(stderr.contains(reason), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("gescoord"),
+            "{args:?} scored first: {stderr}"
+        );
+        assert!(!out.exists(), "{args:?} wrote {out_path}");
+    }
+}

@@ -1,14 +1,14 @@
 //! `buitenzicht export`: a tile archive, a GeoJSON export or a
 //! municipality's GeoTIFF.
 
-use super::{pipeline, BoxError};
+use super::{load, pipeline, score_loaded, BoxError};
 use crate::args::{ContentArg, Export, FormatArg};
 use crate::config::ProjectFile;
 use buitenzicht_products::export::write_atomic;
 use buitenzicht_products::geotiff::write_gemeente_geotiff;
 use buitenzicht_products::tiles::pyramid::{write_pyramid, ArchiveFormat};
 use buitenzicht_products::tiles::{ColorRamp, TileLayer};
-use buitenzicht_serve::api::export::{build_export, ExportRequest};
+use buitenzicht_serve::api::export::{build_export, check_request, ExportRequest};
 use buitenzicht_serve::Snapshot;
 
 pub fn run(what: Export) -> Result<(), BoxError> {
@@ -74,8 +74,6 @@ pub fn run(what: Export) -> Result<(), BoxError> {
             out,
         } => {
             let project = ProjectFile::load(&common.input.config)?;
-            let (data, model, lists) = pipeline(&project, &common)?;
-            let snapshot = Snapshot::new(data, model, lists)?;
             let request = ExportRequest {
                 gemeente,
                 bbox,
@@ -91,9 +89,14 @@ pub fn run(what: Export) -> Result<(), BoxError> {
                 // user gets it from the server.
                 whole_squares: true,
             };
+            // Checked before the scoring, which takes a minute nationally.
+            let (data, _) = load(&project, &common.input)?;
+            check_request(&data, &request)?;
+            let (data, model, lists) = score_loaded(&project, &common, data)?;
+            let snapshot = Snapshot::new(data, model, lists)?;
             let collection = build_export(&snapshot, &request)?;
             write_atomic(&out, serde_json::to_string(&collection)?.as_bytes())?;
-            eprintln!("{}: {} features", out.display(), collection.features.len());
+            eprintln!("{}: {} objecten", out.display(), collection.features.len());
             Ok(())
         }
         Export::Geotiff {
@@ -102,12 +105,13 @@ pub fn run(what: Export) -> Result<(), BoxError> {
             out,
         } => {
             let project = ProjectFile::load(&common.input.config)?;
-            let (data, model, _) = pipeline(&project, &common)?;
+            let (data, _) = load(&project, &common.input)?;
             let id = data
                 .gemeenten
                 .iter()
                 .position(|g| g.statcode == gemeente)
                 .ok_or_else(|| format!("geen gemeente met statcode '{gemeente}'"))?;
+            let (_, model, _) = score_loaded(&project, &common, data)?;
             write_gemeente_geotiff(&model, id as u32 + 1, &out)?
                 .ok_or_else(|| format!("{gemeente} heeft geen cel op het raster"))?;
             write_atomic(

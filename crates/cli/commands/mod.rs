@@ -149,6 +149,16 @@ pub fn pipeline(
     common: &Common,
 ) -> Result<(Dataset, RiskModel, Vec<InspectionList>), BoxError> {
     let (data, _) = load(project, &common.input)?;
+    score_loaded(project, common, data)
+}
+
+/// [`pipeline`] on data already loaded: for commands that check their
+/// arguments against the data before the scoring.
+pub fn score_loaded(
+    project: &ProjectFile,
+    common: &Common,
+    data: Dataset,
+) -> Result<(Dataset, RiskModel, Vec<InspectionList>), BoxError> {
     let as_of = as_of(project, common);
     for note in as_of_notes(&data, as_of) {
         eprintln!("let op: {note}");

@@ -45,6 +45,33 @@ pub fn number(v: f64) -> String {
     }
 }
 
+/// A small rate for people: three significant digits however small (a
+/// plain building sends a few dumpings per hundred thousand a year, which
+/// four decimals would show as "0.0000"), at most twelve decimals.
+///
+/// ```
+/// use buitenzicht_score::format::small_rate;
+/// assert_eq!(small_rate(0.0000234567), "0.0000235");
+/// assert_eq!(small_rate(0.5), "0.500");
+/// assert_eq!(small_rate(12.345), "12.3");
+/// assert_eq!(small_rate(0.0), "0");
+/// assert_eq!(small_rate(1e-15), "< 0.000000000001");
+/// assert_eq!(small_rate(f64::NAN), "–");
+/// ```
+pub fn small_rate(v: f64) -> String {
+    const DECIMALS: i32 = 12;
+    if v.is_nan() {
+        "–".into()
+    } else if v == 0.0 {
+        "0".into()
+    } else if v.abs() < 10f64.powi(-DECIMALS) {
+        format!("< {:.*}", DECIMALS as usize, 10f64.powi(-DECIMALS))
+    } else {
+        let digits = (2 - v.abs().log10().floor() as i32).clamp(0, DECIMALS) as usize;
+        format!("{v:.digits$}")
+    }
+}
+
 /// An interval for people, its ends written by `f`: "low–high", or "–"
 /// when it was not computed.
 ///

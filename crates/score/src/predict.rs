@@ -40,7 +40,7 @@ use crate::backtest::evaluate;
 use crate::bootstrap;
 use crate::config::ScoreConfig;
 use crate::density::{kernel_density, WeightedPoint};
-use crate::format::{interval, number, percent};
+use crate::format::{interval, number, percent, small_rate};
 use crate::grid::GridSpec;
 use crate::inspection::{self, named, Contributions, Inspection, InspectionList, Rangschikking};
 use crate::journey::Journey;
@@ -1444,8 +1444,8 @@ impl Coefficient {
             ));
         } else {
             line.push_str(&format!(
-                " {:.4} dumpingen per gewoon pand per jaar",
-                self.estimate
+                " {} dumpingen per gewoon pand per jaar",
+                small_rate(self.estimate)
             ));
         }
         if self.interval_missing() {

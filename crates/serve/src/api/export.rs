@@ -13,6 +13,7 @@ use axum::extract::{Extension, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use buitenzicht_ingest::crs::{Transformer, RD_NEW, WGS84};
+use buitenzicht_ingest::Dataset;
 use buitenzicht_products::aggregate::{aggregate, Gemeente};
 use buitenzicht_products::export::{inspection_geojson, squares_geojson};
 use geojson::FeatureCollection;
@@ -57,33 +58,38 @@ fn parse_bbox(text: &str) -> Result<[f64; 4], ApiError> {
     ok.then_some([w, s, e, n]).ok_or_else(bad)
 }
 
-/// Builds the export for `request` from `snapshot`.
-pub fn build_export(
-    snapshot: &Snapshot,
-    request: &ExportRequest,
-) -> Result<FeatureCollection, ApiError> {
-    let internal = |e: &dyn std::fmt::Display| ApiError::Internal(e.to_string());
-    let to_wgs = Transformer::from_epsg(RD_NEW, WGS84).map_err(|e| internal(&e))?;
+/// An export request checked against the data alone (no scoring needed):
+/// the municipality exists, the content and square size are known, the
+/// box parses.
+#[derive(Debug, Clone, Copy)]
+pub enum Checked {
+    /// A municipality's ranked buildings, by its index in `gemeenten`.
+    Inspecties(usize),
+    /// Squares of `size` metres, within the municipality and the box.
+    Aggregaat {
+        size: u32,
+        gemeente: Option<usize>,
+        bbox: Option<[f64; 4]>,
+    },
+}
+
+/// Checks `request` against `data`: what the CLI does before it scores,
+/// so that a wrong code or box fails in seconds rather than after the run.
+pub fn check_request(data: &Dataset, request: &ExportRequest) -> Result<Checked, ApiError> {
     let gemeente = request
         .gemeente
         .as_deref()
         .map(|code| {
-            snapshot
-                .data
-                .gemeenten
+            data.gemeenten
                 .iter()
                 .position(|g| g.statcode == code)
                 .ok_or_else(|| ApiError::NotFound(format!("geen gemeente met statcode '{code}'")))
         })
         .transpose()?;
     match request.inhoud.as_deref().unwrap_or("aggregaat") {
-        "inspecties" => {
-            let g = gemeente.ok_or_else(|| {
-                ApiError::BadRequest("inhoud=inspecties vraagt gemeente=GM####".into())
-            })?;
-            inspection_geojson(&snapshot.inspections[g], &snapshot.data, &to_wgs)
-                .map_err(|e| internal(&e))
-        }
+        "inspecties" => gemeente
+            .map(Checked::Inspecties)
+            .ok_or_else(|| ApiError::BadRequest("inhoud=inspecties vraagt gemeente=GM####".into())),
         "aggregaat" => {
             let size = request.cel.unwrap_or(500);
             if ![250, 500, 1000].contains(&size) {
@@ -91,7 +97,37 @@ pub fn build_export(
                     "cel={size}: kies 250, 500 of 1000"
                 )));
             }
-            let bbox_rd = match request.bbox.as_deref().map(parse_bbox).transpose()? {
+            let bbox = request.bbox.as_deref().map(parse_bbox).transpose()?;
+            Ok(Checked::Aggregaat {
+                size,
+                gemeente,
+                bbox,
+            })
+        }
+        other => Err(ApiError::BadRequest(format!(
+            "inhoud={other}: kies aggregaat of inspecties"
+        ))),
+    }
+}
+
+/// Builds the export for `request` from `snapshot`.
+pub fn build_export(
+    snapshot: &Snapshot,
+    request: &ExportRequest,
+) -> Result<FeatureCollection, ApiError> {
+    let internal = |e: &dyn std::fmt::Display| ApiError::Internal(e.to_string());
+    let to_wgs = Transformer::from_epsg(RD_NEW, WGS84).map_err(|e| internal(&e))?;
+    match check_request(&snapshot.data, request)? {
+        Checked::Inspecties(g) => {
+            inspection_geojson(&snapshot.inspections[g], &snapshot.data, &to_wgs)
+                .map_err(|e| internal(&e))
+        }
+        Checked::Aggregaat {
+            size,
+            gemeente,
+            bbox,
+        } => {
+            let bbox_rd = match bbox {
                 None => None,
                 Some(bbox) => {
                     let to_rd = Transformer::from_epsg(WGS84, RD_NEW).map_err(|e| internal(&e))?;
@@ -107,9 +143,6 @@ pub fn build_export(
                 .map_err(|e| ApiError::BadRequest(e.to_string()))?;
             squares_geojson(&squares, &snapshot.model, &to_wgs).map_err(|e| internal(&e))
         }
-        other => Err(ApiError::BadRequest(format!(
-            "inhoud={other}: kies aggregaat of inspecties"
-        ))),
     }
 }
 
