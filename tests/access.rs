@@ -791,3 +791,40 @@ fn without_access_only_loopback() {
         common::stderr(&out)
     );
 }
+
+/// A municipality code the project's gemeenten layer lacks is refused, so
+/// a typo cannot give a user a scope that matches nothing; a known one is
+/// taken.
+#[test]
+fn users_add_refuses_a_municipality_not_in_the_data() {
+    let dir = common::fixture_copy();
+    let config = dir.path().join("buitenzicht.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("\n[access]\nusers = \"users.toml\"\n");
+    std::fs::write(&config, text).unwrap();
+    let config = config.to_str().unwrap();
+    let out = common::run(&[
+        "users",
+        "add",
+        "zz",
+        "--role",
+        "gemeente",
+        "--gemeente",
+        "GM0001",
+        "-c",
+        config,
+    ]);
+    assert!(!out.status.success());
+    let stderr = common::stderr(&out);
+    assert!(
+        stderr.contains("GM0001 staat niet in de laag gemeenten"),
+        "{stderr}"
+    );
+    assert!(
+        !dir.path().join("users.toml").exists() || {
+            let users = std::fs::read_to_string(dir.path().join("users.toml")).unwrap();
+            !users.contains("zz")
+        }
+    );
+    add_user(Path::new(config), "gm", "gemeente", &[HOTSPOT_GEMEENTE]);
+}

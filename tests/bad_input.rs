@@ -909,3 +909,39 @@ fn plant_codes_match_without_regard_to_case() {
     assert!(ok, "{log}");
     assert_eq!(summary_line(&log, "rioolmetingen")[3], "0", "{log}");
 }
+
+/// A floor area, footprint or daily load no real building or plant has (a
+/// unit error, a typo, a parcel in the buildings layer) is rejected naming
+/// row and field, rather than read as the largest signal in the country.
+#[test]
+fn implausible_areas_and_loads_are_rejected() {
+    let dir = common::fixture_copy();
+    edit_geojson(&dir.path().join("panden.geojson"), |features| {
+        features[0]["properties"]["oppervlakte"] = serde_json::json!(1e12);
+        // A 3 km square without a floor area: a parcel, not a pand.
+        features[1]["properties"]
+            .as_object_mut()
+            .unwrap()
+            .remove("oppervlakte");
+        features[1]["geometry"] = serde_json::json!({
+            "type": "Polygon",
+            "coordinates": [[[163000.0, 388000.0], [166000.0, 388000.0], [166000.0, 391000.0], [163000.0, 391000.0], [163000.0, 388000.0]]]
+        });
+    });
+    set_csv_field(&dir.path().join("rioolmetingen.csv"), 2, 3, "1e9");
+    let (_, log) = ingest(dir.path(), &[]);
+    assert!(
+        log.contains("panden.geojson rij 1, veld `oppervlakte`: 1000000000000 m² is groter dan elk pand in Nederland"),
+        "{log}"
+    );
+    assert!(
+        log.contains("panden.geojson rij 2, veld `geometry`: beslaat 9000000 m²"),
+        "{log}"
+    );
+    assert!(
+        log.contains("rioolmetingen.csv rij 2, veld `vracht_g_d`: 1000000000 g/d is meer dan een RWZI kan ontvangen"),
+        "{log}"
+    );
+    assert_eq!(summary_line(&log, "panden")[3], "2");
+    assert_eq!(summary_line(&log, "rioolmetingen")[3], "1");
+}

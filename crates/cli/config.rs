@@ -41,6 +41,37 @@ struct AccessOnly {
 
 /// The `[access]` section of the project file at `path`, paths resolved.
 pub fn load_access(path: &Path) -> Result<AccessConfig, ConfigError> {
+    let only: AccessOnly = read_part(path)?;
+    let mut access = only.access.ok_or_else(|| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        message: "het projectbestand heeft geen [access]-sectie".into(),
+    })?;
+    access.resolve_paths(path.parent().unwrap_or(Path::new(".")));
+    Ok(access)
+}
+
+/// Only the `[layers]` of a project file.
+#[derive(Debug, Deserialize)]
+struct LayersOnly {
+    layers: LayerSources,
+}
+
+/// The `[layers]` section of the project file at `path`, paths resolved
+/// and checked, without the other sections' checks: what `users add`
+/// needs to know the municipalities.
+pub fn load_layers(path: &Path) -> Result<LayerSources, ConfigError> {
+    let mut layers = read_part::<LayersOnly>(path)?.layers;
+    layers.resolve_paths(path.parent().unwrap_or(Path::new(".")));
+    layers.validate().map_err(|message| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        message,
+    })?;
+    Ok(layers)
+}
+
+/// The part of the project file at `path` that `T` takes, the rest left
+/// unread.
+fn read_part<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
         path: path.to_path_buf(),
         source,
@@ -49,19 +80,12 @@ pub fn load_access(path: &Path) -> Result<AccessConfig, ConfigError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let only: AccessOnly =
-        toml::Value::Table(table)
-            .try_into()
-            .map_err(|source| ConfigError::Parse {
-                path: path.to_path_buf(),
-                source,
-            })?;
-    let mut access = only.access.ok_or_else(|| ConfigError::Invalid {
-        path: path.to_path_buf(),
-        message: "het projectbestand heeft geen [access]-sectie".into(),
-    })?;
-    access.resolve_paths(path.parent().unwrap_or(Path::new(".")));
-    Ok(access)
+    toml::Value::Table(table)
+        .try_into()
+        .map_err(|source| ConfigError::Parse {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 fn default_name() -> String {

@@ -2,11 +2,12 @@
 
 use super::{out, BoxError};
 use crate::args::{RoleArg, Users};
-use crate::config::load_access;
+use crate::config::{load_access, load_layers};
+use buitenzicht_ingest::gemeente_codes;
 use buitenzicht_serve::access::audit::{AuditLog, Entry};
 use buitenzicht_serve::access::users::UsersFile;
 use buitenzicht_serve::access::{AccessConfig, Role};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 fn role(arg: RoleArg) -> Role {
     match arg {
@@ -43,6 +44,43 @@ fn audit(access: &AccessConfig, action: &str, ids: Vec<String>) -> Result<(), Bo
     Ok(())
 }
 
+/// Refuses a municipality code the project's gemeenten layer lacks (a
+/// typo would give a user a scope that matches nothing). A layer that
+/// cannot be read is said and not held against the user being added: the
+/// users file is the server's, and may be set up before the data.
+fn check_gemeenten(config: &Path, codes: &[String]) -> Result<(), BoxError> {
+    if codes.is_empty() {
+        return Ok(());
+    }
+    let known = load_layers(config)
+        .map_err(|e| e.to_string())
+        .and_then(|layers| gemeente_codes(&layers).map_err(|e| e.to_string()));
+    match known {
+        Ok(known) => {
+            let unknown: Vec<&str> = codes
+                .iter()
+                .filter(|c| !known.contains(c))
+                .map(String::as_str)
+                .collect();
+            if unknown.is_empty() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{} staat niet in de laag gemeenten van het project ({} gemeenten, zoals {})",
+                    unknown.join(", "),
+                    known.len(),
+                    known.iter().take(3).cloned().collect::<Vec<_>>().join(", ")
+                )
+                .into())
+            }
+        }
+        Err(reason) => {
+            eprintln!("let op: de gemeentecodes zijn niet gecontroleerd, de laag gemeenten is niet te lezen: {reason}");
+            Ok(())
+        }
+    }
+}
+
 pub fn run(what: Users) -> Result<(), BoxError> {
     match what {
         Users::Add {
@@ -53,6 +91,7 @@ pub fn run(what: Users) -> Result<(), BoxError> {
         } => {
             let access = load_access(&config)?;
             let path = users_path(&access)?;
+            check_gemeenten(&config, &gemeente)?;
             let mut file = UsersFile::read(&path)?;
             let token = file.add(&name, role(r), gemeente)?;
             file.write(&path)?;

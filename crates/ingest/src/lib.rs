@@ -93,6 +93,15 @@ pub fn quiet_gdal_messages() {
     }
 }
 
+/// The CBS codes of the municipalities in the gemeenten layer of
+/// `sources`, that layer read on its own: for a command that names a
+/// municipality and needs nothing else of the data.
+pub fn gemeente_codes(sources: &LayerSources) -> Result<Vec<String>, IngestError> {
+    let mut report = IngestReport::default();
+    let gemeenten = layers::gemeenten::read(&sources.gemeenten, &Context::default(), &mut report)?;
+    Ok(gemeenten.into_iter().map(|g| g.statcode).collect())
+}
+
 /// Reads, validates and indexes every layer named in `sources`.
 ///
 /// A file that cannot be opened or lacks a required column is an error; a

@@ -57,6 +57,12 @@ impl std::str::FromStr for Leegstand {
     }
 }
 
+/// The largest floor area a pand may have, m²: the largest buildings in
+/// the Netherlands (the flower auction at Aalsmeer, distribution centres)
+/// stay well under a square kilometre; a larger value is a unit error or a
+/// typo, and read as it stands it would outweigh every other building.
+pub const MAX_OPPERVLAKTE_M2: f64 = 2_000_000.0;
+
 /// A building (pand).
 #[derive(Debug, Clone)]
 pub struct Pand {
@@ -177,6 +183,12 @@ pub fn read(
                     format!("{a} m² is negatief"),
                 ))
             }
+            Some(a) if a > MAX_OPPERVLAKTE_M2 => {
+                return Err(FieldError::field(
+                    "oppervlakte",
+                    format!("{a} m² is groter dan elk pand in Nederland (hoogstens {MAX_OPPERVLAKTE_M2} m²); staat de kolom in een andere eenheid?"),
+                ))
+            }
             Some(a) => a,
             // BAG panden carry no floor area: take the footprint's.
             None => match &geometry {
@@ -186,7 +198,15 @@ pub fn read(
                         "is leeg en het pand heeft geen vlak om het uit af te leiden",
                     ))
                 }
-                g => g.unsigned_area(),
+                g => match g.unsigned_area() {
+                    a if a > MAX_OPPERVLAKTE_M2 => {
+                        return Err(FieldError::field(
+                            "geometry",
+                            format!("beslaat {a:.0} m², meer dan elk pand in Nederland (hoogstens {MAX_OPPERVLAKTE_M2} m²): is dit een perceel of gebied?"),
+                        ))
+                    }
+                    a => a,
+                },
             },
         };
         Ok(Pand {

@@ -6,6 +6,12 @@ use crate::source::Context;
 use crate::{IngestError, IngestReport, LayerSource, Rwzi};
 use chrono::NaiveDate;
 
+/// The largest daily load a measurement may have, g/d: a tonne a day of
+/// one substance, far above any plant's (a large city's plant measures
+/// grams to a few kilograms); a larger value is a unit error or a typo,
+/// and read as it stands it would be the only spike in the country.
+pub const MAX_VRACHT_G_D: f64 = 1_000_000.0;
+
 /// One daily measurement at a treatment plant.
 #[derive(Debug, Clone)]
 pub struct Rioolmeting {
@@ -64,6 +70,12 @@ pub fn read(
             return Err(FieldError::field(
                 "vracht_g_d",
                 format!("{vracht} g/d is negatief"),
+            ));
+        }
+        if vracht > MAX_VRACHT_G_D {
+            return Err(FieldError::field(
+                "vracht_g_d",
+                format!("{vracht} g/d is meer dan een RWZI kan ontvangen (hoogstens {MAX_VRACHT_G_D} g/d, een ton per dag); staat de kolom in een andere eenheid?"),
             ));
         }
         let ef = row.opt_f64("enantiomeer_fractie")?;

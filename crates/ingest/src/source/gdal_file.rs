@@ -107,6 +107,7 @@ impl Source for GdalFile {
                 // A type we do not model (binary, …) is read as GDAL's text.
                 let values = (0..fields.len())
                     .map(|i| match feature.field(i) {
+                        _ if !is_set(&feature, i) => None,
                         Ok(v) => v.and_then(value),
                         Err(_) => feature.field_as_string(i).ok().flatten().map(Value::Text),
                     })
@@ -175,6 +176,20 @@ fn linear_geometries_only() {
     });
 }
 
+/// Whether field `i` of `feature` has a value at all. A GeoJSON feature
+/// without one of its layer's properties leaves that field unset, not
+/// null, and the gdal crate reads an unset field as its type's default:
+/// a missing floor area would be read as 0 m² rather than taken from the
+/// footprint.
+fn is_set(feature: &gdal::vector::Feature, i: usize) -> bool {
+    let Ok(i) = i32::try_from(i) else {
+        return false;
+    };
+    // SAFETY: the handle is the live feature's, borrowed for this call;
+    // OGR checks the index against the feature's fields.
+    unsafe { gdal_sys::OGR_F_IsFieldSet(feature.c_feature(), i) != 0 }
+}
+
 /// GDAL's typed value as ours; lists are written as text.
 fn value(v: FieldValue) -> Option<Value> {
     Some(match v {
@@ -238,5 +253,35 @@ mod tests {
         let circle = std::f64::consts::PI * 100.0 * 100.0;
         assert!((areas[0] - circle).abs() < 0.005 * circle, "{areas:?}");
         assert_eq!(areas[1..], [100.0, 200.0]);
+    }
+
+    /// A GeoJSON feature without a property its layer has reads as no
+    /// value, as a null does, not as 0 or "".
+    #[test]
+    fn a_property_a_feature_lacks_is_no_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("panden.geojson");
+        std::fs::write(
+            &path,
+            r#"{"type":"FeatureCollection","features":[
+              {"type":"Feature","geometry":{"type":"Point","coordinates":[5,52]},"properties":{"oppervlakte":12.5,"bouwjaar":1950,"naam":"a"}},
+              {"type":"Feature","geometry":{"type":"Point","coordinates":[5,52]},"properties":{}},
+              {"type":"Feature","geometry":{"type":"Point","coordinates":[5,52]},"properties":{"oppervlakte":null,"bouwjaar":0,"naam":""}}
+            ]}"#,
+        )
+        .unwrap();
+        let table = GdalFile::new("panden", path, None).open().unwrap();
+        let column = |name: &str| table.fields.iter().position(|f| f == name).unwrap();
+        let rows: Vec<Record> = table.records.into_iter().map(|r| r.unwrap()).collect();
+        let (area, year) = (column("oppervlakte"), column("bouwjaar"));
+        assert!(matches!(rows[0].values[area], Some(Value::Real(a)) if a == 12.5));
+        assert!(
+            rows[1].values.iter().all(Option::is_none),
+            "{:?}",
+            rows[1].values
+        );
+        assert!(rows[2].values[area].is_none());
+        // A value that is there, even 0, stays.
+        assert!(matches!(rows[2].values[year], Some(Value::Integer(0))));
     }
 }
