@@ -377,7 +377,10 @@ fn bootstrap_intervals_of_a_study_region_stay_bounded() {
         })
         .collect();
     assert!(intervals.len() >= 6, "{report}");
+    // The upper ends here stay below 200; before, they ran to 10¹⁷ and
+    // more. (The lower ends are not divided by: printed to two decimals,
+    // a small one reads 0.00.)
     for (line, low, high) in intervals {
-        assert!(low > 0.0 && high < 1e3 * low, "{line}");
+        assert!(low <= high && high < 1e4, "{line}");
     }
 }

@@ -172,6 +172,8 @@ async fn serves_tiles_explanations_and_lists() {
     );
     assert!(features("riool").iter().any(|s| s["stof"] == "amfetamine"));
     assert!(features("satelliet")[0]["anomalie_c"].as_f64().unwrap() > 4.0);
+    // Hand-set weights: each band is its own indicator, nothing to add.
+    assert!(indicators.iter().all(|i| i["toelichting"].is_null()));
     let total: f64 = indicators
         .iter()
         .map(|i| i["bijdrage"].as_f64().unwrap())
@@ -684,4 +686,27 @@ async fn serves_downloads_evidence_and_search_helpers() {
         .await
         .unwrap();
     assert!(tile.headers().get("content-encoding").is_none());
+}
+
+/// With the building model's map (the demo's default run), the vacancy and
+/// satellite bands hold what buildings within a journey add for their
+/// traits, and the explanation says so before it gives the cell's own
+/// values.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_building_map_explains_what_its_bands_hold() {
+    let server = start_with(&common::fixtures());
+    let base = &server.base;
+    let [lon, lat] = common::hotspot_lonlat();
+    let (status, e) = get_json(&client(), format!("{base}/api/explain?lon={lon}&lat={lat}")).await;
+    assert_eq!(status, 200);
+    let indicators = e["indicatoren"].as_array().unwrap();
+    let note = |k: &str| {
+        indicators.iter().find(|i| i["key"] == k).unwrap()["toelichting"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{k}: no toelichting in {e}"))
+            .to_string()
+    };
+    assert!(note("leegstand").contains("naar hun eigen kenmerken"));
+    assert!(note("satelliet").contains("warm dak"));
+    assert!(note("satelliet").contains("eerdere opnamen"));
 }

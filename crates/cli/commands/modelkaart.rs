@@ -254,7 +254,7 @@ pub fn card(
         }
         None => writeln!(
             s,
-            "Geen pandenmodel geschat: te weinig geschiedenis (minstens {MIN_CUTS} ijkmomenten nodig). De kaart is de kerndichtheid van eerdere dumpingen; de inspectielijst weegt elk pandkenmerk gelijk.\n"
+            "Geen pandenmodel geschat: te weinig geschiedenis (minstens {MIN_CUTS} ijkmomenten nodig). De kaart is de kerndichtheid van eerdere dumpingen; de inspectielijst weegt elk pandkenmerk gelijk, behalve eerdere warmte op het dak, die zonder schatting niet meetelt.\n"
         )?,
     }
     if let Some(c) = calibration {
@@ -365,7 +365,7 @@ pub fn card(
         if let Some(i) = &m.journey_interval {
             writeln!(
                 s,
-                "- **Reisafstand vast in de bootstrap:** de intervallen van bronnen en kenmerken gelden bij de geschatte mediaan van {:.0} m; de onzekerheid van de reisafstand zelf (profielinterval {i}) zit er niet in, zodat ze smaller kunnen uitvallen dan terecht is (alleen waar het model klopt is dat gemeten: op 40 regio's getrokken uit het model zelf bevatte het 95 %-interval van een kenmerk de ware waarde in alle 40, zie MODEL.md van buitenzicht).",
+                "- **Reisafstand vast in de bootstrap:** de intervallen van bronnen en kenmerken gelden bij de geschatte mediaan van {:.0} m; de onzekerheid van de reisafstand zelf (profielinterval {i}) zit er niet in, zodat ze smaller kunnen uitvallen dan terecht is (alleen waar het model klopt is dat gemeten: op 40 regio's getrokken uit het model zelf bevatte het 95 %-interval van een kenmerk de ware waarde in 35, iets minder dan 95 %, zie MODEL.md van buitenzicht).",
                 m.journey_median_m
             )?;
         }

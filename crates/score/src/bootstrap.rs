@@ -23,6 +23,61 @@ pub const SEED: u64 = 20_261_201;
 /// interval began at 1.00001, which is no effect, not a small one.
 pub const NULL_RR: f64 = 1.001;
 
+/// Where a source's expected dumpings land: each block it reaches with
+/// the share that lands there (the shares add up to 1; empty when none
+/// lands in the buitengebied).
+pub type Landing = Vec<(usize, f64)>;
+
+/// The masses `(block, mass)` gathered per block and scaled to add up to
+/// 1, as a [`Landing`].
+///
+/// ```
+/// use buitenzicht_score::bootstrap::landing;
+/// let l = landing(vec![(3, 1.0), (1, 2.0), (3, 1.0)]);
+/// assert_eq!(l, vec![(1, 0.5), (3, 0.5)]);
+/// assert!(landing(vec![(0, 0.0)]).is_empty());
+/// ```
+pub fn landing(mut masses: Vec<(usize, f64)>) -> Landing {
+    masses.sort_unstable_by_key(|&(b, _)| b);
+    let mut out: Landing = Vec::new();
+    for (b, m) in masses {
+        match out.last_mut() {
+            Some(last) if last.0 == b => last.1 += m,
+            _ => out.push((b, m)),
+        }
+    }
+    let total: f64 = out.iter().map(|&(_, m)| m).sum();
+    if total > 0.0 {
+        out.retain(|&(_, m)| m > 0.0);
+        out.iter_mut().for_each(|(_, m)| *m /= total);
+        out
+    } else {
+        Vec::new()
+    }
+}
+
+/// How often a source's expected dumpings count in a replicate that drew
+/// each block `counts` times: the mean count over the blocks they land in
+/// (1 when none lands in the buitengebied).
+///
+/// A replicate draws space, not sources: a building or a past dumping
+/// whose own block was not drawn still sends dumpings into drawn ones,
+/// and counted with its own block it would explain them at no cost, its
+/// relative risks running off without bound.
+///
+/// ```
+/// use buitenzicht_score::bootstrap::landed;
+/// assert_eq!(landed(&[(0, 0.25), (2, 0.75)], &[2.0, 5.0, 0.0]), 0.5);
+/// assert_eq!(landed(&[], &[2.0]), 1.0);
+/// ```
+pub fn landed(landing: &[(usize, f64)], counts: &[f64]) -> f64 {
+    if landing.is_empty() {
+        1.0
+    } else {
+        landing.iter().map(|&(b, share)| share * counts[b]).sum()
+    }
+}
+
 /// The block of every point (`x`, `y` in metres) as a dense index, and the
 /// number of blocks.
 pub fn blocks_of(points: impl Iterator<Item = [f64; 2]>, block_m: f64) -> (Vec<usize>, usize) {

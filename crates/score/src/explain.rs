@@ -90,6 +90,12 @@ pub enum Kenmerk {
 /// alone, and said so.
 const BUILDINGS_UITLEG: &str = "verwachte dumpingen vanuit de panden binnen reisafstand, naar hun eigen kenmerken (elk pand een basiskans, meer voor leegstand en oppervlakte)";
 
+/// With the building model's map, the satellite contribution is what
+/// buildings within a journey add for the warmth of their roofs, now and
+/// in earlier acquisitions: not the anomaly of this cell, which the
+/// sentence after it gives.
+const SATELLITE_UITLEG: &str = "verwachte dumpingen vanuit panden binnen reisafstand met een warm dak, in het jaar voor de peildatum of in eerdere opnamen";
+
 /// Explains the score at (`x`, `y`) in RD New.
 pub fn explain(data: &Dataset, model: &RiskModel, x: f64, y: f64) -> Explanation {
     explain_for(data, model, x, y, &|_| true)
@@ -146,8 +152,12 @@ pub fn explain_for(
                 gewicht: (model.full_contribution[ind.index()] / 100.0) as f64,
                 bijdrage: cell.contributions[ind.index()],
                 uitleg,
-                toelichting: (ind == Indicator::Leegstand && model.building_map())
-                    .then_some(BUILDINGS_UITLEG),
+                toelichting: match ind {
+                    _ if !model.building_map() => None,
+                    Indicator::Leegstand => Some(BUILDINGS_UITLEG),
+                    Indicator::Satelliet => Some(SATELLITE_UITLEG),
+                    _ => None,
+                },
                 kenmerken,
             }
         })

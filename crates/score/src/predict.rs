@@ -90,6 +90,8 @@ pub const TRAITS: [&str; N] = [
 /// The indicator (in `Indicator::ALL` order) each trait's share of the map
 /// is shown under.
 const TRAIT_INDICATOR: [usize; N] = [0, 0, 0, 0, 3, 2, 1, 3];
+/// Index of "satelliet al eerder warm" in [`TRAITS`].
+const PERSISTENT: usize = 7;
 
 /// What `run` computes.
 #[derive(Debug, Clone)]
@@ -834,7 +836,8 @@ fn prepare_cut(
             .datum
             .is_none_or(|d| d <= t && d > t - Duration::days(365))
     });
-    let persistent = persistent_heat(at.satellite, data, config, t);
+    let tile_dates: Vec<Option<NaiveDate>> = data.satelliet.iter().map(|s| s.datum).collect();
+    let persistent = persistent_heat(at.satellite, &tile_dates, data.panden.len(), config, t);
     // Sewage: each catchment's signal shared over its buildings.
     let (_, catchment) = catchment_signals(data, config, t);
     let past = dumping_points(data, config, t);
@@ -882,31 +885,31 @@ fn prepare_cut(
 /// ([`persistent_heat`]); those after it make the satellite trait itself.
 const EARLIER_DAYS: i64 = 365;
 
-/// Each building's share of the satellite's earlier acquisitions (dated
-/// a year or more before `t`) in which it was warm, as the mean of its
+/// Each of `n` buildings' share of the satellite's earlier acquisitions
+/// (tiles dated, by `tile_dates`, a year or more before `t`) in which it was warm, as the mean of its
 /// satellite level over those dates; 0 without any. A roof warm in every
 /// acquisition since the data began (a stable, a cold store) is told apart
 /// from one that has only lately become warm.
 fn persistent_heat(
     samples: &[Vec<(u32, f32)>],
-    data: &Dataset,
+    tile_dates: &[Option<NaiveDate>],
+    n: usize,
     config: &ScoreConfig,
     t: NaiveDate,
 ) -> Vec<f64> {
-    let mut dates: Vec<NaiveDate> = data
-        .satelliet
+    let mut dates: Vec<NaiveDate> = tile_dates
         .iter()
-        .filter_map(|tile| tile.datum)
+        .flatten()
+        .copied()
         .filter(|&d| d <= t - Duration::days(EARLIER_DAYS))
         .collect();
     dates.sort_unstable();
     dates.dedup();
-    let n = data.panden.len();
     let mut sum = vec![0.0; n];
     let mut count = vec![0u32; n];
     for d in dates {
         // Tiles of one date side by side: where they overlap, the larger.
-        let on = satellite::combine_samples(samples, n, |id| data.satelliet[id].datum == Some(d));
+        let on = satellite::combine_samples(samples, n, |id| tile_dates[id] == Some(d));
         for (i, a) in on.iter().enumerate() {
             if !a.is_nan() {
                 sum[i] += satellite_level(*a, config);
@@ -1081,11 +1084,20 @@ fn top_hits(scores: &[f64], outcome: &[f64], scored: &[bool]) -> (u32, u32) {
 /// its traits: the part a plain building has (with its traits that lower
 /// it) under "pand", what its floor area adds under "oppervlakte", the
 /// rest over the signals that raise it in proportion to their log relative
-/// risk. Without a model every trait weighs the
-/// same (nearby dumpings at a 1 km journey).
+/// risk. Without a model every trait weighs the same (nearby dumpings at
+/// a 1 km journey), earlier satellite warmth nothing.
 fn building_parts(region: &Region, now: &Period, model: Option<&Fit>) -> Vec<[f64; N]> {
     let Some(f) = model else {
-        return region.traits(now, Journey::new(1_000.0));
+        // Earlier warmth is not a signal until a fit says which way it
+        // weighs (stables are warm every year).
+        return region
+            .traits(now, Journey::new(1_000.0))
+            .into_iter()
+            .map(|mut t| {
+                t[PERSISTENT] = 0.0;
+                t
+            })
+            .collect();
     };
     region
         .traits(now, f.journey)
@@ -1148,14 +1160,33 @@ fn intervals(
     replicates: usize,
 ) -> Vec<Coefficient> {
     let (f, density) = model;
-    // One block numbering for everything that is resampled.
+    // One block numbering for the dumpings and the cells, which are what
+    // a replicate draws; every source counts with the cells its expected
+    // dumpings land in.
     let mut points: Vec<[f64; 2]> = periods.iter().flat_map(|p| p.events.clone()).collect();
+    let events = points.len();
     points
         .extend((0..fit.spec.len()).map(|i| fit.spec.centre(i % fit.spec.cols, i / fit.spec.cols)));
-    for p in periods {
-        points.extend(p.past.iter().map(|q| [q.x, q.y]));
-    }
     let (block_of, blocks) = bootstrap::blocks_of(points.into_iter(), bootstrap::BLOCK_M);
+    let cell_block = &block_of[events..];
+    let (buildings_land, near_land) = if replicates > 0 {
+        let near: Vec<bootstrap::Landing> = periods
+            .par_iter()
+            .map(|p| {
+                let kde = kernel_density(&fit.spec, &density.points(&p.past), density.bandwidth_m);
+                bootstrap::landing(
+                    kde.iter()
+                        .zip(&fit.exposure)
+                        .zip(cell_block)
+                        .map(|((&k, &e), &b)| (b, k as f64 * e))
+                        .collect(),
+                )
+            })
+            .collect();
+        (region.landings(f.journey, cell_block), near)
+    } else {
+        (Vec::new(), Vec::new())
+    };
     // The journey stays the fit's, so every replicate shares its pairs and
     // their journey densities (prepared only when there are replicates).
     let prepared = (replicates > 0).then(|| profile::Prepared::fixed(region, periods, f.journey));
@@ -1170,32 +1201,15 @@ fn intervals(
                 .map(|p| at.by_ref().take(p.events.len()).collect())
                 .collect();
             let cells: Vec<f64> = at.by_ref().take(fit.spec.len()).collect();
-            let buildings = region.landing_weights(f.journey, &cells);
+            let landed = |l: &bootstrap::Landing| bootstrap::landed(l, &counts);
+            let buildings = buildings_land.iter().map(landed).collect();
             let background = cells
                 .iter()
                 .zip(&fit.exposure)
                 .map(|(c, e)| c * e)
                 .sum::<f64>()
                 / fit.exposure.iter().sum::<f64>().max(f64::MIN_POSITIVE);
-            let near_repeat = periods
-                .iter()
-                .map(|p| {
-                    // Each past dumping weighs in the near-repeat as the
-                    // chosen density weighs it.
-                    let (s, n) = density
-                        .points(&p.past)
-                        .iter()
-                        .zip(at.by_ref())
-                        .fold((0.0, 0.0), |(s, n), (q, c)| {
-                            (s + q.weight * c, n + q.weight)
-                        });
-                    if n > 0.0 {
-                        s / n
-                    } else {
-                        1.0
-                    }
-                })
-                .collect();
+            let near_repeat = near_land.iter().map(landed).collect();
             let weights = profile::Weights {
                 events,
                 buildings,
@@ -1395,7 +1409,7 @@ fn rank_buildings(
             leegstand: p[1] + p[2],
             dumpingen: p[6],
             riool: p[5],
-            satelliet: p[4] + p[7],
+            satelliet: p[4] + p[PERSISTENT],
         };
         let order = named(
             [
@@ -1654,6 +1668,30 @@ mod tests {
         assert!(!pand.describe().contains("interval"));
     }
 
+    /// Only acquisitions a year or more before the cut count as earlier
+    /// warmth: one dated a day later belongs to the satellite trait of
+    /// that cut, and an undated tile cannot be placed before it.
+    #[test]
+    fn earlier_warmth_counts_acquisitions_a_year_before_the_cut() {
+        let t = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+        let config = ScoreConfig::default();
+        let hot = config.satelliet.anomaly_high_c as f32 + 1.0;
+        let cold = config.satelliet.anomaly_low_c as f32 - 1.0;
+        let days = |d: i64| Some(t - Duration::days(d));
+        let dates = [days(400), days(365), days(364), None];
+        // Building 0 warm in both earlier tiles, cold the day after;
+        // building 1 warm from a year before the cut on; building 2 in no
+        // tile at all.
+        let samples = vec![
+            vec![(0, hot), (1, cold)],
+            vec![(0, hot), (1, hot)],
+            vec![(0, cold), (1, hot)],
+            vec![(0, cold), (1, hot)],
+        ];
+        let heat = persistent_heat(&samples, &dates, 3, &config, t);
+        assert_eq!(heat, vec![1.0, 0.5, 0.0]);
+    }
+
     /// With one year of history the rolling-origin fit has two cuts with
     /// past dumpings at each, and recovers the known mechanisms: vacancy
     /// and the past dumpings carry weight with intervals clear of zero,
@@ -1745,10 +1783,10 @@ mod tests {
     /// the trait's bootstrap interval, given the estimated journey, and the
     /// journey median's profile interval (an open end reaches to the range
     /// a median may take). A measurement for MODEL.md, not run by default
-    /// (about 50 s in release):
+    /// (about 40 s in release):
     /// `cargo test --release -p buitenzicht-score -- --ignored coverage --nocapture`.
     #[test]
-    #[ignore = "a measurement (MODEL.md), about 50 s in release"]
+    #[ignore = "a measurement (MODEL.md), about 40 s in release"]
     fn coverage_of_the_intervals_on_data_drawn_from_the_model() {
         use crate::drawn::{drawn, BETA0, BETA1, DRAWN_JOURNEY};
         use crate::journey_interval::{best_fit, Bound};

@@ -39,6 +39,7 @@
 //! ridge penalty ([`RIDGE`]) keeps a trait seen at one building from
 //! running off to an infinite relative risk.
 
+use crate::bootstrap;
 use crate::density::WeightedPoint;
 use crate::grid::GridSpec;
 use crate::journey::Journey;
@@ -216,33 +217,23 @@ impl<'a> Region<'a> {
         })
     }
 
-    /// Each building's mean of `cell_weight` (one per cell of the grid)
-    /// over the buitengebied where its journeys end, weighted by how many
-    /// end in each cell; 1 where none does.
-    ///
-    /// A spatial block bootstrap draws cells, not buildings: a building's
-    /// expected dumpings count with the blocks they land in. Counted with
-    /// the building's own block instead, a building in a block not drawn
-    /// would still explain the dumpings it sends into drawn ones at no
-    /// cost, and its relative risks would run off without bound.
-    pub fn landing_weights(&self, journey: Journey, cell_weight: &[f64]) -> Vec<f64> {
+    /// Where each building's journeys end in the buitengebied, by the
+    /// block of each cell (`cell_block`, one per cell of the grid): the
+    /// building's [`bootstrap::Landing`] for a spatial block bootstrap.
+    pub fn landings(&self, journey: Journey, cell_block: &[usize]) -> Vec<bootstrap::Landing> {
+        debug_assert_eq!(cell_block.len(), self.spec.len());
         let (offsets, _) = self.lattice(journey);
         self.buildings
             .par_iter()
             .map(|&b| {
-                let (mut weighted, mut inside) = (0.0, 0.0);
-                for (&(_, _, f, _), cell) in offsets.iter().zip(self.cells_around(b, &offsets)) {
-                    if let Some(i) = cell {
-                        let e = f * self.exposure[i];
-                        weighted += e * cell_weight[i];
-                        inside += e;
-                    }
-                }
-                if inside > 0.0 {
-                    weighted / inside
-                } else {
-                    1.0
-                }
+                let masses = offsets
+                    .iter()
+                    .zip(self.cells_around(b, &offsets))
+                    .filter_map(|(&(_, _, f, _), cell)| {
+                        cell.map(|i| (cell_block[i], f * self.exposure[i]))
+                    })
+                    .collect();
+                bootstrap::landing(masses)
             })
             .collect()
     }
@@ -367,7 +358,7 @@ pub struct Weights {
     /// Per period, per event.
     pub events: Vec<Vec<f64>>,
     /// Per building: its expected dumpings count with the blocks they
-    /// land in ([`Region::landing_weights`]).
+    /// land in ([`Region::landings`], [`bootstrap::landed`]).
     pub buildings: Vec<f64>,
     /// The background's expected dumpings: its area's mean block weight.
     pub background: f64,
@@ -1138,13 +1129,12 @@ mod tests {
         max_iterations: 400,
     };
 
-    /// A building's bootstrap weight is the block weight where its
-    /// journeys land: uniform weights give themselves back; with the west
-    /// half of a region drawn twice and the east half never, a building
-    /// deep in either half gets its half's weight, and one on the border
-    /// (its journeys symmetric about it) the mean of the two.
+    /// A building's bootstrap weight is the block count where its
+    /// journeys land: with the west of a region drawn twice and the east
+    /// never, a building deep in either gets its side's count, and one on
+    /// the border (its journeys symmetric about it) the mean of the two.
     #[test]
-    fn landing_weights_follow_where_the_journeys_end() {
+    fn buildings_count_where_their_journeys_end() {
         let spec = GridSpec::covering([0.0, 0.0, 40_000.0, 20_000.0], 200.0);
         let exposure = vec![1.0; spec.len()];
         let buildings = [
@@ -1154,25 +1144,34 @@ mod tests {
         ];
         let region = Region::new(&buildings, spec, &exposure);
         let journey = Journey::new(1_000.0);
-        let ones = region.landing_weights(journey, &vec![1.0; spec.len()]);
-        assert!(ones.iter().all(|w| (w - 1.0).abs() < 1e-12), "{ones:?}");
-        // West of the border building's column 2, east of it 0, on it 1.
+        // Block 0 west of the border building's column, 1 on it, 2 east.
         let border = spec.cols / 2;
-        let halves: Vec<f64> = (0..spec.len())
+        let cell_block: Vec<usize> = (0..spec.len())
             .map(|i| match (i % spec.cols).cmp(&border) {
-                std::cmp::Ordering::Less => 2.0,
-                std::cmp::Ordering::Equal => 1.0,
-                std::cmp::Ordering::Greater => 0.0,
+                std::cmp::Ordering::Less => 0,
+                std::cmp::Ordering::Equal => 1,
+                std::cmp::Ordering::Greater => 2,
             })
             .collect();
-        let w = region.landing_weights(journey, &halves);
+        let landings = region.landings(journey, &cell_block);
+        let w: Vec<f64> = landings
+            .iter()
+            .map(|l| bootstrap::landed(l, &[2.0, 1.0, 0.0]))
+            .collect();
         assert!((w[0] - 2.0).abs() < 1e-12, "{w:?}");
         assert!(w[1].abs() < 1e-12, "{w:?}");
         assert!((w[2] - 1.0).abs() < 1e-12, "{w:?}");
-        // No buitengebied within reach: the weight stays 1.
+        // Each building's shares add up to one.
+        for l in &landings {
+            assert!((l.iter().map(|&(_, s)| s).sum::<f64>() - 1.0).abs() < 1e-12);
+        }
+        // No buitengebied within reach: nowhere to land, the weight stays 1.
         let none = vec![0.0; spec.len()];
         let empty = Region::new(&buildings, spec, &none);
-        assert_eq!(empty.landing_weights(journey, &halves), vec![1.0; 3]);
+        for l in empty.landings(journey, &cell_block) {
+            assert!(l.is_empty());
+            assert_eq!(bootstrap::landed(&l, &[2.0, 1.0, 0.0]), 1.0);
+        }
     }
 
     /// Data drawn from the model itself, with known μ, β and journey, are

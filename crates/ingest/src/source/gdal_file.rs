@@ -106,10 +106,10 @@ impl Source for GdalFile {
             .map(|feature| {
                 // A type we do not model (binary, …) is read as GDAL's text.
                 let values = (0..fields.len())
-                    .map(|i| match feature.field(i) {
-                        _ if !is_set(&feature, i) => None,
-                        Ok(v) => v.and_then(value),
-                        Err(_) => feature.field_as_string(i).ok().flatten().map(Value::Text),
+                    .map(|i| match is_set(&feature, i).then(|| feature.field(i)) {
+                        None => None,
+                        Some(Ok(v)) => v.and_then(value),
+                        Some(Err(_)) => feature.field_as_string(i).ok().flatten().map(Value::Text),
                     })
                     .collect();
                 let geometry = match feature.geometry() {
