@@ -256,6 +256,17 @@ fn model_card_has_every_section() {
     assert!(text.contains("| dumpingen | "), "{text}");
     assert!(text.contains("**Gekozen: "), "{text}");
     assert!(text.contains("(gekozen)"), "{text}");
+    // The density the card compares with is the one `run` named in its
+    // reason for the choice.
+    let rival = text
+        .split_once("voor de beste kerndichtheid (")
+        .and_then(|(_, r)| r.split_once(')'))
+        .map(|(name, _)| name)
+        .unwrap_or_else(|| panic!("no density named:\n{text}"));
+    assert!(
+        text.contains(&format!("de beste kerndichtheid ({rival}) PAI")),
+        "{rival}:\n{text}"
+    );
     // The journey's own uncertainty is given beside the bootstrap's.
     assert!(
         text.contains("**Reisafstand:** het 95 %-profielinterval van de mediaan is "),

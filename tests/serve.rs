@@ -688,10 +688,10 @@ async fn serves_downloads_evidence_and_search_helpers() {
     assert!(tile.headers().get("content-encoding").is_none());
 }
 
-/// With the building model's map (the demo's default run), the vacancy and
-/// satellite bands hold what buildings within a journey add for their
-/// traits, and the explanation says so before it gives the cell's own
-/// values.
+/// With the building model's map (the demo's default run), every band
+/// holds what buildings within a journey add for their traits (the
+/// dumpings band the near-repeat too), and the explanation says so before
+/// it gives the cell's own values.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_building_map_explains_what_its_bands_hold() {
     let server = start_with(&common::fixtures());
@@ -709,4 +709,6 @@ async fn the_building_map_explains_what_its_bands_hold() {
     assert!(note("leegstand").contains("naar hun eigen kenmerken"));
     assert!(note("satelliet").contains("warm dak"));
     assert!(note("satelliet").contains("eerdere opnamen"));
+    assert!(note("riool").contains("stroomgebied"));
+    assert!(note("dumpingen").contains("herhaling"));
 }

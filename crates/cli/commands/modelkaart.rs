@@ -12,7 +12,7 @@ use buitenzicht_products::export::write_atomic;
 use buitenzicht_score::calibrate::Calibration;
 use buitenzicht_score::format::{interval, number, percent};
 use buitenzicht_score::predict;
-use buitenzicht_score::predict::{Candidate, SelectionReport, IN_WINDOWS, MIN_CUTS};
+use buitenzicht_score::predict::{SelectionReport, MIN_CUTS};
 use chrono::NaiveDate;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -48,17 +48,6 @@ pub fn run(common: &Common, out: &Path, studie: Option<&Path>) -> Result<(), Box
     write_atomic(out, card.as_bytes())?;
     eprintln!("{}", out.display());
     Ok(())
-}
-
-/// The density `run` compared the building model with: the first with
-/// the most forward hits, in the sample's windows when there were any.
-/// (`max_by` takes the last of equals, and named another density than
-/// `run` did when they tied.)
-fn best_density(candidates: &[Candidate], sampled: bool) -> Option<&Candidate> {
-    candidates
-        .iter()
-        .filter(|c| c.name.starts_with("kerndichtheid") && c.name.ends_with(IN_WINDOWS) == sampled)
-        .reduce(|best, c| if c.hits > best.hits { c } else { best })
 }
 
 fn range(dates: impl Iterator<Item = NaiveDate>) -> String {
@@ -287,9 +276,11 @@ pub fn card(
 
     writeln!(s, "## Toetsing vooruit\n")?;
     let chosen = report.candidates.iter().find(|c| c.name == report.chosen);
-    // On a sample the building model was compared in its windows only.
-    let sampled = report.sample.is_some();
-    let best_kde = best_density(&report.candidates, sampled);
+    // The density `run` compared the building model with, as it says.
+    let best_kde = report
+        .rival
+        .as_ref()
+        .and_then(|name| report.candidates.iter().find(|c| &c.name == name));
     match (chosen, best_kde) {
         (Some(c), Some(k)) => writeln!(
             s,
@@ -375,35 +366,4 @@ pub fn card(
         "- **Geregistreerde dumpingen:** het model leert van wat gevonden en gemeld is; waar minder gezocht wordt, ziet het minder.\n- **Onbekende panden:** productie in een pand dat niet in de BAG staat, kan de inspectielijst niet noemen; de kaart wel.\n- **Synthetische toetsing:** de simulatiestudie toont wat het model kan als de werkelijkheid op de gesimuleerde lijkt, niet dat ze dat doet.\n- **Individuele beslissingen:** de score is een kans op groepsniveau; voor een besluit over één pand zijn eigen waarnemingen nodig."
     )?;
     Ok(s)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn candidate(name: &str, hits: u32) -> Candidate {
-        Candidate {
-            name: name.into(),
-            hits,
-            events: 10,
-            pai_5: hits as f64 * 2.0,
-        }
-    }
-
-    #[test]
-    fn the_best_density_is_the_first_of_equals_as_run_takes_it() {
-        let tied = [
-            candidate("kerndichtheid dumpingen 250 m", 3),
-            candidate("kerndichtheid dumpingen 500 m", 3),
-            candidate("panden, reisafstand 900 m geschat", 5),
-        ];
-        assert_eq!(best_density(&tied, false).unwrap().name, tied[0].name);
-        let clear = [
-            candidate("kerndichtheid dumpingen 250 m", 2),
-            candidate("kerndichtheid dumpingen 500 m", 4),
-            candidate(&format!("kerndichtheid dumpingen 1000 m{IN_WINDOWS}"), 6),
-        ];
-        assert_eq!(best_density(&clear, false).unwrap().name, clear[1].name);
-        assert_eq!(best_density(&clear, true).unwrap().name, clear[2].name);
-    }
 }

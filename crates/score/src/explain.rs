@@ -90,6 +90,16 @@ pub enum Kenmerk {
 /// alone, and said so.
 const BUILDINGS_UITLEG: &str = "verwachte dumpingen vanuit de panden binnen reisafstand, naar hun eigen kenmerken (elk pand een basiskans, meer voor leegstand en oppervlakte)";
 
+/// With the building model's map, the dumping contribution is the
+/// near-repeat of past dumpings and what buildings within a journey add
+/// for the dumpings near them.
+const DUMPINGS_UITLEG: &str = "herhaling bij eerdere dumpingen en verwachte dumpingen vanuit panden binnen reisafstand met eerdere dumpingen in de buurt";
+
+/// With the building model's map, the sewage contribution is what
+/// buildings within a journey add for the spikes of their catchment,
+/// shared over its buildings.
+const SEWAGE_UITLEG: &str = "verwachte dumpingen vanuit panden binnen reisafstand in een stroomgebied met rioolpieken, verdeeld over de panden van dat stroomgebied";
+
 /// With the building model's map, the satellite contribution is what
 /// buildings within a journey add for the warmth of their roofs, now and
 /// in earlier acquisitions: not the anomaly of this cell, which the
@@ -155,8 +165,9 @@ pub fn explain_for(
                 toelichting: match ind {
                     _ if !model.building_map() => None,
                     Indicator::Leegstand => Some(BUILDINGS_UITLEG),
+                    Indicator::Dumpingen => Some(DUMPINGS_UITLEG),
+                    Indicator::Riool => Some(SEWAGE_UITLEG),
                     Indicator::Satelliet => Some(SATELLITE_UITLEG),
-                    _ => None,
                 },
                 kenmerken,
             }

@@ -54,6 +54,7 @@ pub fn number(v: f64) -> String {
 /// assert_eq!(small_rate(0.0000234567), "0.0000235");
 /// assert_eq!(small_rate(0.5), "0.500");
 /// assert_eq!(small_rate(12.345), "12.3");
+/// assert_eq!(small_rate(0.0009996), "0.00100");
 /// assert_eq!(small_rate(0.0), "0");
 /// assert_eq!(small_rate(1e-15), "< 0.000000000001");
 /// assert_eq!(small_rate(f64::NAN), "–");
@@ -67,7 +68,10 @@ pub fn small_rate(v: f64) -> String {
     } else if v.abs() < 10f64.powi(-DECIMALS) {
         format!("< {:.*}", DECIMALS as usize, 10f64.powi(-DECIMALS))
     } else {
-        let digits = (2 - v.abs().log10().floor() as i32).clamp(0, DECIMALS) as usize;
+        // The magnitude after rounding to three digits: 0.0009996 is
+        // 0.00100, not 0.0009996 at four.
+        let rounded: f64 = format!("{v:.2e}").parse().unwrap_or(v);
+        let digits = (2 - rounded.abs().log10().floor() as i32).clamp(0, DECIMALS) as usize;
         format!("{v:.digits$}")
     }
 }

@@ -111,6 +111,9 @@ pub struct SelectionReport {
     pub candidates: Vec<Candidate>,
     /// The candidate used for the map.
     pub chosen: String,
+    /// The density the building model was compared with (in the sample's
+    /// windows when it was fitted on a sample); `None` without one.
+    pub rival: Option<String>,
     /// Why, in Dutch.
     pub reason: String,
     /// The building model's coefficients per trait (fitted on all cuts),
@@ -557,6 +560,7 @@ pub fn predict(
             window_days: window,
             candidates,
             chosen,
+            rival: rival.map(|k| k.name),
             reason,
             building_model,
             sample: drawn.map(|s| SampleReport {
