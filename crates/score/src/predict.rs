@@ -890,10 +890,11 @@ fn prepare_cut(
 const EARLIER_DAYS: i64 = 365;
 
 /// Each of `n` buildings' share of the satellite's earlier acquisitions
-/// (tiles dated, by `tile_dates`, a year or more before `t`) in which it was warm, as the mean of its
-/// satellite level over those dates; 0 without any. A roof warm in every
-/// acquisition since the data began (a stable, a cold store) is told apart
-/// from one that has only lately become warm.
+/// (tiles dated, by `tile_dates`, a year or more before `t`) in which it
+/// was warm, as the mean of its satellite level over those dates; 0
+/// without any. A roof warm in every acquisition since the data began (a
+/// stable, a cold store) is told apart from one that has only lately
+/// become warm.
 fn persistent_heat(
     samples: &[Vec<(u32, f32)>],
     tile_dates: &[Option<NaiveDate>],
