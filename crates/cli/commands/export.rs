@@ -107,9 +107,7 @@ pub fn run(what: Export) -> Result<(), BoxError> {
             let project = ProjectFile::load(&common.input.config)?;
             let (data, _) = load(&project, &common.input)?;
             let id = data
-                .gemeenten
-                .iter()
-                .position(|g| g.statcode == gemeente)
+                .gemeente_index(&gemeente)
                 .ok_or_else(|| format!("geen gemeente met statcode '{gemeente}'"))?;
             let (_, model, _) = score_loaded(&project, &common, data)?;
             write_gemeente_geotiff(&model, id as u32 + 1, &out)?

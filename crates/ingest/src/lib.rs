@@ -59,6 +59,12 @@ pub struct Dataset {
 }
 
 impl Dataset {
+    /// The index in `gemeenten` of the municipality with CBS code
+    /// `statcode`.
+    pub fn gemeente_index(&self, statcode: &str) -> Option<usize> {
+        self.gemeenten.iter().position(|g| g.statcode == statcode)
+    }
+
     /// The municipality whose polygon contains `p` (RD New metres).
     pub fn gemeente_at(&self, p: [f64; 2]) -> Option<&Gemeente> {
         self.gemeenten_index

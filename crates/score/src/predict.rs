@@ -466,7 +466,7 @@ pub fn predict(
             near_repeat: f.near_repeat,
             beta: f.beta.to_vec(),
             log_likelihood: f.log_likelihood,
-            coefficients: intervals(&region, &grid, &periods, (f, density), replicates),
+            coefficients: intervals(&region, &grid, &periods, (f, &near), replicates),
             replicates,
             block_m: bootstrap::BLOCK_M,
         }
@@ -1161,10 +1161,10 @@ fn intervals(
     region: &Region,
     fit: &FitGrid,
     periods: &[Period],
-    model: (&Fit, Density),
+    model: (&Fit, &[NearRepeat]),
     replicates: usize,
 ) -> Vec<Coefficient> {
-    let (f, density) = model;
+    let (f, near) = model;
     // One block numbering for the dumpings and the cells, which are what
     // a replicate draws; every source counts with the cells its expected
     // dumpings land in.
@@ -1175,15 +1175,16 @@ fn intervals(
     let (block_of, blocks) = bootstrap::blocks_of(points.into_iter(), bootstrap::BLOCK_M);
     let cell_block = &block_of[events..];
     let (buildings_land, near_land) = if replicates > 0 {
-        let near: Vec<bootstrap::Landing> = periods
-            .par_iter()
-            .map(|p| {
-                let kde = kernel_density(&fit.spec, &density.points(&p.past), density.bandwidth_m);
+        // The near-repeat lands as its density of the cut lies.
+        let near: Vec<bootstrap::Landing> = near
+            .iter()
+            .map(|n| {
                 bootstrap::landing(
-                    kde.iter()
+                    n.density
+                        .iter()
                         .zip(&fit.exposure)
                         .zip(cell_block)
-                        .map(|((&k, &e), &b)| (b, k as f64 * e))
+                        .map(|((&k, &e), &b)| (b, k * e))
                         .collect(),
                 )
             })
@@ -1819,7 +1820,11 @@ mod tests {
                 let first = profile::fit(&region, &periods, &start, FIT, None);
                 let (fit, median) = best_fit(&region, &periods, first, FIT);
                 let density = Density::new(BANDWIDTHS_M[3], false);
-                let coefficients = intervals(&region, &grid, &periods, (&fit, density), 100);
+                let near: Vec<NearRepeat> = periods
+                    .iter()
+                    .map(|p| NearRepeat::new(&grid, &density.points(&p.past), BANDWIDTHS_M[3]))
+                    .collect();
+                let coefficients = intervals(&region, &grid, &periods, (&fit, &near), 100);
                 let Some(trait_ci) = coefficients
                     .iter()
                     .find(|c| c.name == TRAITS[1])

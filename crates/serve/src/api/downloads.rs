@@ -31,9 +31,7 @@ fn gemeente_index(caller: &Caller, snapshot: &Snapshot, statcode: &str) -> Resul
     caller.check_gemeente(statcode)?;
     snapshot
         .data
-        .gemeenten
-        .iter()
-        .position(|g| g.statcode == statcode)
+        .gemeente_index(statcode)
         .ok_or_else(|| ApiError::NotFound(format!("geen gemeente met statcode '{statcode}'")))
 }
 

@@ -80,9 +80,7 @@ pub fn check_request(data: &Dataset, request: &ExportRequest) -> Result<Checked,
         .gemeente
         .as_deref()
         .map(|code| {
-            data.gemeenten
-                .iter()
-                .position(|g| g.statcode == code)
+            data.gemeente_index(code)
                 .ok_or_else(|| ApiError::NotFound(format!("geen gemeente met statcode '{code}'")))
         })
         .transpose()?;
