@@ -93,6 +93,35 @@ fn unparsable_date_is_rejected_and_counted() {
     assert!(log.contains("--strict"), "{log}");
 }
 
+/// After blank lines and a quoted line break the record's number is no
+/// longer its line: the message names both, so an editor finds it.
+#[test]
+fn a_rejected_csv_row_names_its_line_after_blank_lines() {
+    let dir = common::fixture_copy();
+    let path = dir.path().join("dumpingen.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    // Blank lines after the first record; the second spans two lines.
+    lines[2] = lines[2].replacen(",jerrycans,", ",\"jerrycans\nen vaten\",", 1);
+    lines.insert(2, String::new());
+    lines.insert(2, String::new());
+    // The third record (now on line 7) with a bad date.
+    let third: Vec<&str> = lines[5].split(',').collect();
+    lines[5] = [third[0], "2025-13-45"]
+        .into_iter()
+        .chain(third[2..].iter().copied())
+        .collect::<Vec<_>>()
+        .join(",");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let (ok, log) = ingest(dir.path(), &[]);
+    assert!(ok, "{log}");
+    assert!(
+        log.contains("dumpingen.csv rij 3 (regel 7), veld `datum`: '2025-13-45' is geen datum"),
+        "{log}"
+    );
+    assert_eq!(summary_line(&log, "dumpingen")[1..], ["47", "46", "1"]);
+}
+
 #[test]
 fn coordinates_outside_the_netherlands_are_rejected() {
     let dir = common::fixture_copy();

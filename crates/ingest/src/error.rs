@@ -96,6 +96,10 @@ pub struct Rejection {
     pub file: PathBuf,
     /// 1-based record number (for CSV: the data row; the header is line 1).
     pub row: u64,
+    /// The file line the record starts on, where that is not `row` + 1
+    /// (a CSV with blank lines or line breaks inside quotes before it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
     /// The column at fault, or `None` for a whole-record problem.
     pub field: Option<String>,
     pub message: String,
@@ -103,11 +107,32 @@ pub struct Rejection {
 
 impl fmt::Display for Rejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} rij {}", self.file.display(), self.row)?;
+        write!(
+            f,
+            "{} {}",
+            self.file.display(),
+            row_label(self.row, self.line)
+        )?;
         if let Some(field) = &self.field {
             write!(f, ", veld `{field}`")?;
         }
         write!(f, ": {}", self.message)
+    }
+}
+
+/// "rij 3", or "rij 3 (regel 6)" when the record starts on a file line
+/// other than the one after the header and the records before it.
+///
+/// ```
+/// use buitenzicht_ingest::error::row_label;
+/// assert_eq!(row_label(3, None), "rij 3");
+/// assert_eq!(row_label(3, Some(4)), "rij 3");
+/// assert_eq!(row_label(3, Some(6)), "rij 3 (regel 6)");
+/// ```
+pub fn row_label(row: u64, line: Option<u64>) -> String {
+    match line.filter(|&l| l != row + 1) {
+        Some(line) => format!("rij {row} (regel {line})"),
+        None => format!("rij {row}"),
     }
 }
 

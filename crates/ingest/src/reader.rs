@@ -6,7 +6,7 @@
 //! into a [`Rejection`]. Messages are Dutch: analysts read them.
 
 use crate::crs::{in_netherlands, srs_from_definition, srs_from_epsg, Transformer, RD_NEW, WGS84};
-use crate::error::FieldError;
+use crate::error::{row_label, FieldError};
 use crate::source::{self, Context, Decimal, Value};
 use crate::{IngestError, IngestReport, LayerSource, Rejection};
 use chrono::NaiveDate;
@@ -465,10 +465,12 @@ pub(crate) fn read_layer<T>(
     }
 
     let mut records = Vec::new();
-    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut seen: HashMap<String, String> = HashMap::new();
     let mut padded = 0u64;
+    let lines = table.lines;
     for (i, record) in table.records.into_iter().enumerate() {
         let number = i as u64 + 1;
+        let line = lines.get(i).copied().filter(|&l| l > 0);
         let result = record.and_then(|record| {
             let values = columns
                 .iter()
@@ -505,17 +507,20 @@ pub(crate) fn read_layer<T>(
                 if let Some(first) = seen.get(&id) {
                     return Err(FieldError::field(
                         column,
-                        format!("'{id}' komt twee keer voor (eerst in rij {first})"),
+                        format!("'{id}' komt twee keer voor (eerst in {first})"),
                     ));
                 }
-                seen.insert(id, number);
+                seen.insert(id, row_label(number, line));
             }
             Ok((parsed, repaired))
         });
         match result {
             Ok((record, repaired)) => {
                 if let Some(message) = repaired {
-                    report.note(format!("{name} rij {number}, veld `geometry`: {message}"));
+                    report.note(format!(
+                        "{name} {}, veld `geometry`: {message}",
+                        row_label(number, line)
+                    ));
                 }
                 records.push(record);
                 report.accept();
@@ -524,6 +529,7 @@ pub(crate) fn read_layer<T>(
                 layer: schema.layer,
                 file: path.clone(),
                 row: number,
+                line,
                 field: e.field.map(|f| match f.as_str() {
                     "geometry" => f,
                     _ => source.column(&f).to_string(),

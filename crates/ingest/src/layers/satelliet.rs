@@ -146,6 +146,7 @@ pub fn read(
                 layer: LAYER,
                 file: path.clone(),
                 row: i as u64 + 1,
+                line: None,
                 field: Some(field.to_string()),
                 message,
             }),

@@ -75,10 +75,23 @@ impl Source for CsvFile {
             .position(|f| WKT_COLUMNS.iter().any(|w| f.eq_ignore_ascii_case(w)));
 
         let mut rows: Vec<Result<csv::StringRecord, FieldError>> = Vec::new();
+        // Where each record starts: the reader skips blank lines, and a
+        // quoted value may span lines, so the record's number alone would
+        // send an analyst to the wrong line of the file.
+        let mut lines = Vec::new();
         for row in reader.records() {
+            let position = match &row {
+                Ok(r) => r.position(),
+                Err(e) => e.position(),
+            };
+            lines.push(position.map_or(0, |p| start_line(&text, p)));
             rows.push(
                 row.map_err(|e| FieldError::record(format!("is geen geldige CSV-regel: {e}"))),
             );
+        }
+        // Only worth saying where it differs from the record's number.
+        if lines.iter().enumerate().all(|(i, &l)| l == i as u64 + 2) {
+            lines.clear();
         }
         let decimal = match self.dialect.decimal {
             Some(',') => Decimal::Comma,
@@ -130,6 +143,7 @@ impl Source for CsvFile {
             records,
             notes,
             name_limit: None,
+            lines,
         })
     }
 }
@@ -169,6 +183,24 @@ fn decode(bytes: &[u8], label: Option<&str>) -> Result<(String, Option<String>),
             ))
         }
     }
+}
+
+/// The line a record starts on: the reader's position is where it began
+/// to read, before the blank lines it skipped.
+fn start_line(text: &str, at: &csv::Position) -> u64 {
+    let mut rest = text
+        .as_bytes()
+        .get(at.byte() as usize..)
+        .unwrap_or_default();
+    let mut line = at.line();
+    while let Some(next) = rest
+        .strip_prefix(b"\r\n")
+        .or_else(|| rest.strip_prefix(b"\n"))
+    {
+        line += 1;
+        rest = next;
+    }
+    line
 }
 
 /// The delimiter that splits the header line into the most columns.
@@ -264,6 +296,27 @@ mod tests {
         assert!(err.contains("boogvormig"), "{err}");
         let err = parse_wkt("POINT (1").unwrap_err();
         assert!(err.contains("geen geldige WKT"), "{err}");
+    }
+
+    #[test]
+    fn records_keep_the_line_they_start_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.csv");
+        let open = |text: &str| {
+            std::fs::write(&path, text).unwrap();
+            CsvFile::new("dumpingen", path.clone(), CsvDialect::default())
+                .open()
+                .unwrap()
+        };
+        // Header line 1; a blank line 3; a value over lines 5 and 6.
+        let t = open("id,note\na,1\n\nb,2\nc,\"two\nlines\"\nd,4\n");
+        assert_eq!(t.records.len(), 4);
+        assert_eq!(t.lines, [2, 4, 5, 7]);
+        // The same with Windows line ends.
+        let t = open("id,note\r\na,1\r\n\r\n\r\nb,2\r\n");
+        assert_eq!(t.lines, [2, 5]);
+        // Nothing to say when every record is on the line after the last.
+        assert!(open("id,note\na,1\nb,2\n").lines.is_empty());
     }
 
     #[test]

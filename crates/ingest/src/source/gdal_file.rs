@@ -153,6 +153,7 @@ impl Source for GdalFile {
             records,
             notes,
             name_limit: shapefile.then_some(10),
+            lines: Vec::new(),
         })
     }
 }

@@ -79,6 +79,10 @@ pub struct Table {
     /// (a Shapefile's DBF: 10 bytes): a column is then also found by the
     /// first bytes of its name.
     pub name_limit: Option<usize>,
+    /// The file line each record starts on, where it is not simply its
+    /// number plus the header's (a CSV with blank lines or line breaks in
+    /// quotes); empty for sources without lines.
+    pub lines: Vec<u64>,
 }
 
 /// An OGR geometry as geo's, in two dimensions: heights and measures (a

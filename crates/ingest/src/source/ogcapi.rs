@@ -582,6 +582,7 @@ fn table(features: Vec<Json>, crs: FeatureCrs) -> Result<Table, String> {
         records,
         notes: Vec::new(),
         name_limit: None,
+        lines: Vec::new(),
     })
 }
 
