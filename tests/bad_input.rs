@@ -552,6 +552,27 @@ fn bad_project_file_names_the_key() {
             "url = \"http://127.0.0.1:9/x\"\npath = \"rwzi.geojson\"",
             "laag `rwzi`: geef `path` of `url`",
         ),
+        // Settings that would be ignored without a word.
+        (
+            "path = \"panden.geojson\"",
+            "path = \"panden.geojson\"\ncolumns = { leegstand_dtum = \"registratie\" }",
+            "laag `panden`: `columns` noemt `leegstand_dtum`, maar deze laag leest geen kolom met die naam (wel: `identificatie`, `leegstand`, `oppervlakte`, `leegstand_datum`",
+        ),
+        (
+            "path = \"panden.geojson\"",
+            "path = \"panden.geojson\"\ncsv = { delimiter = \";\" }",
+            "laag `panden`: `csv` geldt alleen voor een CSV-bestand",
+        ),
+        (
+            "path = \"satelliet\"",
+            "path = \"satelliet\"\ncolumns = { x = \"X\" }",
+            "laag `satelliet`: `columns` en `csv` gelden niet",
+        ),
+        (
+            "path = \"rwzi.geojson\"",
+            "path = \"rwzi.geojson\"\njoin = { path = \"x.csv\", key = \"rwzi_code\" }",
+            "laag `rwzi`: `join` (een koppeltabel) bestaat alleen voor `panden`",
+        ),
     ] {
         let dir = common::fixture_copy();
         edit_config(dir.path(), |t| t.replace(from, to));

@@ -38,6 +38,19 @@ fn run_writes_products_that_find_the_hotspot() {
         log.contains("panden") && log.contains("afgewezen"),
         "summary printed: {log}"
     );
+    // Police-derived outputs are their owner's to share, whatever the
+    // umask (README, "Outputs of `run`").
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &str| {
+            let meta = std::fs::metadata(out.path().join(p)).unwrap();
+            meta.permissions().mode() & 0o777
+        };
+        assert_eq!(mode(""), 0o700);
+        for file in ["risico.tif", "inspecties/alle.csv", "buitenzicht-run.json"] {
+            assert_eq!(mode(file), 0o600, "{file}");
+        }
+    }
 
     // The GeoTIFF: RD New, 25 m cells on multiples of 25 m, 5 named bands.
     let ds = Dataset::open(out.path().join("risico.tif")).unwrap();

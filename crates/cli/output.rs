@@ -114,7 +114,8 @@ impl Staging {
         };
         let path = self.dir.path().join(MANIFEST);
         let json = serde_json::to_vec_pretty(&manifest).map_err(std::io::Error::other);
-        json.and_then(|json| std::fs::write(&path, json))
+        // Owner-only, as every output (README, "Outputs of `run`").
+        json.and_then(|json| buitenzicht_ingest::atomic::write(&path, &json))
             .map_err(io(&path))?;
         sync_dir(self.dir.path());
         let staged = self.dir.path().to_path_buf();

@@ -240,6 +240,21 @@ impl LayerSources {
                 _ => {}
             }
             source.http.validate(layer)?;
+            // Settings the layer has no use for would be ignored without
+            // a word.
+            if source.join.is_some() && layer != "panden" {
+                return Err(format!(
+                    "laag `{layer}`: `join` (een koppeltabel) bestaat alleen voor `panden`"
+                ));
+            }
+            if layer == "satelliet"
+                && (!source.columns.is_empty() || source.csv != CsvDialect::default())
+            {
+                return Err(
+                    "laag `satelliet`: `columns` en `csv` gelden niet voor een map met GeoTIFF-tegels"
+                        .into(),
+                );
+            }
             if let Some(share) = source.max_reject_share {
                 check_share(&format!("laag `{layer}`: max_reject_share"), share)?;
             }

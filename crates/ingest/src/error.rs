@@ -41,6 +41,12 @@ pub enum IngestError {
         path: PathBuf,
         message: String,
     },
+    /// A project-file setting that cannot apply to the layer's source.
+    #[error("laag `{layer}`: {message}")]
+    Setting {
+        layer: &'static str,
+        message: String,
+    },
     #[error("laag `{layer}`: {}: {message}", path.display())]
     Read {
         layer: &'static str,

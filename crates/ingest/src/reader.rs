@@ -309,6 +309,35 @@ fn renamed_cut(field: &str, wanted: &str, limit: usize) -> bool {
         })
 }
 
+/// Every key of the layer's `columns` is a column the layer reads: a
+/// misspelt one would otherwise leave its column unread without a word.
+fn check_columns(schema: &Schema, source: &LayerSource) -> Result<(), IngestError> {
+    let positions: &[&str] = if schema.needs_geometry {
+        &["x", "y", "lon", "lat"]
+    } else {
+        &[]
+    };
+    let known = || {
+        schema
+            .required
+            .iter()
+            .chain(schema.optional)
+            .chain(positions)
+    };
+    match source.columns.keys().find(|key| !known().any(|k| k == key)) {
+        None => Ok(()),
+        Some(key) => {
+            Err(IngestError::Setting {
+                layer: schema.layer,
+                message: format!(
+                "`columns` noemt `{key}`, maar deze laag leest geen kolom met die naam (wel: {})",
+                known().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+            ),
+            })
+        }
+    }
+}
+
 /// Reads every record of `source` and parses it with `parse`.
 ///
 /// A missing file or required column fails the layer; a row that `parse` or
@@ -320,6 +349,7 @@ pub(crate) fn read_layer<T>(
     report: &mut IngestReport,
     mut parse: impl FnMut(&Row) -> Result<T, FieldError>,
 ) -> Result<Vec<T>, IngestError> {
+    check_columns(schema, source)?;
     let name = source.name();
     let path = std::path::PathBuf::from(&name);
     report.start(schema.layer);

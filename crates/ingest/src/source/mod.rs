@@ -157,6 +157,20 @@ pub struct Context {
 
 /// The source for a layer's settings: a CSV file, any other file GDAL
 /// reads, or an OGC API Features URL.
+/// A CSV dialect set for a source that is not a CSV file would be ignored
+/// without a word.
+fn csv_only(layer: &'static str, source: &LayerSource, name: &str) -> Result<(), IngestError> {
+    if source.csv == crate::config::CsvDialect::default() {
+        return Ok(());
+    }
+    Err(IngestError::Setting {
+        layer,
+        message: format!(
+            "`csv` geldt alleen voor een CSV-bestand, en {name} is er geen (het wordt via GDAL of de API gelezen); haal `csv` weg"
+        ),
+    })
+}
+
 pub fn open(
     layer: &'static str,
     source: &LayerSource,
@@ -171,26 +185,29 @@ pub fn open(
                 });
             }
             if is_delimited_text(path) {
-                Ok(Box::new(csv_file::CsvFile::new(
+                return Ok(Box::new(csv_file::CsvFile::new(
                     layer,
                     path.clone(),
                     source.csv.clone(),
-                )))
-            } else {
-                Ok(Box::new(gdal_file::GdalFile::new(
-                    layer,
-                    path.clone(),
-                    source.layer.clone(),
-                )))
+                )));
             }
+            csv_only(layer, source, &path.display().to_string())?;
+            Ok(Box::new(gdal_file::GdalFile::new(
+                layer,
+                path.clone(),
+                source.layer.clone(),
+            )))
         }
-        (None, Some(url)) => Ok(Box::new(ogcapi::OgcApi::new(
-            layer,
-            url.clone(),
-            source.http.clone(),
-            source.cache_dir.clone(),
-            context.study_area_rd,
-        ))),
+        (None, Some(url)) => {
+            csv_only(layer, source, url)?;
+            Ok(Box::new(ogcapi::OgcApi::new(
+                layer,
+                url.clone(),
+                source.http.clone(),
+                source.cache_dir.clone(),
+                context.study_area_rd,
+            )))
+        }
         (None, None) => Err(IngestError::Open {
             layer,
             path: "".into(),
