@@ -227,4 +227,49 @@ fn an_as_of_date_past_the_data_is_said() {
         log.contains("de peildatum 2030-01-01 ligt meer dan een jaar na de laatste dumping"),
         "{log}"
     );
+    // The model is fitted where the data are: every cut and its window
+    // before the last record (2026-11-01), not in the years after it.
+    let cuts = log
+        .lines()
+        .find(|l| l.starts_with("modelkeuze peildatum 2030-01-01:"))
+        .unwrap_or_else(|| panic!("{log}"));
+    let (_, dates) = cuts.split_once('(').unwrap();
+    let dates = dates.split(')').next().unwrap();
+    let window: i64 = cuts
+        .split("steeds ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|s| s.parse().ok())
+        .unwrap();
+    for date in dates.split(", ") {
+        let d = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
+        let end = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+        assert!(d + chrono::Duration::days(window) <= end, "{cuts}");
+    }
+}
+
+/// Dumpings only before the first cut: nothing to fit or test a building
+/// model on, so `run` says so and draws the middle density, not the first
+/// bandwidth tried on no dumpings.
+#[test]
+fn no_dumping_after_the_cuts_falls_back_to_the_density() {
+    let dir = common::fixture_copy();
+    let path = dir.path().join("dumpingen.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let kept: Vec<&str> = text
+        .lines()
+        .enumerate()
+        .filter(|(i, l)| *i == 0 || l.split(',').nth(1).is_some_and(|d| d < "2025-07-01"))
+        .map(|(_, l)| l)
+        .collect();
+    assert!(kept.len() > 5, "some dumpings kept");
+    std::fs::write(&path, kept.join("\n") + "\n").unwrap();
+    let (output, _) = common::run_project(dir.path());
+    let log = common::stderr(&output);
+    assert!(output.status.success(), "{log}");
+    assert!(
+        log.contains("gekozen: kerndichtheid dumpingen 1000 m — geen enkele dumping in de vensters na de 3 ijkmomenten"),
+        "{log}"
+    );
+    assert!(!log.contains("pandenmodel: reisafstand"), "{log}");
 }

@@ -347,6 +347,13 @@ pub fn predict(
             candidates.push(candidate);
         }
     }
+    // Nothing to test them on: no bandwidth won, so the middle one with
+    // decay, not the first tried.
+    if best_kde.1.as_ref().is_some_and(|k| k.events == 0) {
+        let density = Density::new(BANDWIDTHS_M[2], true);
+        let tried = candidates.iter().find(|c| c.name == density.name()).cloned();
+        best_kde = (density, tried);
+    }
     let (density, kde) = (best_kde.0, best_kde.1);
     let h = density.bandwidth_m;
 
@@ -358,8 +365,13 @@ pub fn predict(
         .iter()
         .map(|p| [p.centroid.x(), p.centroid.y()])
         .collect();
-    // Without enough cuts no building model is fitted, so none is sampled.
-    let drawn = (periods.len() >= MIN_CUTS)
+    // Without enough cuts, or without a dumping in their windows, no
+    // building model is fitted (a fit on no dumpings would give every
+    // share to the buildings with an interval of nothing), so none is
+    // sampled.
+    let in_windows: usize = periods.iter().map(|p| p.events.len()).sum();
+    let fitted_model = periods.len() >= MIN_CUTS && in_windows > 0;
+    let drawn = fitted_model
         .then(|| sample::draw(&fit.spec, &centroids, config.calibration.fit_buildings))
         .flatten();
     let FitSet {
@@ -396,7 +408,7 @@ pub fn predict(
     }
     let mut building: Option<(Candidate, Fit)> = None;
     let mut journey_ci: Option<MedianInterval> = None;
-    if periods.len() >= MIN_CUTS {
+    if fitted_model {
         // Every fit starts afresh: started from the previous fold's fit,
         // EM kept that fold's optimum even where it was a poor one for
         // more data (a source at zero stays at zero).
@@ -498,7 +510,12 @@ pub fn predict(
                 .map_or(density.name(), |k| {
                     k.name.clone()
                 });
-            let reason = if periods.len() < MIN_CUTS {
+            let reason = if periods.len() >= MIN_CUTS && !fitted_model {
+                format!(
+                    "geen enkele dumping in de vensters na de {} ijkmomenten, dus geen pandenmodel om te toetsen; de kaart is de kerndichtheid van eerdere dumpingen",
+                    periods.len()
+                )
+            } else if periods.len() < MIN_CUTS {
                 format!(
                     "te weinig geschiedenis om een model buiten de steekproef te toetsen ({} ijkmoment(en), minstens {MIN_CUTS} nodig: {} dagen aanloop plus {} dagen uitkomst per moment); de kaart is de kerndichtheid van eerdere dumpingen",
                     periods.len(),
@@ -725,23 +742,27 @@ fn building_cells(base: &Base, data: &Dataset) -> Vec<[f64; 2]> {
 }
 
 /// Cut dates and the outcome window: every [`STEP_DAYS`] from
-/// [`WARM_UP_DAYS`] after the first record to a window before `as_of`, the
-/// latest [`MAX_CUTS`]; the window as long as [`MIN_CUTS`] cuts allow.
+/// [`WARM_UP_DAYS`] after the first record to a window before the last
+/// record on or before `as_of`, the latest [`MAX_CUTS`]; the window as long
+/// as [`MIN_CUTS`] cuts allow.
 fn cut_dates(data: &Dataset, as_of: NaiveDate) -> (Vec<NaiveDate>, i64) {
-    let first = data
-        .dumpingen
-        .iter()
-        .map(|d| d.datum)
-        .chain(data.rioolmetingen.iter().map(|m| m.datum))
-        .filter(|&d| d <= as_of)
-        .min();
-    let Some(first) = first else {
+    let dated = || {
+        data.dumpingen
+            .iter()
+            .map(|d| d.datum)
+            .chain(data.rioolmetingen.iter().map(|m| m.datum))
+            .filter(|&d| d <= as_of)
+    };
+    let (Some(first), Some(end)) = (dated().min(), dated().max()) else {
         return (Vec::new(), WINDOW_DAYS);
     };
-    let span = (as_of - first).num_days();
+    // The history ends with its last record, not at the as-of date: a date
+    // long after the data would otherwise put every cut and its window
+    // where nothing was recorded, and fit the model on nothing.
+    let span = (end - first).num_days();
     let window = (span - WARM_UP_DAYS - STEP_DAYS * (MIN_CUTS as i64 - 1))
         .clamp(MIN_WINDOW_DAYS, WINDOW_DAYS);
-    let last = as_of - Duration::days(window);
+    let last = end - Duration::days(window);
     let mut cuts = Vec::new();
     let mut t = last;
     while t >= first + Duration::days(WARM_UP_DAYS) && cuts.len() < MAX_CUTS {
