@@ -107,6 +107,64 @@ fn backtest_compares_the_model_with_the_baseline() {
     assert!(common::stderr(&bad).contains("moet na --train-until"));
 }
 
+/// A calibration that keeps no variable gives a flat map: `run` says so,
+/// and the backtest finds what a flat map finds, the dumpings of the
+/// area it covers (PAI 1), not whatever lay in the first cells of the grid.
+#[test]
+fn a_flat_calibrated_map_is_said_and_measures_as_chance() {
+    let dir = common::fixture_copy();
+    let cfg = dir.path().join("buitenzicht.toml");
+    let model = dir.path().join("model.json");
+    let out = common::run(&[
+        "calibrate",
+        "-c",
+        cfg.to_str().unwrap(),
+        "--until",
+        "2026-05-01",
+        "--out",
+        model.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let report = String::from_utf8(out.stdout).unwrap();
+    assert!(report.contains("geen variabele verklaart"), "{report}");
+
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(
+        &cfg,
+        text.replace("[scoring]\n", "[scoring]\nmodel = \"model.json\"\n"),
+    )
+    .unwrap();
+    let (output, _) = common::run_project(dir.path());
+    let log = common::stderr(&output);
+    assert!(output.status.success(), "{log}");
+    assert!(
+        log.contains("let op: de kaart is overal 0 (het model"),
+        "{log}"
+    );
+
+    let out = common::run(&[
+        "backtest",
+        "-c",
+        cfg.to_str().unwrap(),
+        "--train-until",
+        "2026-05-01",
+        "--test-until",
+        "2026-11-01",
+        "--calibrate",
+    ]);
+    let log = String::from_utf8(out.stdout.clone()).unwrap() + &common::stderr(&out);
+    assert!(out.status.success(), "{log}");
+    let flat: Vec<&str> = log
+        .lines()
+        .filter(|l| l.starts_with("buitenzicht, gekalibreerd"))
+        .collect();
+    assert_eq!(flat.len(), 3, "{log}");
+    for line in flat {
+        let pai = line.split_whitespace().rev().nth(1).unwrap();
+        assert_eq!(pai, "1.00", "{line}");
+    }
+}
+
 #[test]
 fn calibrated_model_is_written_and_used_by_run() {
     let dir = common::fixture_copy();

@@ -178,6 +178,19 @@ pub fn score_loaded(
             (prediction.model, prediction.lists)
         }
     };
+    // A flat map ranks nothing: its lists and backtests are no measure.
+    if !model.risk.iter().any(|&r| r > 0.0) {
+        eprintln!(
+            "let op: de kaart is overal 0 ({}): zij rangschikt niets, dus de volgorde van de inspectielijsten zegt niets",
+            match &project.scoring.model {
+                Some(path) => format!(
+                    "het model {} heeft geen variabele die het risico verhoogt, of geen van zijn variabelen komt in het gebied voor",
+                    path.display()
+                ),
+                None => "geen enkel signaal in het buitengebied".into(),
+            }
+        );
+    }
     eprintln!(
         "gescoord: {} × {} cellen van {} m, peildatum {as_of}, in {:.1} s",
         model.spec.cols,

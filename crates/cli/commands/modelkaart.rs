@@ -10,7 +10,7 @@ use crate::config::ProjectFile;
 use buitenzicht_ingest::{Dataset, Leegstand};
 use buitenzicht_products::export::write_atomic;
 use buitenzicht_score::calibrate::Calibration;
-use buitenzicht_score::format::{interval, number, percent};
+use buitenzicht_score::format::{self, interval, number, percent};
 use buitenzicht_score::predict;
 use buitenzicht_score::predict::{SelectionReport, MIN_CUTS};
 use chrono::NaiveDate;
@@ -170,7 +170,7 @@ pub fn card(
             } else {
                 ""
             },
-            c.hits,
+            format::count(c.hits),
             c.events,
             c.pai_5
         )?;
@@ -285,7 +285,11 @@ pub fn card(
         (Some(c), Some(k)) => writeln!(
             s,
             "Het gekozen model haalde vooruit getoetst PAI {:.2} op 5 % van het buitengebied ({} van {} dumpingen); de beste kerndichtheid ({}) PAI {:.2}. PAI is het aandeel gevonden dumpingen gedeeld door het aandeel oppervlak.\n",
-            c.pai_5, c.hits, c.events, k.name, k.pai_5
+            c.pai_5,
+            format::count(c.hits),
+            c.events,
+            k.name,
+            k.pai_5
         )?,
         _ => writeln!(s, "Geen vooruit getoetste cijfers: te weinig geschiedenis.\n")?,
     }

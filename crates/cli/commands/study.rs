@@ -477,7 +477,7 @@ mod tests {
             .map(|&area_share| Metrics {
                 area_share,
                 cells: 100,
-                hits: 5,
+                hits: 5.0,
                 hit_rate: 0.1,
                 pai,
                 best_possible: 10,

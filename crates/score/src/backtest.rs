@@ -25,8 +25,10 @@ pub struct Metrics {
     pub area_share: f64,
     /// Cells in that share (`a`).
     pub cells: usize,
-    /// Dumpings in those cells (`n`).
-    pub hits: u32,
+    /// Dumpings in those cells (`n`); where cells tie with the last one
+    /// taken, its expected count over every order of the tied cells (so
+    /// fractional), since no order among them is the surface's.
+    pub hits: f64,
     pub hit_rate: f64,
     pub pai: f64,
     /// Most dumpings any `a` cells held (`n*`).
@@ -57,7 +59,9 @@ pub struct BacktestReport {
 
 /// Metrics of `scores` (NaN = not in the study area) against
 /// `events[i]`, the number of test events in cell `i`, at each share.
-/// Cells with equal scores are taken in index order.
+/// Cells that tie at the edge of a share count with the share of them that
+/// fits: taken in any fixed order instead, a flat surface would score
+/// whatever dumpings happened to lie in its first cells.
 ///
 /// ```
 /// use buitenzicht_score::backtest::evaluate;
@@ -65,9 +69,12 @@ pub struct BacktestReport {
 /// let scores = [9.0, 8.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.5];
 /// let events = [2, 1, 0, 0, 0, 0, 0, 0, 0, 1];
 /// let m = &evaluate(&scores, &events, &[0.2])[0];
-/// assert_eq!((m.cells, m.hits), (2, 3));
+/// assert_eq!((m.cells, m.hits), (2, 3.0));
 /// assert!((m.pai - (3.0 / 4.0) / (2.0 / 10.0)).abs() < 1e-12);
 /// assert!((m.pei_star - 1.0).abs() < 1e-12);
+/// // A flat surface finds the dumpings of the area it covers: PAI 1.
+/// let m = &evaluate(&[5.0; 10], &events, &[0.2])[0];
+/// assert_eq!((m.hits, m.pai), (0.8, 1.0));
 /// ```
 pub fn evaluate(scores: &[f32], events: &[u32], shares: &[f64]) -> Vec<Metrics> {
     let mut order: Vec<usize> = (0..scores.len()).filter(|&i| !scores[i].is_nan()).collect();
@@ -94,13 +101,28 @@ pub fn evaluate(scores: &[f32], events: &[u32], shares: &[f64]) -> Vec<Metrics> 
             if cells < area {
                 order.select_nth_unstable_by(cells, rank);
             }
-            let hits: u32 = order.iter().take(cells).map(|&i| events[i]).sum();
-            let best_possible: u32 = best.iter().take(cells).sum();
-            let hit_rate = if total > 0 {
-                hits as f64 / total as f64
+            let hits = if cells < area {
+                // The lowest score taken, and every cell at it, taken or not.
+                let edge = order[..cells]
+                    .iter()
+                    .map(|&i| scores[i])
+                    .fold(f32::INFINITY, f32::min);
+                let (mut above, mut above_n, mut tied, mut tied_n) = (0u64, 0usize, 0u64, 0usize);
+                for &i in &order {
+                    if scores[i] > edge {
+                        above += events[i] as u64;
+                        above_n += 1;
+                    } else if scores[i] == edge {
+                        tied += events[i] as u64;
+                        tied_n += 1;
+                    }
+                }
+                above as f64 + tied as f64 * (cells - above_n) as f64 / tied_n.max(1) as f64
             } else {
-                0.0
+                total as f64
             };
+            let best_possible: u32 = best.iter().take(cells).sum();
+            let hit_rate = if total > 0 { hits / total as f64 } else { 0.0 };
             let covered = if area > 0 {
                 cells as f64 / area as f64
             } else {
@@ -118,7 +140,7 @@ pub fn evaluate(scores: &[f32], events: &[u32], shares: &[f64]) -> Vec<Metrics> 
                 },
                 best_possible,
                 pei_star: if best_possible > 0 {
-                    hits as f64 / best_possible as f64
+                    hits / best_possible as f64
                 } else {
                     0.0
                 },
@@ -233,7 +255,7 @@ impl std::fmt::Display for BacktestReport {
                     r.model,
                     m.area_share * 100.0,
                     m.cells,
-                    m.hits,
+                    crate::format::count(m.hits),
                     m.hit_rate * 100.0,
                     m.pai,
                     m.pei_star
@@ -264,17 +286,41 @@ mod tests {
         // A = 18 cells, N = 5 events.
         let m = evaluate(&scores, &events, &[0.1, 0.5, 1.0]);
         // 10% of 18 = 1.8 → 2 cells: 19 and 18 hold 3 events; n* = 2 + 1 = 3.
-        assert_eq!((m[0].cells, m[0].hits, m[0].best_possible), (2, 3, 3));
+        assert_eq!((m[0].cells, m[0].hits, m[0].best_possible), (2, 3.0, 3));
         assert!((m[0].hit_rate - 0.6).abs() < 1e-12);
         assert!((m[0].pai - 0.6 / (2.0 / 18.0)).abs() < 1e-12);
         assert!((m[0].pei_star - 1.0).abs() < 1e-12);
         // 50% → 9 cells: 19..=11 hold 3 events; n* = 2+1+1+1 = 5.
-        assert_eq!((m[1].cells, m[1].hits, m[1].best_possible), (9, 3, 5));
+        assert_eq!((m[1].cells, m[1].hits, m[1].best_possible), (9, 3.0, 5));
         assert!((m[1].pai - 0.6 / 0.5).abs() < 1e-12);
         assert!((m[1].pei_star - 0.6).abs() < 1e-12);
         // Everything: all events, PAI 1.
-        assert_eq!(m[2].hits, 5);
+        assert_eq!(m[2].hits, 5.0);
         assert!((m[2].pai - 1.0).abs() < 1e-12);
+    }
+
+    /// Ties at the edge: cells 3..=6 share a score, two of them fit in the
+    /// top 4 beside cells 7 and 8, so half their 3 dumpings count.
+    #[test]
+    fn ties_at_the_edge_count_by_the_share_that_fits() {
+        let scores = [0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 2.0, 3.0, 0.0];
+        let events = [1, 0, 0, 2, 0, 1, 0, 1, 0, 0];
+        let m = &evaluate(&scores, &events, &[0.4])[0];
+        assert_eq!((m.cells, m.hits), (4, 1.0 + 3.0 * 2.0 / 4.0));
+        // Every order of the tied cells would give 2, 3, 1, 2, … hits:
+        // the mean over all orders is the count above.
+        let mut total = 0.0;
+        let tied = [3usize, 4, 5, 6];
+        let mut n = 0.0;
+        for a in 0..4 {
+            for b in 0..4 {
+                if a != b {
+                    total += (events[tied[a]] + events[tied[b]]) as f64;
+                    n += 1.0;
+                }
+            }
+        }
+        assert_eq!(m.hits, 1.0 + total / n);
     }
 
     #[test]

@@ -45,6 +45,23 @@ pub fn number(v: f64) -> String {
     }
 }
 
+/// A count that may be an expected one: whole as a whole number, else to
+/// one decimal.
+///
+/// ```
+/// use buitenzicht_score::format::count;
+/// assert_eq!(count(3.0), "3");
+/// assert_eq!(count(2.5), "2.5");
+/// assert_eq!(count(2.04), "2.0");
+/// ```
+pub fn count(v: f64) -> String {
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
 /// A small rate for people: three significant digits however small (a
 /// plain building sends a few dumpings per hundred thousand a year, which
 /// four decimals would show as "0.0000"), at most twelve decimals.

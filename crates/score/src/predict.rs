@@ -163,7 +163,7 @@ pub struct Candidate {
     pub name: String,
     /// Dumpings in the top 5 % of the buitengebied, summed over the tested
     /// cuts, and all dumpings of those cuts.
-    pub hits: u32,
+    pub hits: f64,
     pub events: u32,
     pub pai_5: f64,
 }
@@ -249,7 +249,10 @@ impl std::fmt::Display for SelectionReport {
             writeln!(
                 f,
                 "  {:<width$} {:>3} van {:>3} dumpingen in de hoogste 5 %  PAI {:>5.2}",
-                c.name, c.hits, c.events, c.pai_5
+                c.name,
+                crate::format::count(c.hits),
+                c.events,
+                c.pai_5
             )?;
         }
         if let Some(s) = &self.sample {
@@ -351,7 +354,10 @@ pub fn predict(
     // decay, not the first tried.
     if best_kde.1.as_ref().is_some_and(|k| k.events == 0) {
         let density = Density::new(BANDWIDTHS_M[2], true);
-        let tried = candidates.iter().find(|c| c.name == density.name()).cloned();
+        let tried = candidates
+            .iter()
+            .find(|c| c.name == density.name())
+            .cloned();
         best_kde = (density, tried);
     }
     let (density, kde) = (best_kde.0, best_kde.1);
@@ -430,7 +436,7 @@ pub fn predict(
                         let lambda = intensity(&region, &grid, &periods[k], &near[k], &fold);
                         top_hits(&lambda, &outcomes[k], &grid.scored)
                     })
-                    .reduce(|| (0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+                    .reduce(|| (0.0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
             },
             // On every cut, for the ranking and (if it wins) the map; the
             // highest optimum along the journey that its profile finds.
@@ -614,7 +620,7 @@ fn density_candidate(
             let kde = to_f64(&kernel_density(&grid.spec, &density.points(&p.past), h));
             top_hits(&kde, y, &grid.scored)
         })
-        .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+        .fold((0.0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     Candidate {
         name: format!("{}{suffix}", density.name()),
         hits,
@@ -703,15 +709,15 @@ struct FitSet {
     dates: Vec<Vec<NaiveDate>>,
 }
 
-fn rate(hits: u32, events: u32) -> f64 {
+fn rate(hits: f64, events: u32) -> f64 {
     if events > 0 {
-        hits as f64 / events as f64
+        hits / events as f64
     } else {
         0.0
     }
 }
 
-fn pai(hits: u32, events: u32) -> f64 {
+fn pai(hits: f64, events: u32) -> f64 {
     rate(hits, events) / SELECTION_SHARE
 }
 
@@ -1089,7 +1095,7 @@ fn intensity(
 }
 
 /// Outcomes in the top share of `scores` over the scored fit cells.
-fn top_hits(scores: &[f64], outcome: &[f64], scored: &[bool]) -> (u32, u32) {
+fn top_hits(scores: &[f64], outcome: &[f64], scored: &[bool]) -> (f64, u32) {
     let s: Vec<f32> = scores
         .iter()
         .zip(scored)
