@@ -273,3 +273,34 @@ fn no_dumping_after_the_cuts_falls_back_to_the_density() {
     );
     assert!(!log.contains("pandenmodel: reisafstand"), "{log}");
 }
+
+/// Buildings outside the study area's buitengebied are on no list; `run`
+/// counts them, so the lists add up to the buildings read.
+#[test]
+fn buildings_on_no_list_are_counted() {
+    let dir = common::fixture_copy();
+    let path = dir.path().join("gemeenten.geojson");
+    let mut json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    json["features"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|f| f["properties"]["statcode"] == "GM9902");
+    std::fs::write(&path, json.to_string()).unwrap();
+    let (output, _) = common::run_project(dir.path());
+    let log = common::stderr(&output);
+    assert!(output.status.success(), "{log}");
+    let listed: usize = log
+        .lines()
+        .filter_map(|l| l.strip_suffix(" panden te inspecteren"))
+        .map(|l| l.rsplit(' ').next().unwrap().parse::<usize>().unwrap())
+        .sum();
+    let line = log
+        .lines()
+        .find(|l| l.starts_with("op geen lijst: "))
+        .unwrap_or_else(|| panic!("{log}"));
+    let numbers: Vec<usize> = line.split(' ').filter_map(|w| w.parse().ok()).collect();
+    assert_eq!(numbers.len(), 2, "{line}");
+    assert!(numbers[1] > 2_000, "{line}");
+    assert_eq!(listed + numbers[0] + numbers[1], 3_158, "{log}");
+}

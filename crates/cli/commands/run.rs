@@ -60,6 +60,14 @@ fn write_products(
             list.inspecties.len()
         );
     }
+    // The buildings read but on no list, so the totals add up.
+    let away = buitenzicht_score::inspection::unlisted(data, model);
+    if away.built_up + away.outside > 0 {
+        eprintln!(
+            "op geen lijst: {} panden in de bebouwde kom, {} buiten de gemeenten van het studiegebied",
+            away.built_up, away.outside
+        );
+    }
     run.commit(model.as_of, &model.version)?;
     eprintln!("{}", out.join("risico.tif").display());
     Ok(())

@@ -132,6 +132,40 @@ pub fn rank(
     Ok(lists)
 }
 
+/// Buildings no list can hold, by why: so that the lists' totals can be
+/// read against the buildings read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Unlisted {
+    /// Centroid in a bebouwde kom (no risk is scored there).
+    pub built_up: usize,
+    /// Centroid outside every municipality of the study area.
+    pub outside: usize,
+}
+
+/// Counts the buildings of `data` that lie outside the buitengebied of
+/// `model`'s study area.
+pub fn unlisted(data: &Dataset, model: &RiskModel) -> Unlisted {
+    let mut n = Unlisted::default();
+    for pand in &data.panden {
+        let c = pand.centroid;
+        if data
+            .gemeenten_index
+            .containing([c.x(), c.y()])
+            .next()
+            .is_none()
+        {
+            n.outside += 1;
+        } else if !model
+            .spec
+            .cell_at(c.x(), c.y())
+            .is_some_and(|(col, row)| !model.risk[model.spec.index(col, row)].is_nan())
+        {
+            n.built_up += 1;
+        }
+    }
+    n
+}
+
 impl InspectionList {
     /// An empty list for each municipality, in `Dataset::gemeenten` order.
     pub(crate) fn empty(data: &Dataset, rangschikking: Rangschikking) -> Vec<InspectionList> {
