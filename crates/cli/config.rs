@@ -1,6 +1,8 @@
 //! The project file (`buitenzicht.toml`): layer sources, scoring and serving
 //! settings. Command-line flags override what it says.
 
+mod toml_dutch;
+
 use buitenzicht_ingest::{IngestOptions, LayerSources};
 use buitenzicht_score::ScoreConfig;
 use buitenzicht_serve::access::AccessConfig;
@@ -76,16 +78,18 @@ fn read_part<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ConfigErr
         path: path.to_path_buf(),
         source,
     })?;
-    let table: toml::Table = toml::from_str(&text).map_err(|source| ConfigError::Parse {
+    from_toml(path, &text)
+}
+
+/// `text` read as `T`; an error names the line and says why in Dutch.
+fn from_toml<T: serde::de::DeserializeOwned>(path: &Path, text: &str) -> Result<T, ConfigError> {
+    let parse = |e: toml::de::Error, syntax: bool| ConfigError::Parse {
         path: path.to_path_buf(),
-        source,
-    })?;
-    toml::Value::Table(table)
-        .try_into()
-        .map_err(|source| ConfigError::Parse {
-            path: path.to_path_buf(),
-            source,
-        })
+        message: toml_dutch::message(text, &e, syntax),
+    };
+    // The syntax first: its errors are TOML's, the rest are a setting's.
+    text.parse::<toml::Table>().map_err(|e| parse(e, true))?;
+    toml::from_str(text).map_err(|e| parse(e, false))
 }
 
 fn default_name() -> String {
@@ -99,11 +103,8 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{}: {source}", path.display())]
-    Parse {
-        path: PathBuf,
-        source: toml::de::Error,
-    },
+    #[error("{}: {message}", path.display())]
+    Parse { path: PathBuf, message: String },
     #[error("{}: {message}", path.display())]
     Invalid { path: PathBuf, message: String },
 }
@@ -115,11 +116,7 @@ impl ProjectFile {
             path: path.to_path_buf(),
             source,
         })?;
-        let mut project: ProjectFile =
-            toml::from_str(&text).map_err(|source| ConfigError::Parse {
-                path: path.to_path_buf(),
-                source,
-            })?;
+        let mut project: ProjectFile = from_toml(path, &text)?;
         let base = path.parent().unwrap_or(Path::new("."));
         project.layers.resolve_paths(base);
         project.serve.resolve_paths(base);
