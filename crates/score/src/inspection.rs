@@ -155,10 +155,10 @@ pub fn unlisted(data: &Dataset, model: &RiskModel) -> Unlisted {
             .is_none()
         {
             n.outside += 1;
-        } else if !model
+        } else if model
             .spec
             .cell_at(c.x(), c.y())
-            .is_some_and(|(col, row)| !model.risk[model.spec.index(col, row)].is_nan())
+            .is_none_or(|(col, row)| model.risk[model.spec.index(col, row)].is_nan())
         {
             n.built_up += 1;
         }
