@@ -564,6 +564,16 @@ fn bad_project_file_names_the_key() {
             "laag `panden`: `csv` geldt alleen voor een CSV-bestand",
         ),
         (
+            "path = \"rwzi.geojson\"",
+            "url = \"http://127.0.0.1:9/x\"\ncsv = { delimiter = \";\" }",
+            "laag `rwzi`: `csv` geldt alleen voor een CSV-bestand, en http://127.0.0.1:9/x is er geen",
+        ),
+        (
+            "path = \"panden.geojson\"",
+            "path = \"panden.geojson\"\njoin = { path = \"rwzi.geojson\", key = \"identificatie\", csv = { delimiter = \";\" } }",
+            "laag `panden`: `join.csv` geldt alleen voor een CSV-koppeltabel",
+        ),
+        (
             "path = \"satelliet\"",
             "path = \"satelliet\"\ncolumns = { x = \"X\" }",
             "laag `satelliet`: `columns` en `csv` gelden niet",

@@ -271,10 +271,15 @@ fn no_dumping_after_the_cuts_falls_back_to_the_density() {
         "{log}"
     );
     assert!(!log.contains("pandenmodel: reisafstand"), "{log}");
+    // The sewage series runs on past the last dumping: said.
+    assert!(
+        log.contains("de rioolmetingen lopen tot 2026-11-01, de dumpingen maar tot"),
+        "{log}"
+    );
 }
 
 /// Buildings outside the study area's buitengebied are on no list; `run`
-/// counts them, so the lists add up to the buildings read.
+/// counts them by why, so the lists add up to the buildings read.
 #[test]
 fn buildings_on_no_list_are_counted() {
     let dir = common::fixture_copy();
@@ -286,20 +291,46 @@ fn buildings_on_no_list_are_counted() {
         .unwrap()
         .retain(|f| f["properties"]["statcode"] == "GM9902");
     std::fs::write(&path, json.to_string()).unwrap();
-    let (output, _) = common::run_project(dir.path());
-    let log = common::stderr(&output);
-    assert!(output.status.success(), "{log}");
-    let listed: usize = log
-        .lines()
-        .filter_map(|l| l.strip_suffix(" panden te inspecteren"))
-        .map(|l| l.rsplit(' ').next().unwrap().parse::<usize>().unwrap())
-        .sum();
-    let line = log
-        .lines()
-        .find(|l| l.starts_with("op geen lijst: "))
-        .unwrap_or_else(|| panic!("{log}"));
-    let numbers: Vec<usize> = line.split(' ').filter_map(|w| w.parse().ok()).collect();
-    assert_eq!(numbers.len(), 2, "{line}");
-    assert!(numbers[1] > 2_000, "{line}");
-    assert_eq!(listed + numbers[0] + numbers[1], 3_158, "{log}");
+    let counts = || {
+        let (output, _) = common::run_project(dir.path());
+        let log = common::stderr(&output);
+        assert!(output.status.success(), "{log}");
+        let listed: usize = log
+            .lines()
+            .filter_map(|l| l.strip_suffix(" panden te inspecteren"))
+            .map(|l| l.rsplit(' ').next().unwrap().parse::<usize>().unwrap())
+            .sum();
+        let line = log
+            .lines()
+            .find(|l| l.starts_with("op geen lijst: "))
+            .unwrap_or_else(|| panic!("{log}"))
+            .to_string();
+        // The total, then its parts.
+        let numbers: Vec<usize> = line
+            .split([' ', '('])
+            .filter_map(|w| w.parse().ok())
+            .collect();
+        assert_eq!(listed + numbers[0], 3_158, "{log}");
+        assert_eq!(numbers[1..].iter().sum::<usize>(), numbers[0], "{line}");
+        (numbers[0], line)
+    };
+    // Here only the municipalities left out.
+    let (away, line) = counts();
+    assert!(
+        line.contains(&format!("({away} buiten de gemeenten")),
+        "{line}"
+    );
+
+    // The weighted method lists the (possibly) vacant barns: the other
+    // buildings are counted as such.
+    let config = dir.path().join("buitenzicht.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace("[scoring]\n", "[scoring]\nmethod = \"weights\"\n"),
+    )
+    .unwrap();
+    let (more, line) = counts();
+    assert!(more > away, "{line}");
+    assert!(line.contains("niet (mogelijk) leegstaand"), "{line}");
 }

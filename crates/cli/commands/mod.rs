@@ -127,7 +127,7 @@ fn as_of_notes(data: &Dataset, as_of: NaiveDate) -> Vec<String> {
         ));
     }
     let dates = data.dumpingen.iter().map(|d| d.datum);
-    if let (Some(first), Some(last)) = (dates.clone().min(), dates.max()) {
+    if let (Some(first), Some(last)) = (dates.clone().min(), dates.clone().max()) {
         if as_of < first {
             notes.push(format!(
                 "de peildatum {as_of} ligt voor de eerste dumping ({first}): geen dumping telt mee"
@@ -136,6 +136,22 @@ fn as_of_notes(data: &Dataset, as_of: NaiveDate) -> Vec<String> {
             notes.push(format!(
                 "de peildatum {as_of} ligt meer dan een jaar na de laatste dumping ({last}): over de tijd ertussen zeggen de gegevens niets"
             ));
+        }
+        // The history runs to the last record of either kind: a sewage
+        // series that outruns the police extract puts windows after it.
+        let last_before = dates.clone().filter(|&d| d <= as_of).max();
+        let sewage = data
+            .rioolmetingen
+            .iter()
+            .map(|m| m.datum)
+            .filter(|&d| d <= as_of)
+            .max();
+        if let (Some(d), Some(s)) = (last_before, sewage) {
+            if (s - d).num_days() > buitenzicht_score::predict::STEP_DAYS {
+                notes.push(format!(
+                    "de rioolmetingen lopen tot {s}, de dumpingen maar tot {d}: ontbreken latere dumpingen in het bestand (nog niet geregistreerd), dan toetst de modelkeuze die dagen als dagen zonder dumping"
+                ));
+            }
         }
     }
     notes
@@ -178,16 +194,22 @@ pub fn score_loaded(
             (prediction.model, prediction.lists)
         }
     };
-    // A flat map ranks nothing: its lists and backtests are no measure.
+    // A flat map ranks no cell; with fixed weights or a calibrated model it
+    // ranks the lists too, which then say nothing.
     if !model.risk.iter().any(|&r| r > 0.0) {
+        let why = match &project.scoring.model {
+            Some(path) => format!(
+                "het model {} heeft geen variabele die het risico verhoogt, of geen van zijn variabelen komt in het gebied voor",
+                path.display()
+            ),
+            None => "geen enkel signaal in het buitengebied".into(),
+        };
         eprintln!(
-            "let op: de kaart is overal 0 ({}): zij rangschikt niets, dus de volgorde van de inspectielijsten zegt niets",
-            match &project.scoring.model {
-                Some(path) => format!(
-                    "het model {} heeft geen variabele die het risico verhoogt, of geen van zijn variabelen komt in het gebied voor",
-                    path.display()
-                ),
-                None => "geen enkel signaal in het buitengebied".into(),
+            "let op: de kaart is overal 0 ({why}): zij rangschikt geen cel{}",
+            if fixed {
+                ", dus ook de volgorde van de inspectielijsten zegt niets"
+            } else {
+                "; de inspectielijsten volgen de kenmerken van de panden"
             }
         );
     }

@@ -61,11 +61,25 @@ fn write_products(
         );
     }
     // The buildings read but on no list, so the totals add up.
-    let away = buitenzicht_score::inspection::unlisted(data, model);
-    if away.built_up + away.outside > 0 {
+    let away = buitenzicht_score::inspection::unlisted(data, lists);
+    if away.total() > 0 {
+        let parts: Vec<String> = [
+            (away.built_up, "in de bebouwde kom"),
+            (away.outside, "buiten de gemeenten van het studiegebied"),
+            (away.not_candidate, "niet (mogelijk) leegstaand"),
+            (
+                away.other,
+                "aan de rand van een bebouwde kom of het studiegebied",
+            ),
+        ]
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, why)| format!("{n} {why}"))
+        .collect();
         eprintln!(
-            "op geen lijst: {} panden in de bebouwde kom, {} buiten de gemeenten van het studiegebied",
-            away.built_up, away.outside
+            "op geen lijst: {} panden ({})",
+            away.total(),
+            parts.join(", ")
         );
     }
     run.commit(model.as_of, &model.version)?;

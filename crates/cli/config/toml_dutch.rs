@@ -6,6 +6,9 @@
 
 use std::fmt::Write as _;
 
+/// Where a missing key was looked for, when the span shows the section.
+const SECTION: &str = " in de sectie die hier begint";
+
 /// The message for `error` in `text`; `syntax` when the text is not valid
 /// TOML at all (rather than a setting of the wrong kind).
 pub fn message(text: &str, error: &toml::de::Error, syntax: bool) -> String {
@@ -15,8 +18,13 @@ pub fn message(text: &str, error: &toml::de::Error, syntax: bool) -> String {
     } else {
         setting_reason(reason)
     };
-    let Some(span) = error.span() else {
-        return reason;
+    // A span at the very start (or over the whole file) is the root's: a
+    // top-level key is missing, and line 1 (often a comment) is not where.
+    let Some(span) = error
+        .span()
+        .filter(|s| !(s.start == 0 && (s.end == 0 || s.end >= text.len())))
+    else {
+        return reason.replace(SECTION, " in het projectbestand");
     };
     let start = span.start.min(text.len());
     let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
@@ -28,13 +36,13 @@ pub fn message(text: &str, error: &toml::de::Error, syntax: bool) -> String {
         .chars()
         .count()
         .max(1);
+    // Tabs kept, so the mark stands under the spot however tabs are shown.
+    let indent: String = text[line_start..start]
+        .chars()
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
     let mut s = format!("regel {line}, kolom {column}: {reason}");
-    let _ = write!(
-        s,
-        "\n  {source}\n  {}{}",
-        " ".repeat(column - 1),
-        "^".repeat(width)
-    );
+    let _ = write!(s, "\n  {source}\n  {indent}{}", "^".repeat(width));
     s
 }
 
@@ -112,7 +120,7 @@ fn syntax_reason(reason: &str) -> String {
 /// ```
 fn setting_reason(reason: &str) -> String {
     if let Some(rest) = reason.strip_prefix("missing field ") {
-        return format!("{rest} ontbreekt in de sectie die hier begint");
+        return format!("{rest} ontbreekt{SECTION}");
     }
     for (english, dutch) in [
         ("unknown field ", "onbekende sleutel "),
@@ -196,7 +204,7 @@ fn expected_kind(expected: &str) -> String {
         "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "usize" | "isize"
         | "an integer" => "een geheel getal".into(),
         "a boolean" => "true of false".into(),
-        "a string" | "a borrowed string" => "tekst tussen aanhalingstekens".into(),
+        "a string" | "a borrowed string" | "path string" => "tekst tussen aanhalingstekens".into(),
         "a character" => "één teken".into(),
         "a sequence" => "een lijst [ ]".into(),
         e if e.starts_with("struct ") || e == "a map" => "een tabel".into(),
@@ -278,6 +286,22 @@ mod tests {
             ),
             "{m}"
         );
+    }
+
+    #[test]
+    fn the_mark_stands_under_the_spot_after_accents_and_tabs() {
+        let m = said("# één °C\ncell_size = 25.0\n\tdays = \"drie\"\n");
+        assert!(m.starts_with("regel 3, kolom 9: verkeerd soort waarde: tekst \"drie\", verwacht een geheel getal"), "{m}");
+        assert!(
+            m.ends_with("\n  \tdays = \"drie\"\n  \t       ^^^^^^"),
+            "{m}"
+        );
+        let m =
+            said("cell_size = 25.0\ndays = 3\nas_of = \"2026-11-01\"\n[layer]\npath = 3 # café\n");
+        assert!(m.contains("verwacht tekst tussen aanhalingstekens"), "{m}");
+        // A missing top-level key has no line of its own.
+        let m = said("# instellingen\ncell_size = 25.0\n");
+        assert_eq!(m, "`days` ontbreekt in het projectbestand");
     }
 
     #[test]

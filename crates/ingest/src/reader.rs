@@ -495,7 +495,7 @@ pub(crate) fn read_layer<T>(
     }
 
     let mut records = Vec::new();
-    let mut seen: HashMap<String, String> = HashMap::new();
+    let mut seen: HashMap<String, (u64, Option<u64>)> = HashMap::new();
     let mut padded = 0u64;
     let lines = table.lines;
     for (i, record) in table.records.into_iter().enumerate() {
@@ -534,13 +534,16 @@ pub(crate) fn read_layer<T>(
             let parsed = parse(&row)?;
             if let Some(Id { column, .. }) = schema.unique {
                 let id = row.required(column)?.to_string();
-                if let Some(first) = seen.get(&id) {
+                if let Some(&(row, line)) = seen.get(&id) {
                     return Err(FieldError::field(
                         column,
-                        format!("'{id}' komt twee keer voor (eerst in {first})"),
+                        format!(
+                            "'{id}' komt twee keer voor (eerst in {})",
+                            row_label(row, line)
+                        ),
                     ));
                 }
-                seen.insert(id, row_label(number, line));
+                seen.insert(id, (number, line));
             }
             Ok((parsed, repaired))
         });

@@ -132,35 +132,47 @@ pub fn rank(
     Ok(lists)
 }
 
-/// Buildings no list can hold, by why: so that the lists' totals can be
-/// read against the buildings read.
+/// The buildings on no list, by why: so that the lists' totals can be read
+/// against the buildings read.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Unlisted {
-    /// Centroid in a bebouwde kom (no risk is scored there).
-    pub built_up: usize,
     /// Centroid outside every municipality of the study area.
     pub outside: usize,
+    /// Centroid in a bebouwde kom.
+    pub built_up: usize,
+    /// Not a candidate of the weighted method (not vacant or possibly
+    /// vacant).
+    pub not_candidate: usize,
+    /// Any other: a footprint on no scored cell, at the study area's edge.
+    pub other: usize,
 }
 
-/// Counts the buildings of `data` that lie outside the buitengebied of
-/// `model`'s study area.
-pub fn unlisted(data: &Dataset, model: &RiskModel) -> Unlisted {
+impl Unlisted {
+    pub fn total(&self) -> usize {
+        self.outside + self.built_up + self.not_candidate + self.other
+    }
+}
+
+/// Counts the buildings of `data` that are on none of `lists`, by why.
+pub fn unlisted(data: &Dataset, lists: &[InspectionList]) -> Unlisted {
+    let mut listed = vec![false; data.panden.len()];
+    for i in lists.iter().flat_map(|l| &l.inspecties) {
+        listed[i.pand] = true;
+    }
+    let weighted = lists
+        .first()
+        .is_some_and(|l| l.rangschikking == Rangschikking::Gewichten);
     let mut n = Unlisted::default();
-    for pand in &data.panden {
-        let c = pand.centroid;
-        if data
-            .gemeenten_index
-            .containing([c.x(), c.y()])
-            .next()
-            .is_none()
-        {
+    for (pand, _) in data.panden.iter().zip(&listed).filter(|(_, &l)| !l) {
+        let c = [pand.centroid.x(), pand.centroid.y()];
+        if data.gemeenten_index.containing(c).next().is_none() {
             n.outside += 1;
-        } else if model
-            .spec
-            .cell_at(c.x(), c.y())
-            .is_none_or(|(col, row)| model.risk[model.spec.index(col, row)].is_nan())
-        {
+        } else if data.is_built_up(c) {
             n.built_up += 1;
+        } else if weighted && !pand.leegstand.is_candidate() {
+            n.not_candidate += 1;
+        } else {
+            n.other += 1;
         }
     }
     n

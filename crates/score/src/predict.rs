@@ -394,6 +394,8 @@ pub fn predict(
             dates,
         },
     };
+    // A sample's windows may hold none of the dumpings either.
+    let fitted_model = fitted_model && periods.iter().any(|p| !p.events.is_empty());
     // The density the building model is compared with, tested in the same
     // windows as the model.
     let rival = match &drawn {
@@ -436,7 +438,10 @@ pub fn predict(
                         let lambda = intensity(&region, &grid, &periods[k], &near[k], &fold);
                         top_hits(&lambda, &outcomes[k], &grid.scored)
                     })
-                    .reduce(|| (0.0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
+                    .collect::<Vec<_>>()
+                    // Summed in cut order: the same sum on every run.
+                    .into_iter()
+                    .fold((0.0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
             },
             // On every cut, for the ranking and (if it wins) the map; the
             // highest optimum along the journey that its profile finds.
@@ -518,8 +523,9 @@ pub fn predict(
                 });
             let reason = if periods.len() >= MIN_CUTS && !fitted_model {
                 format!(
-                    "geen enkele dumping in de vensters na de {} ijkmomenten, dus geen pandenmodel om te toetsen; de kaart is de kerndichtheid van eerdere dumpingen",
-                    periods.len()
+                    "geen enkele dumping in de vensters na de {} ijkmomenten{}, dus geen pandenmodel om te toetsen; de kaart is de kerndichtheid van eerdere dumpingen",
+                    periods.len(),
+                    if drawn.is_some() { " (in de steekproefvensters)" } else { "" }
                 )
             } else if periods.len() < MIN_CUTS {
                 format!(

@@ -283,6 +283,18 @@ fn read_join(
     context: &Context,
     report: &mut IngestReport,
 ) -> Result<JoinTable, IngestError> {
+    // Named as the setting it is: `join.csv` of `[layers.panden]`.
+    if join.csv != crate::config::CsvDialect::default()
+        && !crate::source::is_delimited_text(&join.path)
+    {
+        return Err(IngestError::Setting {
+            layer: "panden",
+            message: format!(
+                "`join.csv` geldt alleen voor een CSV-koppeltabel, en {} is er geen; haal `csv` uit `join` weg",
+                join.path.display()
+            ),
+        });
+    }
     let source = LayerSource {
         path: Some(join.path.clone()),
         csv: join.csv.clone(),

@@ -155,8 +155,6 @@ pub struct Context {
     pub study_area_rd: Option<[f64; 4]>,
 }
 
-/// The source for a layer's settings: a CSV file, any other file GDAL
-/// reads, or an OGC API Features URL.
 /// A CSV dialect set for a source that is not a CSV file would be ignored
 /// without a word.
 fn csv_only(layer: &'static str, source: &LayerSource, name: &str) -> Result<(), IngestError> {
@@ -171,6 +169,8 @@ fn csv_only(layer: &'static str, source: &LayerSource, name: &str) -> Result<(),
     })
 }
 
+/// The source for a layer's settings: a CSV file, any other file GDAL
+/// reads, or an OGC API Features URL.
 pub fn open(
     layer: &'static str,
     source: &LayerSource,
