@@ -574,6 +574,16 @@ fn bad_project_file_names_the_key() {
             "laag `panden`: `join.csv` geldt alleen voor een CSV-koppeltabel",
         ),
         (
+            "crs = \"EPSG:28992\"",
+            "crs = \"EPSG:28992\"\nlayer = \"dumpingen\"",
+            "laag `dumpingen`: `layer = \"dumpingen\"` geldt niet voor een CSV-bestand",
+        ),
+        (
+            "crs = \"EPSG:28992\"",
+            "crs = \"EPSG:28992\"\nhttp = { retries = 2 }",
+            "laag `dumpingen`: `http` geldt alleen voor een `url`",
+        ),
+        (
             "path = \"satelliet\"",
             "path = \"satelliet\"\ncolumns = { x = \"X\" }",
             "laag `satelliet`: `columns` en `csv` gelden niet",

@@ -242,6 +242,11 @@ impl LayerSources {
             source.http.validate(layer)?;
             // Settings the layer has no use for would be ignored without
             // a word.
+            if source.path.is_some() && source.http != HttpSettings::default() {
+                return Err(format!(
+                    "laag `{layer}`: `http` geldt alleen voor een `url`, niet voor een bestand (`path`)"
+                ));
+            }
             if source.join.is_some() && layer != "panden" {
                 return Err(format!(
                     "laag `{layer}`: `join` (een koppeltabel) bestaat alleen voor `panden`"

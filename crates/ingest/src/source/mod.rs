@@ -185,6 +185,14 @@ pub fn open(
                 });
             }
             if is_delimited_text(path) {
+                if let Some(name) = &source.layer {
+                    return Err(IngestError::Setting {
+                        layer,
+                        message: format!(
+                            "`layer = \"{name}\"` geldt niet voor een CSV-bestand, dat maar één tabel heeft; haal `layer` weg"
+                        ),
+                    });
+                }
                 return Ok(Box::new(csv_file::CsvFile::new(
                     layer,
                     path.clone(),
