@@ -289,7 +289,9 @@ impl Access {
         if let Some(user) = store.cached(token) {
             return Ok(plain(user));
         }
-        if !self.limiter.allowed(ip) {
+        // Nor is a token in use refused once its trust has run out: it is
+        // checked again, not counted as a guess.
+        if !store.known(token) && !self.limiter.allowed(ip) {
             return Err(too_many());
         }
         // argon2 is deliberately slow: keep it off the async workers.
@@ -419,5 +421,40 @@ mod tests {
         file.write(&users_path).unwrap();
         assert!(access.identify(&cookie, ip).await.is_err());
         assert!(access.identify(&bearer(&token), ip).await.is_err());
+    }
+
+    /// Guesses from one address cannot lock out a token in use there, not
+    /// even once its trust has run out and it must be checked again.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn guesses_do_not_lock_out_a_token_in_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let users_path = dir.path().join("users.toml");
+        let mut file = users::UsersFile::default();
+        let token = file.add("an", Role::Analist, vec![]).unwrap();
+        let other = file.add("bo", Role::Kvb, vec![]).unwrap();
+        file.write(&users_path).unwrap();
+        let mut config: AccessConfig =
+            toml::from_str("users = \"users.toml\"\naudit_log = \"audit.jsonl\"").unwrap();
+        config.resolve_paths(dir.path());
+        let access = Access::new(config, false).await.unwrap();
+        let ip = Some("192.0.2.9".parse().unwrap());
+        assert!(access.verify_token(&token, ip).await.is_ok());
+        for i in 0..7 {
+            let _ = access.verify_token(&format!("an.{i:064x}"), ip).await;
+        }
+        assert!(matches!(
+            access.verify_token(&format!("an.{:064x}", 99), ip).await,
+            Err(crate::ApiError::TooManyRequests(_))
+        ));
+        let store = access.users.as_ref().unwrap();
+        store.age_past_trust();
+        assert!(store.cached(&token).is_none());
+        let user = access.verify_token(&token, ip).await.unwrap().user;
+        assert_eq!(user.name, "an");
+        // A token never seen here is still refused while the limit holds.
+        assert!(matches!(
+            access.verify_token(&other, ip).await,
+            Err(crate::ApiError::TooManyRequests(_))
+        ));
     }
 }

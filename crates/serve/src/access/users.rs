@@ -192,6 +192,10 @@ struct Loaded {
     users: HashMap<String, StoredUser>,
     /// SHA-256 of a verified token → user name and when it was verified.
     verified: HashMap<[u8; 32], (String, Instant)>,
+    /// SHA-256 of every token verified since the file was read: tokens in
+    /// use, checked again when their trust runs out but never refused as
+    /// guesses (one per user and key, so it stays small).
+    known: std::collections::HashSet<[u8; 32]>,
 }
 
 /// The users file as the server sees it, re-read when it changes on disk
@@ -215,6 +219,7 @@ impl UserStore {
                 stamp: None,
                 users: HashMap::new(),
                 verified: HashMap::new(),
+                known: Default::default(),
             }),
         };
         store.refresh()?;
@@ -234,6 +239,7 @@ impl UserStore {
             return Ok(());
         }
         loaded.verified.clear();
+        loaded.known.clear();
         loaded.users.clear();
         loaded.stamp = now;
         let file = UsersFile::read(&self.path)?;
@@ -307,10 +313,30 @@ impl UserStore {
         loaded
             .verified
             .retain(|_, (_, at)| now.duration_since(*at) < VERIFIED_FOR);
-        loaded
-            .verified
-            .insert(sha256(token.as_bytes()), (name.to_string(), now));
+        let key = sha256(token.as_bytes());
+        loaded.verified.insert(key, (name.to_string(), now));
+        loaded.known.insert(key);
         Some(Self::user(&stored))
+    }
+
+    /// Whether `token` was verified since the file was last read: a token
+    /// in use, not a guess, so the limit on guessing must not refuse its
+    /// next check when its trust ([`VERIFIED_FOR`]) has run out.
+    pub fn known(&self, token: &str) -> bool {
+        if self.refresh().is_err() {
+            return false;
+        }
+        self.lock().known.contains(&sha256(token.as_bytes()))
+    }
+
+    /// Ages every verified token past its trust, as if [`VERIFIED_FOR`]
+    /// had passed.
+    #[cfg(test)]
+    pub(crate) fn age_past_trust(&self) {
+        let long_ago = Instant::now().checked_sub(VERIFIED_FOR + Duration::from_secs(1));
+        for (_, at) in self.lock().verified.values_mut() {
+            *at = long_ago.unwrap_or(*at);
+        }
     }
 
     /// Every user, for `GET /api/beheer/gebruikers`.
