@@ -71,6 +71,21 @@ fn geojson_squares_and_inspection_list() {
     );
 }
 
+/// A box without buitengebied gives an empty collection, still RFC 7946.
+#[test]
+fn an_empty_export_is_valid_geojson() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("leeg.geojson");
+    export(&[
+        "geojson",
+        "--bbox",
+        "0,0,1,1",
+        "--out",
+        path.to_str().unwrap(),
+    ]);
+    assert!(common::assert_rfc7946(&path).is_empty());
+}
+
 #[test]
 fn municipality_geotiff_with_style() {
     let dir = tempfile::tempdir().unwrap();

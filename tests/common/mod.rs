@@ -82,6 +82,11 @@ pub fn assert_rfc7946(path: &Path) -> Vec<geojson::Feature> {
     let text = std::fs::read_to_string(path).expect("read GeoJSON");
     let json: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
     assert!(json.get("crs").is_none(), "RFC 7946 has no crs member");
+    // §5: a bbox holds 2·n numbers (an empty one is invalid).
+    if let Some(bbox) = json.get("bbox") {
+        let n = bbox.as_array().expect("bbox is an array").len();
+        assert!(n >= 4 && n % 2 == 0, "bbox of {n} numbers");
+    }
     let fc: geojson::FeatureCollection = text
         .parse::<geojson::GeoJson>()
         .expect("valid GeoJSON")

@@ -52,7 +52,18 @@ pub fn inspection_geojson(
             ..Feature::default()
         });
     }
-    Ok(FeatureCollection::new(features))
+    Ok(collection(features))
+}
+
+/// A FeatureCollection of `features` without a `bbox`. The geojson crate's
+/// constructor gives an empty collection `"bbox": []`, which RFC 7946
+/// (§5: 2·n numbers) does not allow.
+pub fn collection(features: Vec<Feature>) -> FeatureCollection {
+    FeatureCollection {
+        bbox: None,
+        features,
+        foreign_members: None,
+    }
 }
 
 /// Aggregated squares as a GeoJSON FeatureCollection of square polygons.
@@ -90,7 +101,7 @@ pub fn squares_geojson(
             ..Feature::default()
         });
     }
-    Ok(FeatureCollection::new(features))
+    Ok(collection(features))
 }
 
 fn round1(v: f32) -> f64 {

@@ -11,7 +11,7 @@ use buitenzicht_ingest::Dataset;
 use buitenzicht_products::export::rfc7946_geometry;
 use buitenzicht_score::{InspectionList, RiskModel};
 use geo::Geometry;
-use geojson::{Feature, FeatureCollection};
+use geojson::Feature;
 use serde_json::json;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
@@ -66,7 +66,10 @@ impl Snapshot {
                         ..Feature::default()
                     });
                 }
-                Ok(serde_json::to_string(&FeatureCollection::new(features)).unwrap_or_default())
+                Ok(
+                    serde_json::to_string(&buitenzicht_products::export::collection(features))
+                        .unwrap_or_default(),
+                )
             };
         let gemeenten_geojson = outlines(
             data.gemeenten

@@ -318,7 +318,12 @@ impl Access {
             let token = value
                 .to_str()
                 .ok()
-                .and_then(|v| v.strip_prefix("Bearer "))
+                // The scheme's name is case-insensitive (RFC 7235).
+                .and_then(|v| {
+                    v.split_once(' ')
+                        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                        .map(|(_, token)| token)
+                })
                 .map(str::trim)
                 .filter(|t| !t.is_empty() && t.len() <= 8192)
                 .ok_or_else(|| unauthorized("Authorization-header is geen 'Bearer <token>'"))?;
@@ -400,6 +405,12 @@ mod tests {
 
         let user = access.identify(&bearer(&token), ip).await.unwrap();
         assert_eq!((user.name.as_str(), user.role), ("an", Role::Analist));
+        let mut lower = HeaderMap::new();
+        lower.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_str(&format!("bearer {token}")).unwrap(),
+        );
+        assert_eq!(access.identify(&lower, ip).await.unwrap().name, "an");
         let jwt = jwt::tests::sign(&key, "k1", &jwt::tests::claims("kvb", &[]));
         let user = access.identify(&bearer(&jwt), ip).await.unwrap();
         assert_eq!((user.name.as_str(), user.role), ("oidc:jansen", Role::Kvb));

@@ -21,7 +21,7 @@ use buitenzicht_ingest::crs::{Transformer, RD_NEW, WGS84};
 use buitenzicht_ingest::Leegstand;
 use buitenzicht_products::export::rfc7946_geometry;
 use geo::Geometry;
-use geojson::{Feature, FeatureCollection};
+use geojson::Feature;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -58,7 +58,7 @@ where
                 ..Feature::default()
             });
         }
-        serde_json::to_string(&FeatureCollection::new(features)).map_err(internal)
+        serde_json::to_string(&buitenzicht_products::export::collection(features)).map_err(internal)
     })
     .await
     .map_err(internal)??;
