@@ -142,13 +142,15 @@ async fn serves_tiles_explanations_and_lists() {
         "a/b/c.png",
         "3/0/0.jpg",
         "-1/0/0.png",
+        "12/99999999999999999999/1.png",
     ] {
-        let r = client
-            .get(format!("{base}/tiles/risk/{bad}"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 400, "{bad}");
+        // Refused as every other request is: Dutch JSON, not axum's text.
+        let (status, e) = get_json(&client, format!("{base}/tiles/risk/{bad}")).await;
+        assert_eq!(status, 400, "{bad}");
+        assert!(
+            e["error"].as_str().is_some_and(|m| m.contains("geen")),
+            "{bad}: {e}"
+        );
     }
 
     // Explanation over the hotspot names the features behind it.
@@ -279,9 +281,12 @@ async fn serves_tiles_explanations_and_lists() {
         ("inhoud=alles", 400),
         ("inhoud=inspecties", 400),
         ("gemeente=GM0000", 404),
+        ("cel=abc", 400),
+        ("gemeente=GM9901&gemeente=GM9902", 400),
     ] {
         let (status, e) = get_json(&client, format!("{base}/api/export.geojson?{bad}")).await;
         assert_eq!(status, code, "{bad}: {e}");
+        assert!(e["error"].is_string(), "{bad}: {e}");
     }
 
     // The web map and its Leaflet, served locally.

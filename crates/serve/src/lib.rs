@@ -26,6 +26,7 @@ pub mod access;
 pub mod api;
 pub mod config;
 pub mod error;
+mod extract;
 pub mod state;
 pub mod tiles;
 mod tiles_api;

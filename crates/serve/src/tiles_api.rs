@@ -8,9 +8,10 @@
 use crate::access::policy::Caller;
 use crate::access::Role;
 use crate::error::ApiError;
+use crate::extract::{Path, Query};
 use crate::state::{AppState, TileScope};
 use crate::tiles::{render_tile, CachedTile, TileId, TileKey, TileLayer};
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;

@@ -4,8 +4,9 @@
 use crate::access::audit;
 use crate::access::policy::Caller;
 use crate::error::ApiError;
+use crate::extract::Query;
 use crate::state::AppState;
-use axum::extract::{Extension, Query, State};
+use axum::extract::{Extension, State};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};

@@ -11,8 +11,9 @@
 
 use crate::access::policy::Caller;
 use crate::error::ApiError;
+use crate::extract::Path;
 use crate::state::{AppState, Snapshot};
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Extension, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use buitenzicht_ingest::crs::{Transformer, RD_NEW, WGS84};

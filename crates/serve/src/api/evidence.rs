@@ -12,8 +12,9 @@
 use crate::access::policy::Caller;
 use crate::access::Role;
 use crate::error::ApiError;
+use crate::extract::Query;
 use crate::state::{AppState, Snapshot};
-use axum::extract::{Extension, Query, State};
+use axum::extract::{Extension, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -261,7 +262,7 @@ pub async fn rd_to_wgs84(Query(q): Query<RdQuery>) -> Result<Json<Value>, ApiErr
 pub async fn pand(
     State(state): State<Arc<AppState>>,
     Extension(caller): Extension<Caller>,
-    axum::extract::Path(id): axum::extract::Path<String>,
+    crate::extract::Path(id): crate::extract::Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let snapshot = state.current();
     let pand = snapshot

@@ -8,8 +8,9 @@
 use crate::access::policy::{Caller, Rule};
 use crate::access::Role;
 use crate::error::ApiError;
+use crate::extract::Query;
 use crate::state::{AppState, Snapshot};
-use axum::extract::{Extension, Query, State};
+use axum::extract::{Extension, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use buitenzicht_ingest::crs::{Transformer, RD_NEW, WGS84};

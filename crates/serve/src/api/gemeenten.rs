@@ -3,8 +3,9 @@
 use crate::access::policy::Caller;
 use crate::access::Role;
 use crate::error::ApiError;
+use crate::extract::Path;
 use crate::state::AppState;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Extension, State};
 use axum::Json;
 use buitenzicht_ingest::crs::{Transformer, RD_NEW, WGS84};
 use geo::BoundingRect;
