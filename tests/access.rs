@@ -275,6 +275,15 @@ async fn every_route_by_role_and_area() {
         case(
             "GET",
             format!("{base}{export}?gemeente={HOTSPOT_GEMEENTE}&cel=250"),
+            // Smaller squares than its role has are refused, not enlarged.
+            [A, A, F, F],
+        ),
+    );
+    add(
+        export,
+        case(
+            "GET",
+            format!("{base}{export}?gemeente={HOTSPOT_GEMEENTE}"),
             [A, A, S, F],
         ),
     );

@@ -161,7 +161,22 @@ fn scope_request(caller: &Caller, mut request: ExportRequest) -> Result<ExportRe
         }
     }
     if let Some(size) = caller.aggregated_to() {
-        request.cel = Some(request.cel.unwrap_or(size).max(size));
+        // A square size the role may not have is refused, not silently
+        // enlarged (a size no one may have is refused as for anyone).
+        match request.cel {
+            Some(c) if [250, 500, 1000].contains(&c) && c < size => {
+                return Err(ApiError::Forbidden(format!(
+                    "cel={c}: uw rol krijgt vierkanten van minstens {size} m; kies {}",
+                    if size < 1000 {
+                        format!("cel={size} of 1000")
+                    } else {
+                        "cel=1000".into()
+                    }
+                )));
+            }
+            Some(_) => {}
+            None => request.cel = Some(size),
+        }
         request.whole_squares = true;
     }
     Ok(request)
