@@ -52,11 +52,14 @@ fn parse_bbox(text: &str) -> Result<[f64; 4], ApiError> {
     let ok = [w, s, e, n].iter().all(|v| v.is_finite())
         && (-180.0..=180.0).contains(&w)
         && (-180.0..=180.0).contains(&e)
-        && (-85.0..=85.0).contains(&s)
-        && (-85.0..=85.0).contains(&n)
+        && (-90.0..=90.0).contains(&s)
+        && (-90.0..=90.0).contains(&n)
         && w < e
         && s < n;
-    ok.then_some([w, s, e, n]).ok_or_else(bad)
+    // Beyond ±85° the transforms have no meaning; a box reaching the poles
+    // (a map's "everything") covers the same Netherlands without them.
+    ok.then_some([w, s.max(-85.0), e, n.min(85.0)])
+        .ok_or_else(bad)
 }
 
 /// An export request checked against the data alone (no scoring needed):
