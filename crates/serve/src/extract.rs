@@ -2,7 +2,7 @@
 //! a Dutch JSON `400` like every other refusal, not axum's English text.
 
 use crate::ApiError;
-use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::rejection::PathRejection;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -41,9 +41,6 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(t)) => Ok(Query(t)),
-            Err(QueryRejection::FailedToDeserializeQueryString(e)) => {
-                Err(ApiError::BadRequest(query_reason(&e.body_text())))
-            }
             Err(e) => Err(ApiError::BadRequest(query_reason(&e.body_text()))),
         }
     }
