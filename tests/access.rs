@@ -696,6 +696,46 @@ async fn every_route_by_role_and_area() {
         }
     }
 
+    // Dumpings across the border are counted only, never dated or placed:
+    // at this point of the municipality a dumping of GM9905 lies within
+    // the bandwidth, and shown and counted add up to what the analyst sees.
+    let at = send(
+        &client,
+        "GET",
+        &format!("{base}/api/rd?x=169900&y=390636"),
+        gm,
+        None,
+        None,
+    )
+    .await
+    .json();
+    let (lon, lat) = (at["lon"].as_f64().unwrap(), at["lat"].as_f64().unwrap());
+    let url = format!("{base}/api/explain?lon={lon}&lat={lat}");
+    let mut seen = Vec::new();
+    for token in [gm, an] {
+        let e = send(&client, "GET", &url, token, purpose, None).await;
+        assert_eq!(e.status, 200);
+        let dumpingen = e.json()["indicatoren"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["key"] == "dumpingen")
+            .unwrap()
+            .clone();
+        let kenmerken = dumpingen["kenmerken"].as_array().unwrap();
+        let shown = kenmerken.iter().filter(|k| k["soort"] == "dumping").count();
+        let elsewhere = kenmerken
+            .iter()
+            .find(|k| k["soort"] == "dumpingen_elders")
+            .map_or(0, |k| k["aantal"].as_u64().unwrap() as usize);
+        seen.push((shown, elsewhere, dumpingen["uitleg"].to_string()));
+    }
+    let (g_shown, g_elsewhere, g_uitleg) = &seen[0];
+    let (a_shown, a_elsewhere, _) = &seen[1];
+    assert!(*g_elsewhere > 0 && *a_elsewhere == 0, "{seen:?}");
+    assert_eq!(g_shown + g_elsewhere, *a_shown, "{seen:?}");
+    assert!(g_uitleg.contains("buiten uw gemeente"), "{seen:?}");
+
     // A session cookie alone carries the map's tile requests.
     let browser = reqwest::Client::new();
     let login = browser

@@ -66,15 +66,19 @@ function indicatorTekst(i, peildatum) {
     }
     case "dumpingen": {
       const d = k.filter((x) => x.soort === "dumping");
-      if (!d.length) return { zin: tekst(i.uitleg), regels: [] };
+      // Dumpings in another municipality than the user's: a count only.
+      const elders = (k.find((x) => x.soort === "dumpingen_elders") || { aantal: 0 }).aantal;
+      const buiten = elders ? [`${f.aantal(elders, "dumping", "dumpingen")} buiten uw gemeente (niet getoond)`] : [];
+      if (!d.length) return { zin: tekst(i.uitleg), regels: buiten };
       const jaar = d.filter((x) => dagenVoor(x.datum, peildatum) <= 365).length;
+      const rest = elders ? `; nog ${f.getal(elders)} buiten uw gemeente` : "";
       return {
-        zin: `${f.aantal(d.length, "dumping", "dumpingen")} in de buurt, waarvan ${f.getal(jaar)} in het afgelopen jaar; meest recent op ${f.datum(d[0].datum)}, op ${f.afstand(d[0].afstand_m)}`,
+        zin: `${f.aantal(d.length, "dumping", "dumpingen")} in de buurt, waarvan ${f.getal(jaar)} in het afgelopen jaar; meest recent op ${f.datum(d[0].datum)}, op ${f.afstand(d[0].afstand_m)}${rest}`,
         regels: d.map((x) => {
           const wat = [x.dumpingwijze, x.volume_l != null ? `${f.getal(x.volume_l)} l` : null, x.productietype].filter(Boolean).map(tekst).join(", ");
           const id = x.incident_id ? ` (incident ${tekst(x.incident_id)})` : "";
           return `${f.datum(x.datum)}, op ${f.afstand(x.afstand_m)}${wat ? `: ${wat}` : ""}${id}`;
-        }),
+        }).concat(buiten),
       };
     }
     case "riool": {

@@ -3,8 +3,9 @@
 
 use crate::indicator::Indicator;
 use crate::model::RiskModel;
-use buitenzicht_ingest::{Dataset, Leegstand, Pand};
+use buitenzicht_ingest::{Dataset, Leegstand};
 use chrono::NaiveDate;
+use geo::Point;
 use serde::Serialize;
 
 /// What the explanation of a point says.
@@ -63,6 +64,10 @@ pub enum Kenmerk {
     /// would place them.
     #[serde(rename = "panden_elders")]
     PandenElders { aantal: usize },
+    /// Dumpings the asker may not see (another municipality's), counted
+    /// only, for the same reason.
+    #[serde(rename = "dumpingen_elders")]
+    DumpingenElders { aantal: usize },
     Dumping {
         incident_id: String,
         datum: NaiveDate,
@@ -111,14 +116,15 @@ pub fn explain(data: &Dataset, model: &RiskModel, x: f64, y: f64) -> Explanation
     explain_for(data, model, x, y, &|_| true)
 }
 
-/// [`explain`] for someone who may see only the buildings `shown` admits:
-/// the others are counted, in the features and in the sentences alike.
+/// [`explain`] for someone who may see only the places `shown` admits: the
+/// buildings and dumpings elsewhere are counted, in the features and in the
+/// sentences alike.
 pub fn explain_for(
     data: &Dataset,
     model: &RiskModel,
     x: f64,
     y: f64,
-    shown: &dyn Fn(&Pand) -> bool,
+    shown: &dyn Fn(Point) -> bool,
 ) -> Explanation {
     let p = [x, y];
     let gemeente = data.gemeente_at(p).map(|g| GemeenteRef {
@@ -151,7 +157,7 @@ pub fn explain_for(
         .map(|&ind| {
             let (uitleg, kenmerken) = match ind {
                 Indicator::Leegstand => barns(data, model, p, shown),
-                Indicator::Dumpingen => dumpings(data, model, p),
+                Indicator::Dumpingen => dumpings(data, model, p, shown),
                 Indicator::Riool => sewage(data, model, p),
                 Indicator::Satelliet => satellite(data, model, cell.col, cell.row, p),
             };
@@ -197,7 +203,7 @@ fn barns(
     data: &Dataset,
     model: &RiskModel,
     p: [f64; 2],
-    shown: &dyn Fn(&Pand) -> bool,
+    shown: &dyn Fn(Point) -> bool,
 ) -> (String, Vec<Kenmerk>) {
     let h = model.config.leegstand.bandwidth_m;
     let mut elders = 0;
@@ -208,7 +214,7 @@ fn barns(
         .filter(|(i, _)| data.panden[*i].leegstand.is_candidate())
         .filter_map(|(i, d)| {
             let pand = &data.panden[i];
-            if !shown(pand) {
+            if !shown(pand.centroid) {
                 elders += 1;
                 return None;
             }
@@ -254,8 +260,14 @@ fn barns(
     (uitleg, kenmerken)
 }
 
-fn dumpings(data: &Dataset, model: &RiskModel, p: [f64; 2]) -> (String, Vec<Kenmerk>) {
+fn dumpings(
+    data: &Dataset,
+    model: &RiskModel,
+    p: [f64; 2],
+    shown: &dyn Fn(Point) -> bool,
+) -> (String, Vec<Kenmerk>) {
     let c = &model.config.dumpingen;
+    let mut elders = 0;
     let mut kenmerken: Vec<(NaiveDate, Kenmerk)> = data
         .dumpingen_index
         .within_distance(p, c.bandwidth_m)
@@ -263,19 +275,24 @@ fn dumpings(data: &Dataset, model: &RiskModel, p: [f64; 2]) -> (String, Vec<Kenm
         .filter_map(|(i, d)| {
             let dump = &data.dumpingen[i];
             let age = (model.as_of - dump.datum).num_days();
-            (0..=c.max_age_days).contains(&age).then(|| {
-                (
-                    dump.datum,
-                    Kenmerk::Dumping {
-                        incident_id: dump.incident_id.clone(),
-                        datum: dump.datum,
-                        afstand_m: d.round(),
-                        dumpingwijze: dump.dumpingwijze.clone(),
-                        volume_l: dump.volume_l,
-                        productietype: dump.productietype.clone(),
-                    },
-                )
-            })
+            if !(0..=c.max_age_days).contains(&age) {
+                return None;
+            }
+            if !shown(dump.location) {
+                elders += 1;
+                return None;
+            }
+            Some((
+                dump.datum,
+                Kenmerk::Dumping {
+                    incident_id: dump.incident_id.clone(),
+                    datum: dump.datum,
+                    afstand_m: d.round(),
+                    dumpingwijze: dump.dumpingwijze.clone(),
+                    volume_l: dump.volume_l,
+                    productietype: dump.productietype.clone(),
+                },
+            ))
         })
         .collect();
     kenmerken.sort_by_key(|k| std::cmp::Reverse(k.0));
@@ -283,16 +300,27 @@ fn dumpings(data: &Dataset, model: &RiskModel, p: [f64; 2]) -> (String, Vec<Kenm
         .iter()
         .filter(|(d, _)| (model.as_of - *d).num_days() <= 365)
         .count();
+    let h = c.bandwidth_m;
     let uitleg = match kenmerken.first() {
-        None => format!("geen dumpingen binnen {:.0} m", c.bandwidth_m),
-        Some((datum, Kenmerk::Dumping { afstand_m, .. })) => format!(
-            "{} dumping(en) binnen {:.0} m, waarvan {last_year} in het afgelopen jaar; meest recent {datum} op {afstand_m:.0} m",
-            kenmerken.len(),
-            c.bandwidth_m
-        ),
+        None if elders > 0 => format!("{elders} dumping(en) binnen {h:.0} m, buiten uw gemeente"),
+        None => format!("geen dumpingen binnen {h:.0} m"),
+        Some((datum, Kenmerk::Dumping { afstand_m, .. })) => {
+            let elsewhere = match elders {
+                0 => String::new(),
+                _ => format!("; nog {elders} binnen {h:.0} m buiten uw gemeente"),
+            };
+            format!(
+                "{} dumping(en) binnen {h:.0} m, waarvan {last_year} in het afgelopen jaar; meest recent {datum} op {afstand_m:.0} m{elsewhere}",
+                kenmerken.len(),
+            )
+        }
         Some(_) => String::new(),
     };
-    (uitleg, kenmerken.into_iter().map(|(_, k)| k).collect())
+    let mut kenmerken: Vec<Kenmerk> = kenmerken.into_iter().map(|(_, k)| k).collect();
+    if elders > 0 {
+        kenmerken.push(Kenmerk::DumpingenElders { aantal: elders });
+    }
+    (uitleg, kenmerken)
 }
 
 fn sewage(data: &Dataset, model: &RiskModel, p: [f64; 2]) -> (String, Vec<Kenmerk>) {

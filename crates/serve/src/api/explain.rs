@@ -88,11 +88,11 @@ pub async fn explain(
     }
     let [x, y] = to_rd(q.lon, q.lat).map_err(|e| ApiError::Internal(e.to_string()))?;
     let snapshot = state.current();
-    // A `gemeente` user sees the buildings of its own municipalities; the
-    // others near the point are counted only (the same user gets `403`
-    // for them at `/api/panden`).
+    // A `gemeente` user sees the buildings and dumpings of its own
+    // municipalities; those across the border are counted only (the same
+    // user gets `403` for such a building at `/api/panden`).
     let data = &snapshot.data;
-    let shown = |p: &buitenzicht_ingest::Pand| caller.sees_point(data, p.centroid);
+    let shown = |p: geo::Point| caller.sees_point(data, p);
     let explanation = buitenzicht_score::explain_for(data, &snapshot.model, x, y, &shown);
     let statcode = explanation.gemeente.as_ref().map(|g| g.statcode.clone());
     if caller.role() == Role::Gemeente {
