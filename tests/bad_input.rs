@@ -603,6 +603,27 @@ fn bad_project_file_names_the_key() {
 }
 
 #[test]
+fn settings_of_the_last_layer_are_checked_before_the_first_is_read() {
+    // The first layer unreadable, the last with a misspelt column: the
+    // setting is named, the first layer never opened.
+    let dir = common::fixture_copy();
+    std::fs::write(dir.path().join("gemeenten.geojson"), "geen GeoJSON").unwrap();
+    edit_config(dir.path(), |t| {
+        t.replace(
+            "path = \"rioolmetingen.csv\"",
+            "path = \"rioolmetingen.csv\"\ncolumns = { vracht = \"g_per_dag\" }",
+        )
+    });
+    let (ok, log) = ingest(dir.path(), &[]);
+    assert!(!ok);
+    assert!(
+        log.contains("laag `rioolmetingen`: `columns` noemt `vracht`"),
+        "{log}"
+    );
+    assert!(!log.contains("gemeenten.geojson"), "{log}");
+}
+
+#[test]
 fn a_grid_too_large_for_memory_is_refused_before_allocating() {
     let dir = common::fixture_copy();
     edit_config(dir.path(), |t| {

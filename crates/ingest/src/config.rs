@@ -296,7 +296,7 @@ pub fn check_share(what: &str, share: f64) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "{what} = {share}: moet tussen 0 en 1 liggen (0,1 = 10 %)"
+            "{what} = {share}: moet tussen 0 en 1 liggen (0.1 = 10 %)"
         ))
     }
 }

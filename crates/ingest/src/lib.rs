@@ -108,6 +108,23 @@ pub fn gemeente_codes(sources: &LayerSources) -> Result<Vec<String>, IngestError
     Ok(gemeenten.into_iter().map(|g| g.statcode).collect())
 }
 
+/// The settings of every layer that can be checked before any is read:
+/// files that exist, `columns` keys the layer reads, `csv` and `layer`
+/// only where they apply. Reading checks them again, layer by layer.
+fn check_settings(sources: &LayerSources) -> Result<(), IngestError> {
+    use reader::check_columns;
+    check_columns(&layers::gemeenten::SCHEMA, &sources.gemeenten)?;
+    check_columns(&layers::bebouwde_kom::SCHEMA, &sources.bebouwde_kom)?;
+    check_columns(layers::panden::schema(&sources.panden), &sources.panden)?;
+    check_columns(&layers::dumpingen::SCHEMA, &sources.dumpingen)?;
+    check_columns(&layers::rwzi::SCHEMA, &sources.rwzi)?;
+    check_columns(&layers::rioolmetingen::SCHEMA, &sources.rioolmetingen)?;
+    sources
+        .each()
+        .into_iter()
+        .try_for_each(|(layer, source)| source::check_settings(layer, source))
+}
+
 /// Reads, validates and indexes every layer named in `sources`.
 ///
 /// A file that cannot be opened or lacks a required column is an error; a
@@ -120,6 +137,7 @@ pub fn ingest(
     sources: &LayerSources,
     options: &IngestOptions,
 ) -> Result<(Dataset, IngestReport), IngestError> {
+    check_settings(sources)?;
     let mut report = IngestReport::default();
     let mut context = Context::default();
     // Every layer read since the last check: a join table is read before

@@ -311,7 +311,7 @@ fn renamed_cut(field: &str, wanted: &str, limit: usize) -> bool {
 
 /// Every key of the layer's `columns` is a column the layer reads: a
 /// misspelt one would otherwise leave its column unread without a word.
-fn check_columns(schema: &Schema, source: &LayerSource) -> Result<(), IngestError> {
+pub(crate) fn check_columns(schema: &Schema, source: &LayerSource) -> Result<(), IngestError> {
     let positions: &[&str] = if schema.needs_geometry {
         &["x", "y", "lon", "lat"]
     } else {

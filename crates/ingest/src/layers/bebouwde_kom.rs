@@ -13,7 +13,7 @@ pub struct Kom {
     pub geometry: MultiPolygon,
 }
 
-const SCHEMA: Schema = Schema {
+pub(crate) const SCHEMA: Schema = Schema {
     layer: "bebouwde_kom",
     required: &[],
     optional: &["naam"],

@@ -22,7 +22,7 @@ pub struct Dumping {
     pub productietype: Option<String>,
 }
 
-const SCHEMA: Schema = Schema {
+pub(crate) const SCHEMA: Schema = Schema {
     layer: "dumpingen",
     required: &["incident_id", "datum"],
     optional: &["dumpingwijze", "volume_l", "productietype"],

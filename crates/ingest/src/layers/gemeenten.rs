@@ -15,7 +15,7 @@ pub struct Gemeente {
     pub geometry: MultiPolygon,
 }
 
-const SCHEMA: Schema = Schema {
+pub(crate) const SCHEMA: Schema = Schema {
     layer: "gemeenten",
     required: &["statcode", "statnaam"],
     optional: &[],

@@ -120,6 +120,15 @@ const SCHEMA_JOINED: Schema = Schema {
 /// Vacancy from the join table: status and record date by key.
 type JoinTable = HashMap<String, (Leegstand, Option<NaiveDate>)>;
 
+/// The columns read for `source`: with a join table, `leegstand` may come
+/// from it instead.
+pub(crate) fn schema(source: &LayerSource) -> &'static Schema {
+    match source.join {
+        Some(_) => &SCHEMA_JOINED,
+        None => &SCHEMA,
+    }
+}
+
 /// Reads the buildings. Vacancy comes from the `leegstand` column, else
 /// from the `join` table by key, else — for a BAG status "Pand buiten
 /// gebruik" — `vermoedelijk`, else `onbekend` (only with a join: without
@@ -133,11 +142,7 @@ pub fn read(
         Some(join) => Some(read_join(join, context, report)?),
         None => None,
     };
-    let schema = if joined.is_some() {
-        &SCHEMA_JOINED
-    } else {
-        &SCHEMA
-    };
+    let schema = schema(source);
     let panden = read_layer(schema, source, context, report, |row| {
         let identificatie = row.required("identificatie")?;
         let status = row.get("status").map(str::to_string);

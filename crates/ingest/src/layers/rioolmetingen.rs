@@ -25,7 +25,7 @@ pub struct Rioolmeting {
     pub enantiomeer_fractie: Option<f64>,
 }
 
-const SCHEMA: Schema = Schema {
+pub(crate) const SCHEMA: Schema = Schema {
     layer: "rioolmetingen",
     required: &["rwzi_code", "datum", "stof", "vracht_g_d"],
     optional: &["enantiomeer_fractie"],

@@ -16,7 +16,7 @@ pub struct Rwzi {
     pub geometry: MultiPolygon,
 }
 
-const SCHEMA: Schema = Schema {
+pub(crate) const SCHEMA: Schema = Schema {
     layer: "rwzi",
     required: &["rwzi_code", "rwzi_naam"],
     optional: &["inwoners"],

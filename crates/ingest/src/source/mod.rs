@@ -169,13 +169,11 @@ fn csv_only(layer: &'static str, source: &LayerSource, name: &str) -> Result<(),
     })
 }
 
-/// The source for a layer's settings: a CSV file, any other file GDAL
-/// reads, or an OGC API Features URL.
-pub fn open(
-    layer: &'static str,
-    source: &LayerSource,
-    context: &Context,
-) -> Result<Box<dyn Source>, IngestError> {
+/// The settings of `layer` that can be checked without reading it: its
+/// file exists, and `layer` and `csv` are set only where they apply.
+/// [`open`] checks the same; [`crate::ingest`] checks every layer first, so
+/// a typo in the last layer is not found after the first ones are read.
+pub(crate) fn check_settings(layer: &'static str, source: &LayerSource) -> Result<(), IngestError> {
     match (&source.path, &source.url) {
         (Some(path), _) => {
             if !path.exists() {
@@ -184,38 +182,57 @@ pub fn open(
                     path: path.clone(),
                 });
             }
+            if layer == "satelliet" {
+                return Ok(());
+            }
             if is_delimited_text(path) {
-                if let Some(name) = &source.layer {
-                    return Err(IngestError::Setting {
+                return match &source.layer {
+                    Some(name) => Err(IngestError::Setting {
                         layer,
                         message: format!(
                             "`layer = \"{name}\"` geldt niet voor een CSV-bestand, dat maar één tabel heeft; haal `layer` weg"
                         ),
-                    });
-                }
-                return Ok(Box::new(csv_file::CsvFile::new(
-                    layer,
-                    path.clone(),
-                    source.csv.clone(),
-                )));
+                    }),
+                    None => Ok(()),
+                };
             }
-            csv_only(layer, source, &path.display().to_string())?;
-            Ok(Box::new(gdal_file::GdalFile::new(
-                layer,
-                path.clone(),
-                source.layer.clone(),
-            )))
+            csv_only(layer, source, &path.display().to_string())
         }
-        (None, Some(url)) => {
-            csv_only(layer, source, url)?;
-            Ok(Box::new(ogcapi::OgcApi::new(
-                layer,
-                url.clone(),
-                source.http.clone(),
-                source.cache_dir.clone(),
-                context.study_area_rd,
-            )))
-        }
+        (None, Some(url)) => csv_only(layer, source, url),
+        (None, None) => Err(IngestError::Open {
+            layer,
+            path: "".into(),
+            message: "`path` of `url` ontbreekt".into(),
+        }),
+    }
+}
+
+/// The source for a layer's settings: a CSV file, any other file GDAL
+/// reads, or an OGC API Features URL.
+pub fn open(
+    layer: &'static str,
+    source: &LayerSource,
+    context: &Context,
+) -> Result<Box<dyn Source>, IngestError> {
+    check_settings(layer, source)?;
+    match (&source.path, &source.url) {
+        (Some(path), _) if is_delimited_text(path) => Ok(Box::new(csv_file::CsvFile::new(
+            layer,
+            path.clone(),
+            source.csv.clone(),
+        ))),
+        (Some(path), _) => Ok(Box::new(gdal_file::GdalFile::new(
+            layer,
+            path.clone(),
+            source.layer.clone(),
+        ))),
+        (None, Some(url)) => Ok(Box::new(ogcapi::OgcApi::new(
+            layer,
+            url.clone(),
+            source.http.clone(),
+            source.cache_dir.clone(),
+            context.study_area_rd,
+        ))),
         (None, None) => Err(IngestError::Open {
             layer,
             path: "".into(),
