@@ -139,14 +139,8 @@ fn as_of_notes(data: &Dataset, as_of: NaiveDate) -> Vec<String> {
         }
         // The history runs to the last record of either kind: a sewage
         // series that outruns the police extract puts windows after it.
-        let last_before = dates.clone().filter(|&d| d <= as_of).max();
-        let sewage = data
-            .rioolmetingen
-            .iter()
-            .map(|m| m.datum)
-            .filter(|&d| d <= as_of)
-            .max();
-        if let (Some(d), Some(s)) = (last_before, sewage) {
+        let history = buitenzicht_score::predict::History::of(data, as_of);
+        if let (Some(d), Some(s)) = (history.last_dumping, history.last_sewage) {
             if (s - d).num_days() > buitenzicht_score::predict::STEP_DAYS {
                 notes.push(format!(
                     "de rioolmetingen lopen tot {s}, de dumpingen maar tot {d}: ontbreken latere dumpingen in het bestand (nog niet geregistreerd), dan toetst de modelkeuze die dagen als dagen zonder dumping"

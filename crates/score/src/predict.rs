@@ -753,19 +753,54 @@ fn building_cells(base: &Base, data: &Dataset) -> Vec<[f64; 2]> {
         .collect()
 }
 
+/// The dated records on or before an as-of date: the history the model
+/// is fitted and tested on. Dumpings and sewage measurements both count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct History {
+    /// The first record of either kind.
+    pub first: Option<NaiveDate>,
+    /// The last dumping.
+    pub last_dumping: Option<NaiveDate>,
+    /// The last sewage measurement.
+    pub last_sewage: Option<NaiveDate>,
+}
+
+impl History {
+    /// The records of `data` on or before `as_of`.
+    pub fn of(data: &Dataset, as_of: NaiveDate) -> History {
+        let dumpings = || {
+            data.dumpingen
+                .iter()
+                .map(|d| d.datum)
+                .filter(|&d| d <= as_of)
+        };
+        let sewage = || {
+            data.rioolmetingen
+                .iter()
+                .map(|m| m.datum)
+                .filter(|&d| d <= as_of)
+        };
+        History {
+            first: dumpings().chain(sewage()).min(),
+            last_dumping: dumpings().max(),
+            last_sewage: sewage().max(),
+        }
+    }
+
+    /// Where the history ends: its last record of either kind, not the
+    /// as-of date.
+    pub fn end(&self) -> Option<NaiveDate> {
+        self.last_dumping.max(self.last_sewage)
+    }
+}
+
 /// Cut dates and the outcome window: every [`STEP_DAYS`] from
-/// [`WARM_UP_DAYS`] after the first record to a window before the last
-/// record on or before `as_of`, the latest [`MAX_CUTS`]; the window as long
-/// as [`MIN_CUTS`] cuts allow.
+/// [`WARM_UP_DAYS`] after the first record to a window before the
+/// [`History::end`], the latest [`MAX_CUTS`]; the window as long as
+/// [`MIN_CUTS`] cuts allow.
 fn cut_dates(data: &Dataset, as_of: NaiveDate) -> (Vec<NaiveDate>, i64) {
-    let dated = || {
-        data.dumpingen
-            .iter()
-            .map(|d| d.datum)
-            .chain(data.rioolmetingen.iter().map(|m| m.datum))
-            .filter(|&d| d <= as_of)
-    };
-    let (Some(first), Some(end)) = (dated().min(), dated().max()) else {
+    let history = History::of(data, as_of);
+    let (Some(first), Some(end)) = (history.first, history.end()) else {
         return (Vec::new(), WINDOW_DAYS);
     };
     // The history ends with its last record, not at the as-of date: a date
@@ -1180,7 +1215,7 @@ const TRAIT_UNITS: [&str; N] = [
     "",
     "ja tegen nee",
     "ja tegen nee",
-    "per 1.000 m²",
+    "per 1000 m²",
     "volle anomalie tegen geen",
     "volle rioolpiek tegen geen",
     "per verdubbeling",
