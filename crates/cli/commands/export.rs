@@ -26,7 +26,7 @@ pub fn run(what: Export) -> Result<(), BoxError> {
             const DEEPEST: u8 = 18;
             if minzoom > maxzoom || maxzoom > DEEPEST {
                 return Err(format!(
-                    "--minzoom {minzoom} --maxzoom {maxzoom}: kies 0 ≤ minzoom ≤ maxzoom ≤ {DEEPEST} (z{DEEPEST} is 0,6 m per pixel, fijner dan elke cel)"
+                    "--minzoom {minzoom} --maxzoom {maxzoom}: kies 0 ≤ minzoom ≤ maxzoom ≤ {DEEPEST} (z{DEEPEST} is 0.6 m per pixel, fijner dan elke cel)"
                 )
                 .into());
             }

@@ -188,7 +188,7 @@ pub fn card(
         Some(m) => {
             writeln!(
                 s,
-                "Pandenmodel (puntproces, geschat met EM en daarna de methode van Newton op de aannemelijkheid): elke dumping komt van de achtergrond, van herhaling bij eerdere dumpingen (kerndichtheid {:.0} m{}), of van een pand, langs een reisafstand die uit de gegevens is geschat (log-normaal, mediaan {:.0} m, spreiding σ {:.2}). Hoeveel een pand stuurt, hangt vermenigvuldigend af van zijn kenmerken: het relatieve risico (RR) zegt hoeveel keer zoveel dumpingen een pand met één eenheid meer van het kenmerk verwacht. Tussen haken het 95 %-interval uit een ruimtelijke blokbootstrap ({} trekkingen, blokken van {:.0} m). Een interval van een RR dat 1 (geen effect) tot op 0,1 % nadert, of van een aandeel dat onder 0,1 % begint, is gemarkeerd: daar tonen de gegevens niet aan dat het kenmerk of de bron iets bijdraagt.\n",
+                "Pandenmodel (puntproces, geschat met EM en daarna de methode van Newton op de aannemelijkheid): elke dumping komt van de achtergrond, van herhaling bij eerdere dumpingen (kerndichtheid {:.0} m{}), of van een pand, langs een reisafstand die uit de gegevens is geschat (log-normaal, mediaan {:.0} m, spreiding σ {:.2}). Hoeveel een pand stuurt, hangt vermenigvuldigend af van zijn kenmerken: het relatieve risico (RR) zegt hoeveel keer zoveel dumpingen een pand met één eenheid meer van het kenmerk verwacht. Tussen haken het 95 %-interval uit een ruimtelijke blokbootstrap ({} trekkingen, blokken van {:.0} m). Een interval van een RR dat 1 (geen effect) tot op 0.1 % nadert, of van een aandeel dat onder 0.1 % begint, is gemarkeerd: daar tonen de gegevens niet aan dat het kenmerk of de bron iets bijdraagt.\n",
                 m.bandwidth_m,
                 if m.decay { "" } else { ", zonder verval" },
                 m.journey_median_m,
@@ -199,7 +199,7 @@ pub fn card(
             if let Some(i) = &m.journey_interval {
                 writeln!(
                     s,
-                    "**Reisafstand:** het 95 %-profielinterval van de mediaan is {i}: bij elke mediaan zijn de spreiding, de bronnen en de kenmerken opnieuw geschat, en het interval bevat de medianen waarbij de log-likelihood (met de ridgestraf, zoals bij de schatting) minder dan 1,92 (de helft van χ²₁ bij 95 %) onder die van de schatting ligt. De bootstrapintervallen hieronder gelden bij de geschatte reisafstand; de onzekerheid van de reisafstand zit in dit interval, niet in de bootstrapintervallen.{}\n",
+                    "**Reisafstand:** het 95 %-profielinterval van de mediaan is {i}: bij elke mediaan zijn de spreiding, de bronnen en de kenmerken opnieuw geschat, en het interval bevat de medianen waarbij de log-likelihood (met de ridgestraf, zoals bij de schatting) minder dan 1.92 (de helft van χ²₁ bij 95 %) onder die van de schatting ligt. De bootstrapintervallen hieronder gelden bij de geschatte reisafstand; de onzekerheid van de reisafstand zit in dit interval, niet in de bootstrapintervallen.{}\n",
                     i.higher.map_or(String::new(), |(median, gain)| format!(
                         " **Let op:** bij een mediaan van {median:.0} m is de log-likelihood {} hoger dan bij de schatting; de reisafstand is niet eenduidig bepaald.",
                         number(gain)

@@ -448,14 +448,14 @@ pub fn summary(results: &[SeedResult]) -> String {
         .filter(|r| r.chosen.starts_with("panden"))
         .count();
     out.push_str(&format!(
-        "\nkaart (PAI 5 % model / beste kerndichtheid achteraf): gemiddeld {:.2} (doel ≥ 1,3: {}), slechtste {:.2} (doel ≥ 1,0: {})\n",
+        "\nkaart (PAI 5 % model / beste kerndichtheid achteraf): gemiddeld {:.2} (doel ≥ 1.3: {}), slechtste {:.2} (doel ≥ 1.0: {})\n",
         mean(&maps),
         verdict(mean(&maps) >= 1.3),
         worst(&maps),
         verdict(worst(&maps) >= 1.0)
     ));
     out.push_str(&format!(
-        "panden (recall@50 model / beste basislijn): gemiddeld {:.2} (doel ≥ 1,5: {}), slechtste {:.2}\n",
+        "panden (recall@50 model / beste basislijn): gemiddeld {:.2} (doel ≥ 1.5: {}), slechtste {:.2}\n",
         mean(&buildings),
         verdict(mean(&buildings) >= 1.5),
         worst(&buildings)
