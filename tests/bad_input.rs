@@ -621,6 +621,20 @@ fn settings_of_the_last_layer_are_checked_before_the_first_is_read() {
         "{log}"
     );
     assert!(!log.contains("gemeenten.geojson"), "{log}");
+
+    // So is the buildings' join table.
+    let dir = common::fixture_copy();
+    std::fs::write(dir.path().join("gemeenten.geojson"), "geen GeoJSON").unwrap();
+    edit_config(dir.path(), |t| {
+        t.replace(
+            "path = \"panden.geojson\"",
+            "path = \"panden.geojson\"\njoin = { path = \"leegstand_ontbreekt.csv\", key = \"identificatie\" }",
+        )
+    });
+    let (ok, log) = ingest(dir.path(), &[]);
+    assert!(!ok);
+    assert!(log.contains("leegstand_ontbreekt.csv"), "{log}");
+    assert!(!log.contains("gemeenten.geojson"), "{log}");
 }
 
 #[test]

@@ -109,8 +109,8 @@ pub fn gemeente_codes(sources: &LayerSources) -> Result<Vec<String>, IngestError
 }
 
 /// The settings of every layer that can be checked before any is read:
-/// files that exist, `columns` keys the layer reads, `csv` and `layer`
-/// only where they apply. Reading checks them again, layer by layer.
+/// files (and the buildings' join table) that exist, `columns` keys the
+/// layer reads, `csv` and `layer` only where they apply. Reading checks them again, layer by layer.
 fn check_settings(sources: &LayerSources) -> Result<(), IngestError> {
     use reader::check_columns;
     check_columns(&layers::gemeenten::SCHEMA, &sources.gemeenten)?;
@@ -119,6 +119,9 @@ fn check_settings(sources: &LayerSources) -> Result<(), IngestError> {
     check_columns(&layers::dumpingen::SCHEMA, &sources.dumpingen)?;
     check_columns(&layers::rwzi::SCHEMA, &sources.rwzi)?;
     check_columns(&layers::rioolmetingen::SCHEMA, &sources.rioolmetingen)?;
+    if let Some(join) = &sources.panden.join {
+        source::check_settings("panden", &layers::panden::join_source(join)?)?;
+    }
     sources
         .each()
         .into_iter()

@@ -283,12 +283,9 @@ fn parse_leegstand(raw: &str) -> Result<Leegstand, FieldError> {
 
 /// The join table's vacancy by key; its bad rows are rejections of the
 /// `panden` layer, named by the table's file and row.
-fn read_join(
-    join: &Join,
-    context: &Context,
-    report: &mut IngestReport,
-) -> Result<JoinTable, IngestError> {
-    // Named as the setting it is: `join.csv` of `[layers.panden]`.
+/// The join table as a source of its own, its `csv` checked: named as
+/// the setting it is, `join.csv` of `[layers.panden]`.
+pub(crate) fn join_source(join: &Join) -> Result<LayerSource, IngestError> {
     if join.csv != crate::config::CsvDialect::default()
         && !crate::source::is_delimited_text(&join.path)
     {
@@ -300,13 +297,21 @@ fn read_join(
             ),
         });
     }
-    let source = LayerSource {
+    Ok(LayerSource {
         path: Some(join.path.clone()),
         csv: join.csv.clone(),
         date_format: join.date_format.clone(),
         columns: [("identificatie".to_string(), join.key.clone())].into(),
         ..LayerSource::default()
-    };
+    })
+}
+
+fn read_join(
+    join: &Join,
+    context: &Context,
+    report: &mut IngestReport,
+) -> Result<JoinTable, IngestError> {
+    let source = join_source(join)?;
     let schema = Schema {
         layer: "panden_koppeling",
         required: &["identificatie", "leegstand"],
