@@ -9,7 +9,7 @@ use crate::crs::{in_netherlands, srs_from_definition, srs_from_epsg, Transformer
 use crate::error::{row_label, FieldError};
 use crate::source::{self, Context, Decimal, Value};
 use crate::{IngestError, IngestReport, LayerSource, Rejection};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use geo::{CoordsIter, Geometry, MultiPolygon, Point};
 use std::collections::HashMap;
 
@@ -192,7 +192,11 @@ impl Row<'_> {
                         Some(f) => format!("volgens date_format \"{f}\""),
                         None => "(JJJJ-MM-DD)".into(),
                     };
-                    FieldError::field(column, format!("'{v}' is geen datum {expected}"))
+                    let hint = match short_year(v) {
+                        true => ": een jaar hoort vier cijfers te hebben (of zet `date_format`, bijvoorbeeld \"%d-%m-%y\")",
+                        false => "",
+                    };
+                    FieldError::field(column, format!("'{v}' is geen datum {expected}{hint}"))
                 })
             }
         }
@@ -248,9 +252,12 @@ fn parse_number(v: &str, decimal: Decimal) -> Option<f64> {
             let digits = int.trim_start_matches(['-', '+']);
             let grouped = digits.contains('.');
             if grouped {
-                // Thousands groups: 1-3 digits, then groups of exactly 3.
+                // Thousands groups: 1-3 digits, not led by a zero (`0.732`
+                // is a decimal point, not 732), then groups of exactly 3.
                 let mut groups = digits.split('.');
-                let first_ok = groups.next().is_some_and(|g| (1..=3).contains(&g.len()));
+                let first_ok = groups
+                    .next()
+                    .is_some_and(|g| (1..=3).contains(&g.len()) && !g.starts_with('0'));
                 if !first_ok || !groups.all(|g| g.len() == 3) {
                     return None;
                 }
@@ -266,6 +273,14 @@ fn parse_number(v: &str, decimal: Decimal) -> Option<f64> {
     }
 }
 
+/// A date written as text. `%Y` takes a year of any length, so `7-1-25`
+/// would be the year 25: a year before 1000 is no year written in full,
+/// and is refused (a pattern with `%y` reads two digits as 19xx or 20xx).
+///
+/// ```text
+/// 2024-12-09, 2024/12/09, 9-12-2024, 2024-12-09T10:00  → 9 December 2024
+/// 07-01-25, 1-1-1                                       → refused
+/// ```
 fn parse_date(v: &str, format: Option<&str>) -> Option<NaiveDate> {
     // An ISO date and time: take the date part as written.
     let date_part = v.split(['T', ' ']).next().unwrap_or(v);
@@ -279,6 +294,16 @@ fn parse_date(v: &str, format: Option<&str>) -> Option<NaiveDate> {
             .iter()
             .find_map(|f| NaiveDate::parse_from_str(date_part, f).ok()),
     }
+    .filter(|d| d.year() >= 1000)
+}
+
+/// Day, month and a year of one or two digits (`7-1-25`, `07/01/25`).
+fn short_year(v: &str) -> bool {
+    let parts: Vec<&str> = v.trim().split(['-', '/', '.']).collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| (1..=2).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn geometry_kind(g: &Geometry) -> &'static str {
@@ -734,6 +759,8 @@ mod tests {
         assert_eq!(parse_number("1.612,5", Decimal::Comma), Some(1612.5));
         assert_eq!(parse_number("1.612", Decimal::Comma), Some(1612.0));
         assert_eq!(parse_number("155000", Decimal::Comma), Some(155000.0));
+        assert_eq!(parse_number("0.732", Decimal::Comma), None);
+        assert_eq!(parse_number("0.500", Decimal::Comma), None);
         // A decimal point in a decimal-comma file is an error, not 125.
         assert_eq!(parse_number("12.5", Decimal::Comma), None);
         assert_eq!(parse_number("1.61,5", Decimal::Comma), None);
@@ -748,6 +775,12 @@ mod tests {
         assert_eq!(parse_date("2024-12-09T10:15:00Z", None), d);
         assert_eq!(parse_date("12/09/2024", Some("%m/%d/%Y")), d);
         assert_eq!(parse_date("2025-13-45", None), None);
+        // `%Y` reads any number of digits: a short year is no year.
+        for short in ["07-01-25", "7-1-25", "25-01-07", "1-1-1", "31-12-99", "0099-12-31"] {
+            assert_eq!(parse_date(short, None), None, "{short}");
+        }
+        assert_eq!(parse_date("9-12-24", Some("%d-%m-%y")), d);
+        assert!(short_year("07-01-25") && short_year("7/1/25") && !short_year("9-12-2024"));
         assert_eq!(parse_date("12/09/2024", None), None);
         // Beside a pattern, ISO still reads; a day-month guess does not.
         assert_eq!(parse_date("2024-12-09", Some("%m/%d/%Y")), d);

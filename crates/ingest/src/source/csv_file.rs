@@ -224,8 +224,10 @@ fn detect_delimiter(header: &str) -> char {
     best.0
 }
 
-/// A decimal comma when the delimiter is not a comma and some value is a
-/// number with one (`12,5`, `-0,75`, `1.612,5`).
+/// A decimal comma when the delimiter is not a comma and, in the first
+/// 1000 records, more values are numbers with one (`12,5`, `-0,75`,
+/// `1.612,5`) than with a decimal point that cannot be a thousands group
+/// (`12.5`, `0.732`): a single stray value does not decide for the file.
 fn detect_decimal<'a>(
     delimiter: char,
     rows: impl Iterator<Item = &'a csv::StringRecord>,
@@ -233,24 +235,35 @@ fn detect_decimal<'a>(
     if delimiter == ',' {
         return Decimal::Point;
     }
-    let comma_number = |v: &str| {
-        let v = v.trim().trim_start_matches(['-', '+']);
-        match v.split_once(',') {
-            Some((int, frac)) => {
-                !int.is_empty()
-                    && !frac.is_empty()
-                    && int.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-                    && frac.bytes().all(|b| b.is_ascii_digit())
-            }
-            None => false,
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let comma_number = |v: &str| match v.split_once(',') {
+        Some((int, frac)) => {
+            !int.is_empty()
+                && digits(frac)
+                && int.bytes().all(|b| b.is_ascii_digit() || b == b'.')
         }
+        None => false,
     };
-    for row in rows.take(1000) {
-        if row.iter().any(comma_number) {
-            return Decimal::Comma;
+    // `1.612` may be either; `12.5` and `0.732` only a decimal point.
+    let point_number = |v: &str| match v.split_once('.') {
+        Some((int, frac)) => {
+            digits(int)
+                && digits(frac)
+                && (frac.len() != 3 || int.len() > 3 || int.starts_with('0'))
         }
+        None => false,
+    };
+    let (mut commas, mut points) = (0usize, 0usize);
+    for value in rows.take(1000).flat_map(|row| row.iter()) {
+        let v = value.trim().trim_start_matches(['-', '+']);
+        commas += usize::from(comma_number(v));
+        points += usize::from(point_number(v));
     }
-    Decimal::Point
+    if commas > points {
+        Decimal::Comma
+    } else {
+        Decimal::Point
+    }
 }
 
 fn parse_wkt(text: &str) -> Result<geo::Geometry, String> {
@@ -334,6 +347,18 @@ mod tests {
         assert_eq!(detect_decimal(',', rows.iter()), Decimal::Point);
         let rows = [csv::StringRecord::from(vec!["RWZI-01", "249.6"])];
         assert_eq!(detect_decimal(';', rows.iter()), Decimal::Point);
+        // One stray value does not decide for the file.
+        let rows = [
+            csv::StringRecord::from(vec!["RWZI-01", "249.6"]),
+            csv::StringRecord::from(vec!["RWZI-01", "2,900"]),
+            csv::StringRecord::from(vec!["RWZI-01", "0.731"]),
+        ];
+        assert_eq!(detect_decimal(';', rows.iter()), Decimal::Point);
+        let rows = [
+            csv::StringRecord::from(vec!["RWZI-01", "249,6", "1.612"]),
+            csv::StringRecord::from(vec!["RWZI-01", "12,5", "0.5"]),
+        ];
+        assert_eq!(detect_decimal(';', rows.iter()), Decimal::Comma);
     }
 
     #[test]
