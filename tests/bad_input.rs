@@ -686,6 +686,41 @@ fn an_output_path_that_cannot_be_written_is_named() {
     assert!(!output.status.success());
     assert!(common::stderr(&output).contains("geen uitvoermap van buitenzicht"));
     assert!(foreign.join("notities.txt").exists());
+
+    // Nor is one whose manifest is a file of that name only.
+    std::fs::write(foreign.join("buitenzicht-run.json"), "rommel").unwrap();
+    let run_into = |folder: &std::path::Path| {
+        common::run(&[
+            "run",
+            "-c",
+            dir.path().join("buitenzicht.toml").to_str().unwrap(),
+            "--out",
+            folder.to_str().unwrap(),
+        ])
+    };
+    let output = run_into(&foreign);
+    assert!(!output.status.success());
+    assert!(common::stderr(&output).contains("geen geldige buitenzicht-run.json"));
+    assert!(foreign.join("notities.txt").exists());
+
+    // A run folder with a file of the user's in it is not replaced either:
+    // the file is named, and kept.
+    let (output, out) = common::run_project(dir.path());
+    assert!(output.status.success(), "{}", common::stderr(&output));
+    std::fs::write(out.join("inspecties").join("mijn_notities.txt"), "van mij").unwrap();
+    std::fs::write(out.join("risico.tif.aux.xml"), "<PAMDataset/>").unwrap();
+    let output = run_into(&out);
+    assert!(!output.status.success());
+    let log = common::stderr(&output);
+    assert!(
+        log.contains("mijn_notities.txt") && log.contains("dat buitenzicht niet schreef"),
+        "{log}"
+    );
+    assert!(out.join("inspecties").join("mijn_notities.txt").exists());
+    // QGIS's statistics beside the raster are no reason to refuse.
+    std::fs::remove_file(out.join("inspecties").join("mijn_notities.txt")).unwrap();
+    let output = run_into(&out);
+    assert!(output.status.success(), "{}", common::stderr(&output));
 }
 
 #[test]

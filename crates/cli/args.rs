@@ -143,7 +143,7 @@ pub enum Command {
         json: Option<PathBuf>,
         /// Toon de tabellen van een eerdere studie uit haar JSON-bestand, in
         /// plaats van er een te draaien.
-        #[arg(long, conflicts_with = "json", value_name = "BESTAND")]
+        #[arg(long, conflicts_with_all = ["json", "seeds", "first_seed"], value_name = "BESTAND")]
         from: Option<PathBuf>,
     },
 }
@@ -353,7 +353,7 @@ pub struct Input {
     /// Ga door, hoeveel records van een laag er ook worden afgewezen
     /// (standaard mag een laag er hoogstens `[ingest] max_reject_share`
     /// verliezen, 10 %).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "strict")]
     pub allow_rejects: bool,
 }
 

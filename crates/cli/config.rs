@@ -132,6 +132,11 @@ impl ProjectFile {
             path: path.to_path_buf(),
             message,
         };
+        if let Some(d) = project.as_of.filter(|d| !crate::help::four_digit_year(*d)) {
+            return Err(invalid(format!(
+                "as_of = \"{d}\": kies een jaar van vier cijfers (1000 tot 9999)"
+            )));
+        }
         project.layers.validate().map_err(invalid)?;
         buitenzicht_ingest::config::check_share(
             "[ingest] max_reject_share",

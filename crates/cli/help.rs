@@ -25,15 +25,39 @@ pub fn parse() -> Result<Cli, ExitCode> {
     Cli::from_arg_matches(&matches).map_err(report)
 }
 
-/// A date written `JJJJ-MM-DD`.
+/// A date written `JJJJ-MM-DD`, the year in four digits: chrono's `%Y`
+/// also takes `+262142` or `7`, years whose arithmetic overflows or that
+/// no record carries.
 pub fn date(s: &str) -> Result<NaiveDate, String> {
     use chrono::format::ParseErrorKind;
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| match e.kind() {
+    let shape = s.len() == 10
+        && s.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    let expected = || "verwacht een datum als JJJJ-MM-DD, bijvoorbeeld 2026-01-31".to_string();
+    if !shape {
+        return Err(expected());
+    }
+    let date = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|e| match e.kind() {
         ParseErrorKind::OutOfRange | ParseErrorKind::Impossible => {
             "die datum bestaat niet".to_string()
         }
-        _ => "verwacht een datum als JJJJ-MM-DD, bijvoorbeeld 2026-01-31".to_string(),
-    })
+        _ => expected(),
+    })?;
+    match four_digit_year(date) {
+        true => Ok(date),
+        false => Err("kies een jaar van 1000 tot 9999".to_string()),
+    }
+}
+
+/// A year written in four digits, 1000 to 9999.
+pub fn four_digit_year(date: NaiveDate) -> bool {
+    use chrono::Datelike;
+    (1000..=9999).contains(&date.year())
 }
 
 /// A whole number of 0 or more that fits `T`.
@@ -317,6 +341,9 @@ mod tests {
             (&["fixtures", "--national", "--study", "3"][..], "--national gaat niet samen met --study <SEED>"),
             (&["export", "tiles", "--out", "t", "--maxzoom", "300"][..], "ongeldige waarde '300' voor --maxzoom <ZOOM>: te groot voor deze optie"),
             (&["run", "--as-of", "2026-02-30"][..], "ongeldige waarde '2026-02-30' voor --as-of <DATUM>: die datum bestaat niet"),
+            (&["run", "--as-of=+262142-06-01"][..], "ongeldige waarde '+262142-06-01' voor --as-of <DATUM>: verwacht een datum als JJJJ-MM-DD, bijvoorbeeld 2026-01-31"),
+            (&["run", "--as-of", "0999-01-01"][..], "ongeldige waarde '0999-01-01' voor --as-of <DATUM>: kies een jaar van 1000 tot 9999"),
+            (&["run", "--strict", "--allow-rejects"][..], "--strict gaat niet samen met --allow-rejects"),
             (&["export", "geotiff"][..], "ontbrekende argumenten: --gemeente <GM####>, --out <BESTAND>"),
             (&["run", "--strict=ja"][..], "--strict neemt geen waarde (gegeven: 'ja')"),
             (&["--config", "x.toml", "run"][..], "onbekend argument '--config'; bedoelt u 'run --config'? Opties van een opdracht komen erna"),

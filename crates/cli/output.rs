@@ -33,11 +33,17 @@ pub enum OutputError {
         source: std::io::Error,
     },
     #[error(
-        "{}: de map bestaat, is niet leeg en is geen uitvoermap van buitenzicht (geen {MANIFEST}); \
+        "{}: de map bestaat, is niet leeg en is geen uitvoermap van buitenzicht (geen geldige {MANIFEST}); \
          `run` vervangt zijn uitvoermap in zijn geheel, kies dus een nieuwe of lege map",
         .0.display()
     )]
     NotARunFolder(PathBuf),
+    #[error(
+        "{}: bevat {}, dat buitenzicht niet schreef; `run` vervangt zijn uitvoermap in zijn geheel \
+         en zou het wissen: zet het elders of kies een andere map",
+        .0.display(), .1.display()
+    )]
+    ForeignFile(PathBuf, PathBuf),
     #[error(
         "{}: is een bestand; `run` schrijft een map, kies een nieuwe of lege map",
         .0.display()
@@ -68,6 +74,9 @@ impl Staging {
         if target.exists() && !is_replaceable(target)? {
             return Err(OutputError::NotARunFolder(target.to_path_buf()));
         }
+        if let Some(foreign) = foreign_file(target)? {
+            return Err(OutputError::ForeignFile(target.to_path_buf(), foreign));
+        }
         let name = target
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -88,6 +97,11 @@ impl Staging {
             dir,
             files: Vec::new(),
         })
+    }
+
+    /// The folder the run will replace.
+    pub fn target(&self) -> &Path {
+        &self.target
     }
 
     /// Where to write `relative`; the file is listed in the manifest.
@@ -147,7 +161,9 @@ fn is_replaceable(target: &Path) -> Result<bool, OutputError> {
         return Ok(false);
     }
     if target.join(MANIFEST).is_file() {
-        return Ok(true);
+        // A run's manifest, not any file of that name.
+        let text = std::fs::read(target.join(MANIFEST)).map_err(io(target))?;
+        return Ok(serde_json::from_slice::<Manifest>(&text).is_ok());
     }
     const RUN_FILES: [&str; 4] = [
         "risico.tif",
@@ -163,6 +179,38 @@ fn is_replaceable(target: &Path) -> Result<bool, OutputError> {
     Ok(names.is_empty()
         || names.iter().any(|n| n == "risico.tif")
             && names.iter().all(|n| RUN_FILES.contains(&n.as_str())))
+}
+
+/// A file in the run folder `target` that no run wrote: neither listed
+/// in its manifest, nor the manifest, nor a `.aux.xml` that QGIS or GDAL
+/// put beside a raster. Replacing the folder would delete it.
+fn foreign_file(target: &Path) -> Result<Option<PathBuf>, OutputError> {
+    let Ok(text) = std::fs::read(target.join(MANIFEST)) else {
+        return Ok(None);
+    };
+    let Ok(manifest) = serde_json::from_slice::<Manifest>(&text) else {
+        return Ok(None);
+    };
+    let listed: std::collections::HashSet<PathBuf> =
+        manifest.bestanden.iter().map(PathBuf::from).collect();
+    let mut folders = vec![PathBuf::new()];
+    while let Some(folder) = folders.pop() {
+        let dir = target.join(&folder);
+        for entry in std::fs::read_dir(&dir).map_err(io(&dir))? {
+            let entry = entry.map_err(io(&dir))?;
+            let relative = folder.join(entry.file_name());
+            let kind = entry.file_type().map_err(io(&dir))?;
+            if kind.is_dir() && listed.iter().any(|l| l.starts_with(&relative)) {
+                folders.push(relative);
+            } else if !(listed.contains(&relative)
+                || relative == Path::new(MANIFEST)
+                || relative.to_string_lossy().ends_with(".aux.xml"))
+            {
+                return Ok(Some(target.join(relative)));
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// Swaps two paths atomically (Linux `renameat2`).

@@ -110,12 +110,14 @@ pub fn run(what: Export) -> Result<(), BoxError> {
                 .gemeente_index(&gemeente)
                 .ok_or_else(|| format!("geen gemeente met statcode '{gemeente}'"))?;
             let (_, model, _) = score_loaded(&project, &common, data)?;
-            write_gemeente_geotiff(&model, id as u32 + 1, &out)?
-                .ok_or_else(|| format!("{gemeente} heeft geen cel op het raster"))?;
+            // The style first: it is the same for every export, so a GeoTIFF
+            // that then fails leaves the old pair as it was.
             write_atomic(
                 &out.with_extension("qml"),
                 ColorRamp::default().qgis_style().as_bytes(),
             )?;
+            write_gemeente_geotiff(&model, id as u32 + 1, &out)?
+                .ok_or_else(|| format!("{gemeente} heeft geen cel op het raster"))?;
             eprintln!("{}", out.display());
             Ok(())
         }

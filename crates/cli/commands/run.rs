@@ -16,20 +16,22 @@ use std::path::{Path, PathBuf};
 
 pub fn run(common: &Common, out: &Path) -> Result<(), BoxError> {
     let project = ProjectFile::load(&common.input.config)?;
+    // The output folder is checked (and its staging folder made) before
+    // the minutes of scoring, not after.
+    let run = Staging::new(out)?;
     let (data, model, lists) = pipeline(&project, common)?;
-    write_products(out, &data, &model, &lists)
+    write_products(run, &data, &model, &lists)
 }
 
 /// Writes the GeoTIFF, its style and the inspection lists as one run. The
 /// lists (PROJ, JSON and an fsync per file) are written on both cores
 /// while the GeoTIFF is compressed beside them.
 fn write_products(
-    out: &Path,
+    mut run: Staging,
     data: &Dataset,
     model: &RiskModel,
     lists: &[InspectionList],
 ) -> Result<(), BoxError> {
-    let mut run = Staging::new(out)?;
     let tif = run.file("risico.tif")?;
     let qml = run.file("risico.qml")?;
     let files = lists
@@ -82,6 +84,7 @@ fn write_products(
             parts.join(", ")
         );
     }
+    let out = run.target().to_path_buf();
     run.commit(model.as_of, &model.version)?;
     eprintln!("{}", out.join("risico.tif").display());
     Ok(())

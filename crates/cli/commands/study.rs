@@ -75,12 +75,17 @@ impl SeedResult {
 /// The figures of an earlier study, from its `--json` file.
 pub fn read_results(path: &Path) -> Result<Vec<SeedResult>, BoxError> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(serde_json::from_str(&text).map_err(|e| {
+    let results: Vec<SeedResult> = serde_json::from_str(&text).map_err(|e| {
         format!(
             "{}: geen uitkomst van `buitenzicht study --json`: {e}",
             path.display()
         )
-    })?)
+    })?;
+    // Means over no seed would print as figures (and "gehaald").
+    if results.is_empty() {
+        return Err(format!("{}: bevat geen enkele seed", path.display()).into());
+    }
+    Ok(results)
 }
 
 pub fn run(

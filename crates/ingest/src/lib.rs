@@ -93,10 +93,28 @@ impl Dataset {
 /// for a thousand failed points): every failure reaches the analyst as a
 /// Dutch message naming file, row and field, GDAL's text in it where it
 /// helps. With GDAL's own debug switch `CPL_DEBUG` set they are printed.
+///
+/// Failures are still counted ([`gdal_failures`]): GDAL before 3.7 reports
+/// a write that fails while a file is closed (a full disk) only here.
 pub fn quiet_gdal_messages() {
-    if std::env::var_os("CPL_DEBUG").is_none() {
-        gdal::config::set_error_handler(|_, _, _| {});
-    }
+    let print = std::env::var_os("CPL_DEBUG").is_some();
+    gdal::config::set_error_handler(move |class, _, message| {
+        use gdal::errors::CplErrType;
+        if matches!(class, CplErrType::Failure | CplErrType::Fatal) {
+            GDAL_FAILURES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        if print {
+            eprintln!("GDAL: {message}");
+        }
+    });
+}
+
+static GDAL_FAILURES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// How many failures GDAL has reported in this process since
+/// [`quiet_gdal_messages`]: a writer compares the count before and after.
+pub fn gdal_failures() -> u64 {
+    GDAL_FAILURES.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 /// The CBS codes of the municipalities in the gemeenten layer of

@@ -776,7 +776,14 @@ mod tests {
         assert_eq!(parse_date("12/09/2024", Some("%m/%d/%Y")), d);
         assert_eq!(parse_date("2025-13-45", None), None);
         // `%Y` reads any number of digits: a short year is no year.
-        for short in ["07-01-25", "7-1-25", "25-01-07", "1-1-1", "31-12-99", "0099-12-31"] {
+        for short in [
+            "07-01-25",
+            "7-1-25",
+            "25-01-07",
+            "1-1-1",
+            "31-12-99",
+            "0099-12-31",
+        ] {
             assert_eq!(parse_date(short, None), None, "{short}");
         }
         assert_eq!(parse_date("9-12-24", Some("%d-%m-%y")), d);

@@ -4,11 +4,15 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProductError {
-    #[error("{}: kan niet geschreven worden: {source}", path.display())]
+    #[error("{}: kan niet geschreven worden (schijf vol of geen schrijfrechten?); een bestaand bestand is niet vervangen", path.display())]
     Write {
         path: PathBuf,
+        #[source]
         source: gdal::errors::GdalError,
     },
+    /// GDAL reported a failure while the file was written or closed.
+    #[error("{}: kon niet volledig geschreven worden (schijf vol?); een bestaand bestand is niet vervangen", path.display())]
+    Incomplete { path: PathBuf },
     #[error("{}: {source}", path.display())]
     Io {
         path: PathBuf,

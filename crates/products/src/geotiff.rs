@@ -116,6 +116,7 @@ pub fn write_geotiff_window(
         path: path.to_path_buf(),
         source,
     };
+    let failures = buitenzicht_ingest::gdal_failures();
     {
         let driver = DriverManager::get_driver_by_name("GTiff").map_err(file_error)?;
         let options = RasterCreationOptions::from_iter([
@@ -214,6 +215,14 @@ pub fn write_geotiff_window(
                 means = buffer.into_shape_and_vec().1;
             }
         }
+        ds.close().map_err(file_error)?;
+    }
+    // A block that failed to reach the disk as the file was closed is
+    // reported only through GDAL's error handler before GDAL 3.7.
+    if buitenzicht_ingest::gdal_failures() != failures {
+        return Err(ProductError::Incomplete {
+            path: path.to_path_buf(),
+        });
     }
     tmp.persist(path).map_err(|e| io_error(e.error))?;
     Ok(())

@@ -238,9 +238,7 @@ fn detect_decimal<'a>(
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     let comma_number = |v: &str| match v.split_once(',') {
         Some((int, frac)) => {
-            !int.is_empty()
-                && digits(frac)
-                && int.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+            !int.is_empty() && digits(frac) && int.bytes().all(|b| b.is_ascii_digit() || b == b'.')
         }
         None => false,
     };
