@@ -182,25 +182,30 @@ fn calibrated_model_is_written_and_used_by_run() {
     assert!(out.status.success(), "{}", common::stderr(&out));
     let report = String::from_utf8(out.stdout).unwrap();
     assert!(report.contains("RRV"), "{report}");
-    let fitted: serde_json::Value =
+    let mut fitted: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&model).unwrap()).unwrap();
     // The outcome: the 26 dumpings of the year up to the date.
     assert_eq!(fitted["events"], 26);
     assert_eq!(fitted["predictors_as_of"], "2025-11-01");
-    let kept: Vec<&serde_json::Value> = fitted["variables"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|v| v["beta"].as_f64().unwrap() > 0.0)
-        .collect();
-    assert!(!kept.is_empty());
-    for v in &kept {
+    // With 26 dumpings the one-standard-error rule keeps no variable: the
+    // lasso's last step left the satellite anomaly at β ≈ 3·10⁻¹⁰, which
+    // counts as none and is said so, not stretched into a 0–100 map.
+    for v in fitted["variables"].as_array().unwrap() {
+        let beta = v["beta"].as_f64().unwrap();
+        assert!(beta == 0.0 || beta >= 1e-3, "{v}");
+    }
+    assert!(
+        report.contains("(geen variabele verklaart de dumpingen"),
+        "{report}"
+    );
+    // Every variable has its interval, kept or not.
+    for v in fitted["variables"].as_array().unwrap() {
         let (beta, rrv) = (
             v["beta"].as_f64().unwrap(),
             v["relative_risk"].as_f64().unwrap(),
         );
         assert!((rrv - beta.exp()).abs() < 1e-9 * rrv);
-        assert!(v["cells"].as_u64().unwrap() > 0);
+        assert!(v["cells"].is_u64());
         // No RRV without an interval.
         let ci = &v["relative_risk_interval"];
         assert!(
@@ -210,6 +215,16 @@ fn calibrated_model_is_written_and_used_by_run() {
         assert!(v["includes_null"].is_boolean());
     }
     assert!(fitted["settings"]["dumpingen"]["half_life_days"].is_number());
+
+    // A model fixed by hand on the calibration's settings: the satellite
+    // anomaly doubles the risk.
+    for v in fitted["variables"].as_array_mut().unwrap() {
+        if v["name"] == "satelliet_anomalie" {
+            v["beta"] = std::f64::consts::LN_2.into();
+            v["relative_risk"] = 2.0.into();
+        }
+    }
+    std::fs::write(&model, serde_json::to_vec_pretty(&fitted).unwrap()).unwrap();
 
     // `scoring.model` makes `run` score with it.
     let text = std::fs::read_to_string(&cfg).unwrap();
@@ -347,6 +362,51 @@ fn model_card_has_every_section() {
             assert!(cells[3] != "–" && cells[4].contains('–'), "{line}");
         }
     }
+}
+
+#[test]
+fn model_card_says_what_run_uses_when_the_project_fixes_it() {
+    // With fixed weights `run` maps and ranks by them: the card says so
+    // and marks the choice it describes as not used.
+    let dir = common::fixture_copy();
+    let path = dir.path().join("buitenzicht.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replacen("[scoring]\n", "[scoring]\nmethod = \"weights\"\n", 1),
+    )
+    .unwrap();
+    let card = dir.path().join("modelkaart.md");
+    let out = common::run(&[
+        "modelkaart",
+        "-c",
+        path.to_str().unwrap(),
+        "--out",
+        card.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let text = std::fs::read_to_string(&card).unwrap();
+    assert!(text.contains("komen uit vaste gewichten"), "{text}");
+    assert!(text.contains("(niet gebruikt)"), "{text}");
+    assert!(!text.contains("**Gekozen: "), "{text}");
+
+    // Before the first dumping nothing was tested, and no PAI says so.
+    let out = common::run(&[
+        "modelkaart",
+        "-c",
+        path.to_str().unwrap(),
+        "--as-of",
+        "1900-01-01",
+        "--out",
+        card.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let text = std::fs::read_to_string(&card).unwrap();
+    assert!(
+        text.contains("Geen kandidaat is vooruit getoetst"),
+        "{text}"
+    );
+    assert!(!text.contains("PAI 0.00"), "{text}");
 }
 
 /// A region with more buildings than `fit_buildings` has its building

@@ -98,8 +98,22 @@ pub fn score_project(
             })?;
             let calibration: Calibration = serde_json::from_str(&text)
                 .map_err(|e| format!("{}: geen gekalibreerd model: {e}", path.display()))?;
+            if let Some(note) = calibration_leak(&calibration, as_of) {
+                eprintln!("let op: {note}");
+            }
             score_calibrated(data, &project.scoring, &calibration, as_of)?
         }
+    })
+}
+
+/// A model file fitted on dumpings after the as-of date knows what the
+/// map at that date is meant to foresee.
+pub fn calibration_leak(calibration: &Calibration, as_of: NaiveDate) -> Option<String> {
+    (calibration.until > as_of).then(|| {
+        format!(
+            "het modelbestand is geschat op dumpingen tot en met {}, na de peildatum {as_of}: de kaart kent dan latere dumpingen; kalibreer met `--until` op of voor de peildatum",
+            calibration.until
+        )
     })
 }
 

@@ -37,12 +37,17 @@ pub fn run(common: &Common, out: &Path, studie: Option<&Path>) -> Result<(), Box
         None => None,
     };
     let study = studie.map(study::read_results).transpose()?;
+    let weights = (project.scoring.method == buitenzicht_score::config::Method::Weights)
+        .then_some(&project.scoring.weights);
     let card = card(
         &project.name,
         &data,
         as_of,
         &prediction.report,
-        calibration.as_ref(),
+        MapOfRun {
+            calibration: calibration.as_ref(),
+            weights,
+        },
         study.as_deref(),
     )?;
     write_atomic(out, card.as_bytes())?;
@@ -62,15 +67,31 @@ fn range(dates: impl Iterator<Item = NaiveDate>) -> String {
     }
 }
 
+/// What `run` makes its map and lists from when the project fixes it: a
+/// model file (which wins), or `method = "weights"`. With neither, the
+/// choice the card describes.
+#[derive(Debug, Clone, Copy)]
+pub struct MapOfRun<'a> {
+    pub calibration: Option<&'a Calibration>,
+    pub weights: Option<&'a buitenzicht_score::config::Weights>,
+}
+
+impl MapOfRun<'_> {
+    fn fixed(&self) -> bool {
+        self.calibration.is_some() || self.weights.is_some()
+    }
+}
+
 /// The card, as Markdown.
 pub fn card(
     name: &str,
     data: &Dataset,
     as_of: NaiveDate,
     report: &SelectionReport,
-    calibration: Option<&Calibration>,
+    map: MapOfRun,
     study: Option<&[study::SeedResult]>,
 ) -> Result<String, std::fmt::Error> {
+    let calibration = map.calibration;
     let mut s = String::new();
     writeln!(s, "# Modelkaart {name}\n")?;
     writeln!(
@@ -141,9 +162,22 @@ pub fn card(
     )?;
 
     writeln!(s, "## Gekozen model en waarom\n")?;
+    match (calibration, map.weights) {
+        (Some(c), _) => writeln!(
+            s,
+            "**Kaart en inspectielijst van `run` komen uit het gekalibreerde model** (`[scoring] model`, geschat t/m {}; zie \"Variabelen\" hieronder), niet uit de keuze in deze paragraaf: die laat zien wat `run` zonder modelbestand zou kiezen, ter vergelijking. De inspectielijst noemt dan alleen (vermoedelijk) leegstaande schuren, gerangschikt op het hoogste risico op hun footprint.\n",
+            c.until
+        )?,
+        (None, Some(w)) => writeln!(
+            s,
+            "**Kaart en inspectielijst van `run` komen uit vaste gewichten** (`[scoring] method = \"weights\"`), niet uit de keuze in deze paragraaf: de kaart is het gewogen gemiddelde van de vier indicatoren (leegstand {}, dumpingen {}, riool {}, satelliet {}), en de inspectielijst noemt alleen (vermoedelijk) leegstaande schuren, gerangschikt op het hoogste risico op hun footprint. De gewichten zijn niet uit de gegevens geschat en hieronder niet vooruit getoetst; `buitenzicht backtest` meet de kaart. Wat volgt, is wat `run` met `method = \"auto\"` zou kiezen, ter vergelijking.\n",
+            w.leegstand, w.dumpingen, w.riool, w.satelliet
+        )?,
+        (None, None) => {}
+    }
     writeln!(
         s,
-        "Kandidaten: de kerndichtheid van eerdere dumpingen (bandbreedte 250 m tot 4 km, wat een analist in QGIS maakt) en het pandenmodel per reisafstand. Elke kandidaat is vooruit getoetst: geschat op de gegevens tot een ijkmoment, gemeten op de dumpingen van de {} dagen erna. Ijkmomenten: {}.\n",
+        "Kandidaten: de kerndichtheid van eerdere dumpingen (bandbreedte 250 m tot 4 km, wat een analist in QGIS maakt) en het pandenmodel per reisafstand. Elke kandidaat wordt vooruit getoetst: geschat op de gegevens tot een ijkmoment, gemeten op de dumpingen van de {} dagen erna. Ijkmomenten: {}.\n",
         report.window_days,
         if report.cuts.is_empty() {
             "geen".to_string()
@@ -156,11 +190,19 @@ pub fn card(
                 .join(", ")
         }
     )?;
-    writeln!(
-        s,
-        "| kandidaat | dumpingen in hoogste 5 % | getoetste dumpingen | PAI 5 % |\n|---|---|---|---|"
-    )?;
-    for c in &report.candidates {
+    let tested = report.candidates.iter().any(|c| c.events > 0);
+    if tested {
+        writeln!(
+            s,
+            "| kandidaat | dumpingen in hoogste 5 % | getoetste dumpingen | PAI 5 % |\n|---|---|---|---|"
+        )?;
+    } else {
+        writeln!(
+            s,
+            "Geen kandidaat is vooruit getoetst: na geen enkel ijkmoment lag een dumping in het venster.\n"
+        )?;
+    }
+    for c in report.candidates.iter().filter(|_| tested) {
         writeln!(
             s,
             "| {}{} | {} | {} | {:.2} |",
@@ -175,7 +217,14 @@ pub fn card(
             c.pai_5
         )?;
     }
-    writeln!(s, "\n**Gekozen: {}** — {}.\n", report.chosen, report.reason)?;
+    match map.fixed() {
+        false => writeln!(s, "\n**Gekozen: {}** — {}.\n", report.chosen, report.reason)?,
+        true => writeln!(
+            s,
+            "\n**Zonder vaste keuze gekozen (niet gebruikt): {}** — {}.\n",
+            report.chosen, report.reason
+        )?,
+    }
     if let Some(sample) = &report.sample {
         writeln!(
             s,
@@ -249,7 +298,7 @@ pub fn card(
     if let Some(c) = calibration {
         writeln!(
             s,
-            "Het project gebruikt bovendien een gekalibreerd model (t/m {}, λ = {:.3e} volgens de één-standaardfoutregel, RRV begrensd op {:.0}):\n",
+            "Het gekalibreerde model waarmee `run` kaart en lijst maakt (t/m {}, λ = {:.3e} volgens de één-standaardfoutregel, RRV begrensd op {:.0}):\n",
             c.until, c.lambda, c.settings.calibration.max_relative_risk
         )?;
         writeln!(
@@ -281,10 +330,14 @@ pub fn card(
         .rival
         .as_ref()
         .and_then(|name| report.candidates.iter().find(|c| &c.name == name));
-    match (chosen, best_kde) {
+    match (chosen.filter(|c| c.events > 0), best_kde) {
         (Some(c), Some(k)) => writeln!(
             s,
-            "Het gekozen model haalde vooruit getoetst PAI {:.2} op 5 % van het buitengebied ({} van {} dumpingen); de beste kerndichtheid ({}) PAI {:.2}. PAI is het aandeel gevonden dumpingen gedeeld door het aandeel oppervlak.\n",
+            "{} haalde vooruit getoetst PAI {:.2} op 5 % van het buitengebied ({} van {} dumpingen); de beste kerndichtheid ({}) PAI {:.2}. PAI is het aandeel gevonden dumpingen gedeeld door het aandeel oppervlak.\n",
+            match map.fixed() {
+                false => "Het gekozen model",
+                true => "De keuze zonder vast model (niet gebruikt)",
+            },
             c.pai_5,
             format::count(c.hits),
             c.events,
@@ -317,6 +370,9 @@ pub fn card(
     }
 
     writeln!(s, "## Bekende beperkingen\n")?;
+    if let Some(leak) = calibration.and_then(|c| super::calibration_leak(c, as_of)) {
+        writeln!(s, "- **Lekrisico modelbestand:** {leak}.")?;
+    }
     if undated_tiles > 0 {
         writeln!(
             s,

@@ -30,6 +30,10 @@ use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+/// A coefficient below this (a relative risk under 1.001 from the
+/// variable's 0 to its 1) counts as 0: the variable is not kept.
+pub const NEGLIGIBLE_BETA: f64 = 1e-3;
+
 /// A fitted variable.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FittedVariable {
@@ -284,8 +288,16 @@ pub fn calibrate(
             .zip(intervals)
             .map(|(((variable, &beta), cells), interval)| FittedVariable {
                 variable,
-                beta,
-                relative_risk: beta.exp(),
+                // The lasso stops a hair above its threshold, too: a β that
+                // moves the risk by less than 0.1 % over the variable's
+                // whole range is none, and the map, scaled to its own
+                // highest cell, would stretch it to 0–100.
+                beta: if beta < NEGLIGIBLE_BETA { 0.0 } else { beta },
+                relative_risk: if beta < NEGLIGIBLE_BETA {
+                    1.0
+                } else {
+                    beta.exp()
+                },
                 relative_risk_interval: interval,
                 includes_null: interval.includes_no_effect(),
                 cells,
