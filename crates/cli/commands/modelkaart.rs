@@ -118,7 +118,7 @@ pub fn card(
     )?;
     writeln!(
         s,
-        "| bebouwde kom | {} | – | buiten het studiegebied |",
+        "| bebouwde kom | {} | – | geen buitengebied |",
         data.bebouwde_kom.len()
     )?;
     let vacant = data

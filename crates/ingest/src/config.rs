@@ -252,6 +252,12 @@ impl LayerSources {
                     "laag `{layer}`: `join` (een koppeltabel) bestaat alleen voor `panden`"
                 ));
             }
+            if layer == "satelliet" && source.crs.is_some() {
+                return Err(
+                    "laag `satelliet`: `crs` geldt niet voor een map met GeoTIFF-tegels: elke tegel draagt zijn eigen CRS (zet het met `gdal_translate -a_srs`)"
+                        .into(),
+                );
+            }
             if layer == "satelliet"
                 && (!source.columns.is_empty() || source.csv != CsvDialect::default())
             {

@@ -77,10 +77,10 @@ fn too_many_rejected(
         _ => "controleer het bestand (scheidingsteken, decimaalteken, kolomnamen, CRS)",
     };
     let mut s = format!(
-        "laag `{layer}`: {rejected} van de {read} records afgewezen ({:.0} %), meer dan de toegestane {:.0} %; \
+        "laag `{layer}`: {rejected} van de {read} records afgewezen ({}), meer dan de toegestane {}; \
          {check} of geef --allow-rejects",
-        100.0 * rejected as f64 / read.max(1) as f64,
-        100.0 * max_share
+        share_text(rejected as f64 / read.max(1) as f64),
+        share_text(max_share)
     );
     for r in examples {
         s.push_str(&format!("\n  {r}"));
@@ -166,6 +166,17 @@ impl FieldError {
 }
 
 /// An I/O error in Dutch, for messages that already name the path.
+/// A share as a percentage that does not round to 0 below 1 %: 0.26 %
+/// against 0.1 %, not 0 % against 0 %.
+fn share_text(share: f64) -> String {
+    let percent = 100.0 * share;
+    match percent {
+        p if p.fract() == 0.0 => format!("{p:.0} %"),
+        p if p >= 1.0 => format!("{p:.1} %"),
+        p => format!("{p:.2} %"),
+    }
+}
+
 pub fn io_reason(e: &std::io::Error) -> String {
     use std::io::ErrorKind as K;
     match e.kind() {
@@ -179,5 +190,19 @@ pub fn io_reason(e: &std::io::Error) -> String {
             Some(code) => format!("systeemfout {code}"),
             None => "onbekende leesfout".into(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::share_text;
+
+    #[test]
+    fn small_shares_do_not_read_as_zero() {
+        assert_eq!(share_text(0.1), "10 %");
+        assert_eq!(share_text(0.125), "12.5 %");
+        assert_eq!(share_text(17.0 / 6588.0), "0.26 %");
+        assert_eq!(share_text(0.001), "0.10 %");
+        assert_eq!(share_text(0.0), "0 %");
     }
 }

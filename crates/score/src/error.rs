@@ -44,7 +44,7 @@ pub enum ScoreError {
     },
     #[error(
         "geen enkele dumping in het buitengebied tussen {from} en {until}: er valt niets te kalibreren \
-         (kies een `--until` binnen de geschiedenis of een langer `scoring.calibration.outcome_days`)"
+         (kies een einddatum (`--until`, bij `backtest` `--train-until`) binnen de geschiedenis of een langer `scoring.calibration.outcome_days`)"
     )]
     NoOutcome {
         from: chrono::NaiveDate,

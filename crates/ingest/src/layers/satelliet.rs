@@ -166,9 +166,15 @@ type TileError = (&'static str, String);
 
 fn read_tile(path: &Path) -> Result<(SatellietTegel, Vec<String>), TileError> {
     let mut notes = Vec::new();
+    // GDAL calls an unreadable or empty file unrecognised.
+    match std::fs::metadata(path).and_then(|m| std::fs::File::open(path).map(|_| m)) {
+        Err(e) => return Err(("bestand", crate::error::io_reason(&e))),
+        Ok(m) if m.len() == 0 => return Err(("bestand", "is leeg (0 bytes)".into())),
+        Ok(_) => {}
+    }
     let dataset = Dataset::open(path).map_err(|e| {
         (
-            "file",
+            "bestand",
             format!(
                 "GDAL herkent het niet als raster{}",
                 crate::crs::gdal_detail(&e)
@@ -187,19 +193,19 @@ fn read_tile(path: &Path) -> Result<(SatellietTegel, Vec<String>), TileError> {
     }
     let srs = dataset.spatial_ref().map_err(|_| {
         (
-            "georeference",
-            "heeft geen CRS (niet gegeorefereerd)".to_string(),
+            "georeferentie",
+            "heeft geen CRS (niet gegeorefereerd); geef de tegel het zijne, bijvoorbeeld met `gdal_translate -a_srs EPSG:28992`".to_string(),
         )
     })?;
     let gt = dataset.geo_transform().map_err(|_| {
         (
-            "georeference",
+            "georeferentie",
             "heeft geen geotransformatie (niet gegeorefereerd)".to_string(),
         )
     })?;
     if gt == [0.0, 1.0, 0.0, 0.0, 0.0, 1.0] {
         return Err((
-            "georeference",
+            "georeferentie",
             "heeft de identieke geotransformatie (niet gegeorefereerd)".into(),
         ));
     }
@@ -290,18 +296,18 @@ fn read_tile(path: &Path) -> Result<(SatellietTegel, Vec<String>), TileError> {
             )
         })
         .unzip();
-    let rd = srs_from_epsg(RD_NEW).map_err(|e| ("georeference", e.to_string()))?;
+    let rd = srs_from_epsg(RD_NEW).map_err(|e| ("georeferentie", e.to_string()))?;
     Transformer::new(&srs, &rd)
         .and_then(|t| t.transform(&mut xs, &mut ys))
         .map_err(|e| {
             (
-                "georeference",
+                "georeferentie",
                 format!("kan niet naar RD New getransformeerd worden: {e}"),
             )
         })?;
     if let Some((x, y)) = xs.iter().zip(&ys).find(|(&x, &y)| !in_netherlands(x, y)) {
         return Err((
-            "georeference",
+            "georeferentie",
             format!("de tegel ligt (deels) buiten Nederland: RD ({x:.0}, {y:.0})"),
         ));
     }

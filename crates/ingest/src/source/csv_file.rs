@@ -106,10 +106,20 @@ impl Source for CsvFile {
             ));
         }
 
+        let last = rows.len().saturating_sub(1);
         let records = rows
             .into_iter()
-            .map(|row| {
+            .enumerate()
+            .map(|(i, row)| {
                 let row = row?;
+                // A quote that never closes swallows the rest of the file
+                // into one field of the last record.
+                let swallowed = row.iter().map(|v| v.lines().count()).max().unwrap_or(0);
+                if i == last && row.len() != fields.len() && swallowed > 1 {
+                    return Err(FieldError::record(format!(
+                        "een aanhalingsteken in deze rij sluit nergens: de rest van het bestand ({swallowed} regels) is als één veld gelezen; sluit het aanhalingsteken"
+                    )));
+                }
                 if row.len() != fields.len() {
                     return Err(FieldError::record(format!(
                         "heeft {} velden waar de kopregel er {} heeft",

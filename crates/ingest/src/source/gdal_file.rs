@@ -51,6 +51,10 @@ impl Source for GdalFile {
             true => PathBuf::from(format!("/vsizip/{}", self.path.display())),
             false => self.path.clone(),
         };
+        // GDAL calls an unreadable file unrecognised.
+        if let Err(e) = std::fs::File::open(&self.path) {
+            return Err(open_error(crate::error::io_reason(&e)));
+        }
         let dataset = Dataset::open_ex(&gdal_path, options).map_err(|e| {
             open_error(format!(
                 "GDAL herkent het niet als vectorbestand{}{}",
