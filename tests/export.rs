@@ -271,6 +271,18 @@ fn export_arguments_are_checked_before_the_scoring() {
             "inhoud=inspecties vraagt gemeente=GM####",
         ),
         (
+            vec![
+                "geojson",
+                "--gemeente",
+                "GM9902",
+                "--inhoud",
+                "inspecties",
+                "--cel",
+                "1000",
+            ],
+            "bbox en cel gelden alleen voor inhoud=aggregaat",
+        ),
+        (
             vec!["geotiff", "--gemeente", "GM0000"],
             "geen gemeente met statcode 'GM0000'",
         ),

@@ -181,9 +181,9 @@ pub enum Export {
         /// west,zuid,oost,noord in WGS84-graden.
         #[arg(long, value_name = "W,Z,O,N")]
         bbox: Option<String>,
-        /// Vakgrootte in meters: 250, 500 of 1000.
-        #[arg(long, default_value_t = 500, value_name = "METERS", value_parser = whole::<u32>)]
-        cel: u32,
+        /// Vakgrootte in meters: 250, 500 (standaard) of 1000.
+        #[arg(long, value_name = "METERS", value_parser = whole::<u32>)]
+        cel: Option<u32>,
         /// Wat de export bevat.
         #[arg(long, value_enum, default_value_t = ContentArg::Aggregaat)]
         inhoud: ContentArg,

@@ -77,7 +77,7 @@ pub fn run(what: Export) -> Result<(), BoxError> {
             let request = ExportRequest {
                 gemeente,
                 bbox,
-                cel: Some(cel),
+                cel,
                 inhoud: Some(
                     match inhoud {
                         ContentArg::Aggregaat => "aggregaat",

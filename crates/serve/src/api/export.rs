@@ -41,7 +41,7 @@ pub struct ExportRequest {
 fn parse_bbox(text: &str) -> Result<[f64; 4], ApiError> {
     let bad = || {
         ApiError::BadRequest(format!(
-            "bbox '{text}' is niet west,zuid,oost,noord in WGS84-graden"
+            "bbox '{text}' is niet west,zuid,oost,noord in WGS84-graden (lengte −180..180 en west < oost, breedte −90..90 en zuid < noord)"
         ))
     };
     let v: Vec<f64> = text
@@ -89,6 +89,13 @@ pub fn check_request(data: &Dataset, request: &ExportRequest) -> Result<Checked,
         })
         .transpose()?;
     match request.inhoud.as_deref().unwrap_or("aggregaat") {
+        // The list is the municipality's whole: a box or square size would
+        // be ignored without a word.
+        "inspecties" if request.bbox.is_some() || request.cel.is_some() => {
+            Err(ApiError::BadRequest(
+                "inhoud=inspecties geeft de hele lijst van de gemeente; bbox en cel gelden alleen voor inhoud=aggregaat".into(),
+            ))
+        }
         "inspecties" => gemeente
             .map(Checked::Inspecties)
             .ok_or_else(|| ApiError::BadRequest("inhoud=inspecties vraagt gemeente=GM####".into())),
