@@ -27,7 +27,7 @@ pub struct Manifest {
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {}", path.display(), buitenzicht_ingest::error::io_write_reason(source))]
     Io {
         path: PathBuf,
         source: std::io::Error,

@@ -3,8 +3,17 @@
 use super::BoxError;
 use std::path::Path;
 
+/// The demo region's project file, as committed beside its data.
+const DEMO_PROJECT: &str = include_str!("../../../fixtures/buitenzicht.toml");
+
 pub fn run(out: &Path, seed: u64, national: bool, study: Option<u64>) -> Result<(), BoxError> {
-    std::fs::create_dir_all(out)?;
+    std::fs::create_dir_all(out).map_err(|e| {
+        format!(
+            "{}: de map kan niet gemaakt worden: {}",
+            out.display(),
+            buitenzicht_ingest::error::io_write_reason(&e)
+        )
+    })?;
     if let Some(seed) = study {
         let truth = buitenzicht_synth::study::generate_study_region(out, seed)?;
         eprintln!(
@@ -30,6 +39,14 @@ pub fn run(out: &Path, seed: u64, national: bool, study: Option<u64>) -> Result<
         return Ok(());
     }
     let s = buitenzicht_synth::generate(out, seed)?;
+    let project = out.join("buitenzicht.toml");
+    buitenzicht_ingest::atomic::write(&project, DEMO_PROJECT.as_bytes()).map_err(|e| {
+        format!(
+            "{}: {}",
+            project.display(),
+            buitenzicht_ingest::error::io_write_reason(&e)
+        )
+    })?;
     eprintln!(
         "{}: {} gemeenten, {} kernen, {} panden ({} (vermoedelijk) leeg), {} dumpingen, {} RWZI's met {} metingen, {} satelliettegels",
         out.display(),

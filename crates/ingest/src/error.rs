@@ -177,6 +177,25 @@ fn share_text(share: f64) -> String {
     }
 }
 
+/// Why a file or folder could not be written, in Dutch.
+pub fn io_write_reason(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::PermissionDenied => "geen schrijfrechten".into(),
+        K::NotFound => "de map erboven bestaat niet".into(),
+        K::IsADirectory => "is een map, geen bestand".into(),
+        K::NotADirectory => "een deel van het pad is een bestand, geen map".into(),
+        K::AlreadyExists => "bestaat al".into(),
+        K::StorageFull => "de schijf is vol".into(),
+        K::ReadOnlyFilesystem => "het bestandssysteem is alleen-lezen".into(),
+        K::QuotaExceeded => "het schijfquotum is op".into(),
+        _ => match e.raw_os_error() {
+            Some(code) => format!("systeemfout {code}"),
+            None => "onbekende schrijffout".into(),
+        },
+    }
+}
+
 pub fn io_reason(e: &std::io::Error) -> String {
     use std::io::ErrorKind as K;
     match e.kind() {

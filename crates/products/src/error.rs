@@ -13,7 +13,7 @@ pub enum ProductError {
     /// GDAL reported a failure while the file was written or closed.
     #[error("{}: kon niet volledig geschreven worden (schijf vol?); een bestaand bestand is niet vervangen", path.display())]
     Incomplete { path: PathBuf },
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {}", path.display(), buitenzicht_ingest::error::io_write_reason(source))]
     Io {
         path: PathBuf,
         source: std::io::Error,
