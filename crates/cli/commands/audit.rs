@@ -10,6 +10,10 @@ pub fn run(what: Audit) -> Result<(), BoxError> {
         Audit::Verify { config } => {
             let access = load_access(&config)?;
             let path = access.audit_log.ok_or("[access] noemt geen audit_log")?;
+            if !path.exists() {
+                out!("auditlog {}: nog niet aangemaakt (de server heeft nog geen verzoek gelogd); 0 regels", path.display())?;
+                return Ok(());
+            }
             let lines = audit::verify(&path)?;
             out!(
                 "auditlog {} in orde: {lines} regel(s), keten intact",
@@ -23,6 +27,13 @@ pub fn run(what: Audit) -> Result<(), BoxError> {
         } => {
             let access = load_access(&config)?;
             let path = access.audit_log.ok_or("[access] noemt geen audit_log")?;
+            if !path.exists() {
+                eprintln!(
+                    "auditlog {}: nog niet aangemaakt (de server heeft nog geen verzoek gelogd)",
+                    path.display()
+                );
+                return Ok(());
+            }
             if let Err(e) = audit::verify(&path) {
                 eprintln!("let op: de keten is verbroken: {e}");
             }

@@ -177,7 +177,7 @@ pub fn card(
     }
     writeln!(
         s,
-        "Kandidaten: de kerndichtheid van eerdere dumpingen (bandbreedte 250 m tot 4 km, wat een analist in QGIS maakt) en het pandenmodel per reisafstand. Elke kandidaat wordt vooruit getoetst: geschat op de gegevens tot een ijkmoment, gemeten op de dumpingen van de {} dagen erna. Ijkmomenten: {}.\n",
+        "Kandidaten: de kerndichtheid van eerdere dumpingen (bandbreedte 250 m tot 4 km, wat een analist in QGIS maakt) en het pandenmodel per reisafstand. Elke kandidaat wordt vooruit getoetst: geschat op de gegevens tot een ijkmoment, gemeten op de dumpingen van de {} dagen erna; de vensters van opeenvolgende ijkmomenten overlappen, zodat een dumping in meer dan één toets kan meetellen. Ijkmomenten: {}.\n",
         report.window_days,
         if report.cuts.is_empty() {
             "geen".to_string()

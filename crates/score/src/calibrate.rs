@@ -715,11 +715,19 @@ impl std::fmt::Display for Calibration {
             "kalibratie t/m {}: {} dumpingen na {} in {} cellen (steekproef {}), α = {}, λ = {:.3e} (één-standaardfoutregel; laagste kruisvalidatiedeviantie bij λ = {:.3e})",
             self.until, self.events, self.predictors_as_of, self.cells, self.sample_cells, self.alpha, self.lambda, self.lambda_min
         )?;
-        writeln!(
-            f,
-            "95 %-intervallen uit een ruimtelijke blokbootstrap ({} trekkingen, blokken van {:.0} m); RRV begrensd op {:.0}",
-            self.bootstrap_replicates, self.config_block_m(), self.max_relative_risk()
-        )?;
+        match self.bootstrap_replicates {
+            0 => writeln!(
+                f,
+                "geen intervallen: de blokbootstrap staat uit (`bootstrap = 0`); RRV begrensd op {:.0}",
+                self.max_relative_risk()
+            )?,
+            n => writeln!(
+                f,
+                "95 %-intervallen uit een ruimtelijke blokbootstrap ({n} trekkingen, blokken van {:.0} m); RRV begrensd op {:.0}",
+                self.config_block_m(),
+                self.max_relative_risk()
+            )?,
+        }
         writeln!(
             f,
             "{:<28} {:<12} {:>8} {:>10} {:>17} {:>10}",

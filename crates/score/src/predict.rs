@@ -272,11 +272,17 @@ impl std::fmt::Display for SelectionReport {
             if let Some(i) = &m.journey_interval {
                 writeln!(f, "  {}", i.describe())?;
             }
-            writeln!(
-                f,
-                "  95 %-intervallen uit een ruimtelijke blokbootstrap ({} trekkingen, blokken van {:.0} m):",
-                m.replicates, m.block_m
-            )?;
+            match m.replicates {
+                0 => writeln!(
+                    f,
+                    "  geen intervallen: de blokbootstrap staat uit (`[scoring.calibration] bootstrap = 0`)"
+                )?,
+                n => writeln!(
+                    f,
+                    "  95 %-intervallen uit een ruimtelijke blokbootstrap ({n} trekkingen, blokken van {:.0} m):",
+                    m.block_m
+                )?,
+            }
             for c in &m.coefficients {
                 writeln!(f, "  {}", c.describe())?;
             }
