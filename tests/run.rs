@@ -49,6 +49,7 @@ fn run_writes_products_that_find_the_hotspot() {
         for file in ["risico.tif", "inspecties/alle.csv", "buitenzicht-run.json"] {
             assert_eq!(mode(file), 0o600, "{file}");
         }
+        assert_eq!(mode("inspecties"), 0o700);
     }
 
     // The GeoTIFF: RD New, 25 m cells on multiples of 25 m, 5 named bands.

@@ -81,6 +81,8 @@ fn dutch(cmd: clap::Command, top: bool) -> clap::Command {
         .disable_help_subcommand(true)
         .disable_help_flag(true)
         .disable_version_flag(true)
+        // `--cel -500` is a wrong value, not the flags -5, -0 and -0.
+        .allow_negative_numbers(true)
         .mut_args(dutch_arg)
         .arg(
             Arg::new("help")
@@ -344,6 +346,7 @@ mod tests {
             (&["run", "--as-of=+262142-06-01"][..], "ongeldige waarde '+262142-06-01' voor --as-of <DATUM>: verwacht een datum als JJJJ-MM-DD, bijvoorbeeld 2026-01-31"),
             (&["run", "--as-of", "0999-01-01"][..], "ongeldige waarde '0999-01-01' voor --as-of <DATUM>: kies een jaar van 1000 tot 9999"),
             (&["run", "--strict", "--allow-rejects"][..], "--strict gaat niet samen met --allow-rejects"),
+            (&["study", "--seeds", "-1"][..], "ongeldige waarde '-1' voor --seeds <AANTAL>: verwacht een geheel getal van 0 of meer"),
             (&["export", "geotiff"][..], "ontbrekende argumenten: --gemeente <GM####>, --out <BESTAND>"),
             (&["run", "--strict=ja"][..], "--strict neemt geen waarde (gegeven: 'ja')"),
             (&["--config", "x.toml", "run"][..], "onbekend argument '--config'; bedoelt u 'run --config'? Opties van een opdracht komen erna"),

@@ -88,8 +88,10 @@ impl Staging {
         std::fs::create_dir_all(&parent).map_err(io(&parent))?;
         let prefix = format!(".{name}.bezig-");
         remove_abandoned(&parent, &prefix);
+        // Owner-only like every file in it, whatever the umask.
         let dir = tempfile::Builder::new()
             .prefix(&format!("{prefix}{}-", std::process::id()))
+            .permissions(owner_only())
             .tempdir_in(&parent)
             .map_err(io(&parent))?;
         Ok(Staging {
@@ -107,8 +109,9 @@ impl Staging {
     /// Where to write `relative`; the file is listed in the manifest.
     pub fn file(&mut self, relative: &str) -> Result<PathBuf, OutputError> {
         let path = self.dir.path().join(relative);
-        if let Some(parent) = path.parent() {
+        if let Some(parent) = path.parent().filter(|p| !p.exists()) {
             std::fs::create_dir_all(parent).map_err(io(parent))?;
+            std::fs::set_permissions(parent, owner_only()).map_err(io(parent))?;
         }
         self.files.push(relative.to_string());
         Ok(path)
@@ -211,6 +214,12 @@ fn foreign_file(target: &Path) -> Result<Option<PathBuf>, OutputError> {
         }
     }
     Ok(None)
+}
+
+/// Read, write and enter for the owner only.
+fn owner_only() -> std::fs::Permissions {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::Permissions::from_mode(0o700)
 }
 
 /// Swaps two paths atomically (Linux `renameat2`).

@@ -411,11 +411,13 @@ pub(crate) fn read_layer<T>(
     };
     let find = |column: &str| -> Option<usize> {
         let wanted = source.column(column);
+        // The exact name before one that differs in case only (`datum`
+        // beside `Datum`).
         let named = |name: &str| {
-            table
-                .fields
-                .iter()
-                .position(|n| n.eq_ignore_ascii_case(name))
+            let fields = || table.fields.iter();
+            fields()
+                .position(|n| n == name)
+                .or_else(|| fields().position(|n| n.eq_ignore_ascii_case(name)))
         };
         named(wanted).or_else(|| match cuts(column).as_slice() {
             // The plain cut, not a lone renamed one (whose first is gone).

@@ -151,11 +151,25 @@ fn reasons(i: &buitenzicht_score::Inspection) -> String {
         .join("; ")
 }
 
+/// A text field of the input, written so that a spreadsheet shows it as
+/// text: quoted where it holds a separator, quote or line break, and led by
+/// an apostrophe where it starts like a formula (`=HYPERLINK(…)` from a
+/// source file would otherwise run in Excel).
+///
+/// ```text
+/// opslag            → opslag
+/// schuur, leeg      → "schuur, leeg"
+/// =HYPERLINK("x")   → "'=HYPERLINK(""x"")"
+/// ```
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
+    let s = match s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        true => format!("'{s}"),
+        false => s.to_string(),
+    };
+    if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
-        s.to_string()
+        s
     }
 }
 
@@ -165,4 +179,18 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ProductError> {
         path: path.to_path_buf(),
         source,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn text_fields_stay_text_in_a_spreadsheet() {
+        assert_eq!(csv_field("opslag"), "opslag");
+        assert_eq!(csv_field("schuur, leeg"), "\"schuur, leeg\"");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_field("regel\r\nnog een"), "\"regel\r\nnog een\"");
+    }
 }
