@@ -97,6 +97,11 @@ pub fn run(what: Export) -> Result<(), BoxError> {
             let collection = build_export(&snapshot, &request)?;
             write_atomic(&out, serde_json::to_string(&collection)?.as_bytes())?;
             eprintln!("{}: {} objecten", out.display(), collection.features.len());
+            if collection.features.is_empty() {
+                eprintln!(
+                    "let op: de export is leeg: binnen deze gemeente en dit gebied (--bbox) ligt geen vierkant of pand van het buitengebied"
+                );
+            }
             Ok(())
         }
         Export::Geotiff {

@@ -312,7 +312,7 @@ fn read_tile(path: &Path) -> Result<(SatellietTegel, Vec<String>), TileError> {
         ));
     }
     let ring: LineString = xs.into_iter().zip(ys).collect::<Vec<_>>().into();
-    let datum = acquisition_date(&dataset, path);
+    let datum = acquisition_date(&dataset, path).map_err(|e| ("opnamedatum", e))?;
     Ok((
         SatellietTegel {
             path: path.to_path_buf(),
@@ -327,18 +327,32 @@ fn read_tile(path: &Path) -> Result<(SatellietTegel, Vec<String>), TileError> {
     ))
 }
 
-/// The acquisition date from the metadata, else from the file name.
-fn acquisition_date(dataset: &Dataset, path: &Path) -> Option<NaiveDate> {
-    let from_metadata = [
+/// The acquisition date from the metadata, else from the file name. A
+/// date item that holds no date is an error: taking the tile as undated
+/// would hide a typo behind the note that no tile has a date.
+fn acquisition_date(dataset: &Dataset, path: &Path) -> Result<Option<NaiveDate>, String> {
+    for key in [
         "ACQUISITIONDATE",
         "ACQUISITION_DATE",
         "DATE_ACQUIRED",
         "TIFFTAG_DATETIME",
-    ]
-    .iter()
-    .filter_map(|key| dataset.metadata_item(key, ""))
-    .find_map(|v| date_in(&v));
-    from_metadata.or_else(|| date_in(&path.file_stem()?.to_string_lossy()))
+    ] {
+        if let Some(v) = dataset.metadata_item(key, "") {
+            return match date_in(&v) {
+                Some(d) => Ok(Some(d)),
+                // Written by any TIFF software, not only for acquisitions.
+                None if key == "TIFFTAG_DATETIME" => Ok(path
+                    .file_stem()
+                    .and_then(|stem| date_in(&stem.to_string_lossy()))),
+                None => Err(format!(
+                    "metadata {key} = '{v}' is geen datum (JJJJ-MM-DD, JJJJ:MM:DD of JJJJMMDD)"
+                )),
+            };
+        }
+    }
+    Ok(path
+        .file_stem()
+        .and_then(|stem| date_in(&stem.to_string_lossy())))
 }
 
 /// The first `YYYY-MM-DD`, `YYYY:MM:DD` or `YYYYMMDD` date in `text`.
@@ -374,6 +388,34 @@ mod tests {
         assert_eq!(date_in("2026:07:14 10:31:00"), d);
         assert_eq!(date_in("S2_T31UFT_oost"), None);
         assert_eq!(date_in("tile_120260714"), None);
+    }
+
+    #[test]
+    fn an_acquisition_date_that_is_no_date_is_an_error() {
+        use gdal::Metadata;
+        let dir = tempfile::tempdir().unwrap();
+        let driver = gdal::DriverManager::get_driver_by_name("GTiff").unwrap();
+        let path = dir.path().join("S2_20260714_oost.tif");
+        let mut ds = driver
+            .create_with_band_type::<f32, _>(&path, 4, 4, 1)
+            .unwrap();
+        assert_eq!(
+            acquisition_date(&ds, &path),
+            Ok(NaiveDate::from_ymd_opt(2026, 7, 14))
+        );
+        ds.set_metadata_item("ACQUISITIONDATE", "2026-13-01", "")
+            .unwrap();
+        let err = acquisition_date(&ds, &path).unwrap_err();
+        assert!(
+            err.contains("ACQUISITIONDATE = '2026-13-01' is geen datum"),
+            "{err}"
+        );
+        ds.set_metadata_item("ACQUISITIONDATE", "2026-06-30", "")
+            .unwrap();
+        assert_eq!(
+            acquisition_date(&ds, &path),
+            Ok(NaiveDate::from_ymd_opt(2026, 6, 30))
+        );
     }
 
     /// Int16 hundredths of a degree: their scale makes them degrees, and

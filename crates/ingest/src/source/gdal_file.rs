@@ -129,19 +129,27 @@ impl Source for GdalFile {
         let mut notes = Vec::new();
         // Text GDAL could not recode arrives with U+FFFD in it: a
         // Shapefile without `.cpg` in another encoding than UTF-8.
-        let garbled = records.iter().position(|r| {
-            r.as_ref().is_ok_and(|r| {
-                r.values
+        // Every such record counted, the first named with its field.
+        let garbled: Vec<(usize, usize)> = records
+            .iter()
+            .enumerate()
+            .filter_map(|(row, r)| {
+                let r = r.as_ref().ok()?;
+                let field = r
+                    .values
                     .iter()
-                    .any(|v| matches!(v, Some(Value::Text(t)) if t.contains('\u{FFFD}')))
+                    .position(|v| matches!(v, Some(Value::Text(t)) if t.contains('\u{FFFD}')))?;
+                Some((row, field))
             })
-        });
-        if let Some(row) = garbled {
+            .collect();
+        if let Some(&(row, field)) = garbled.first() {
             notes.push(format!(
-                "laag `{}`: {} rij {}: tekst met onleesbare tekens; {}",
+                "laag `{}`: {}: {} rij(en) met onleesbare tekens in hun tekst, de eerste rij {} in veld `{}`; {}",
                 self.layer,
                 self.path.display(),
+                garbled.len(),
                 row + 1,
+                fields.get(field).map_or("?", String::as_str),
                 if shapefile {
                     "zet de codering in een `.cpg`-bestand naast de `.shp` (bijvoorbeeld `1252` voor Windows-1252)"
                 } else {
