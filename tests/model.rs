@@ -156,7 +156,9 @@ fn a_flat_calibrated_map_is_said_and_measures_as_chance() {
     assert!(out.status.success(), "{log}");
     let flat: Vec<&str> = log
         .lines()
-        .filter(|l| l.starts_with("buitenzicht, gekalibreerd"))
+        .filter(|l| {
+            l.starts_with("buitenzicht, gekalibreerd (geen variabele behouden: vlakke kaart)")
+        })
         .collect();
     assert_eq!(flat.len(), 3, "{log}");
     for line in flat {

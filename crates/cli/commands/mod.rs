@@ -210,7 +210,8 @@ pub fn score_loaded(
                 "het model {} heeft geen variabele die het risico verhoogt, of geen van zijn variabelen komt in het gebied voor",
                 path.display()
             ),
-            None => "geen enkel signaal in het buitengebied".into(),
+            None if fixed => "geen enkel signaal in het buitengebied".into(),
+            None => "de gekozen kerndichtheid telt geen enkele dumping: er is er geen in de jaren vóór de peildatum".into(),
         };
         eprintln!(
             "let op: de kaart is overal 0 ({why}): zij rangschikt geen cel{}",

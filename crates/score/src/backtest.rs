@@ -203,8 +203,14 @@ pub fn backtest(
     if calibrated {
         let calibration = crate::calibrate::calibrate(data, config, train_until)?;
         let fitted = crate::calibrate::score_calibrated(data, config, &calibration, train_until)?;
+        // A calibration that kept nothing maps nothing: its PAI 1 is
+        // chance, not a tested model that happens to score it.
+        let flat = calibration.variables.iter().all(|v| v.beta <= 0.0);
         results.push(SurfaceResult {
-            model: "buitenzicht, gekalibreerd".into(),
+            model: match flat {
+                false => "buitenzicht, gekalibreerd".into(),
+                true => "buitenzicht, gekalibreerd (geen variabele behouden: vlakke kaart)".into(),
+            },
             metrics: evaluate(&fitted.risk, &events, &AREA_SHARES),
         });
     }

@@ -234,11 +234,18 @@ impl std::fmt::Display for SelectionReport {
                     .join(", ")
             ),
         };
-        writeln!(
-            f,
-            "modelkeuze peildatum {}: {cuts}, steeds {} dagen vooruit getoetst",
-            self.as_of, self.window_days
-        )?;
+        match self.cuts.is_empty() {
+            true => writeln!(
+                f,
+                "modelkeuze peildatum {}: geen ijkmomenten, dus niets vooruit getoetst",
+                self.as_of
+            )?,
+            false => writeln!(
+                f,
+                "modelkeuze peildatum {}: {cuts}, steeds {} dagen vooruit getoetst",
+                self.as_of, self.window_days
+            )?,
+        }
         let width = self
             .candidates
             .iter()
