@@ -643,17 +643,25 @@ fn settings_of_the_last_layer_are_checked_before_the_first_is_read() {
 }
 
 #[test]
-fn a_quote_that_never_closes_is_named_not_taken_as_one_short_row() {
-    let dir = common::fixture_copy();
-    let path = dir.path().join("dumpingen.csv");
-    let text = std::fs::read_to_string(&path).unwrap();
-    std::fs::write(&path, text.replacen(",jerrycans,", ",\"jerry,", 1)).unwrap();
-    let (ok, log) = ingest(dir.path(), &["--allow-rejects"]);
-    assert!(ok, "{log}");
-    assert!(
-        log.contains("een aanhalingsteken in deze rij sluit nergens: de rest van het bestand ("),
-        "{log}"
-    );
+fn a_quote_that_never_closes_fails_the_file() {
+    // In a middle column and in the last: either way the records after it
+    // are lost, so the layer fails, even with --allow-rejects.
+    for (from, to) in [
+        (",jerrycans,", ",\"jerry,"),
+        (",methamfetamine\n", ",\"methamfetamine\n"),
+    ] {
+        let dir = common::fixture_copy();
+        let path = dir.path().join("dumpingen.csv");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{from}");
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+        let (ok, log) = ingest(dir.path(), &["--allow-rejects"]);
+        assert!(!ok, "{log}");
+        assert!(
+            log.contains("een aanhalingsteken sluit nergens, zodat de rest van het bestand ("),
+            "{log}"
+        );
+    }
 }
 
 #[test]

@@ -129,6 +129,13 @@ impl Staging {
             geschreven: chrono::Local::now().to_rfc3339(),
             bestanden: self.files,
         };
+        // Again at the swap: a file put into the old run while this one
+        // was scored would otherwise go with it.
+        if self.target.exists() {
+            if let Some(foreign) = foreign_file(&self.target)? {
+                return Err(OutputError::ForeignFile(self.target.clone(), foreign));
+            }
+        }
         let path = self.dir.path().join(MANIFEST);
         let json = serde_json::to_vec_pretty(&manifest).map_err(std::io::Error::other);
         // Owner-only, as every output (README, "Outputs of `run`").

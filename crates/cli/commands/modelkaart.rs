@@ -305,7 +305,7 @@ pub fn card(
             s,
             "| variabele | β | RRV | 95 %-interval | omvat geen effect |\n|---|---|---|---|---|"
         )?;
-        for v in c.variables.iter().filter(|v| v.beta > 0.0) {
+        for v in c.variables.iter().filter(|v| v.kept()) {
             writeln!(
                 s,
                 "| {} | {:.3} | {} | {} | {} |",

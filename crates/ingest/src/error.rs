@@ -165,13 +165,12 @@ impl FieldError {
     }
 }
 
-/// An I/O error in Dutch, for messages that already name the path.
 /// A share as a percentage that does not round to 0 below 1 %: 0.26 %
 /// against 0.1 %, not 0 % against 0 %.
 fn share_text(share: f64) -> String {
     let percent = 100.0 * share;
     match percent {
-        p if p.fract() == 0.0 => format!("{p:.0} %"),
+        p if (p - p.round()).abs() < 1e-9 => format!("{p:.0} %"),
         p if p >= 1.0 => format!("{p:.1} %"),
         p => format!("{p:.2} %"),
     }
@@ -182,7 +181,7 @@ pub fn io_write_reason(e: &std::io::Error) -> String {
     use std::io::ErrorKind as K;
     match e.kind() {
         K::PermissionDenied => "geen schrijfrechten".into(),
-        K::NotFound => "de map erboven bestaat niet".into(),
+        K::NotFound => "bestaat niet (of de map erboven niet)".into(),
         K::IsADirectory => "is een map, geen bestand".into(),
         K::NotADirectory => "een deel van het pad is een bestand, geen map".into(),
         K::AlreadyExists => "bestaat al".into(),
@@ -191,11 +190,12 @@ pub fn io_write_reason(e: &std::io::Error) -> String {
         K::QuotaExceeded => "het schijfquotum is op".into(),
         _ => match e.raw_os_error() {
             Some(code) => format!("systeemfout {code}"),
-            None => "onbekende schrijffout".into(),
+            None => format!("fout bij schrijven ({e})"),
         },
     }
 }
 
+/// An I/O error in Dutch, for messages that already name the path.
 pub fn io_reason(e: &std::io::Error) -> String {
     use std::io::ErrorKind as K;
     match e.kind() {
@@ -223,5 +223,7 @@ mod tests {
         assert_eq!(share_text(17.0 / 6588.0), "0.26 %");
         assert_eq!(share_text(0.001), "0.10 %");
         assert_eq!(share_text(0.0), "0 %");
+        assert_eq!(share_text(0.07), "7 %");
+        assert_eq!(share_text(0.29), "29 %");
     }
 }

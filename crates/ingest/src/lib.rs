@@ -101,7 +101,7 @@ pub fn quiet_gdal_messages() {
     gdal::config::set_error_handler(move |class, _, message| {
         use gdal::errors::CplErrType;
         if matches!(class, CplErrType::Failure | CplErrType::Fatal) {
-            GDAL_FAILURES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            GDAL_FAILURES.with(|n| n.set(n.get() + 1));
         }
         if print {
             eprintln!("GDAL: {message}");
@@ -109,12 +109,17 @@ pub fn quiet_gdal_messages() {
     });
 }
 
-static GDAL_FAILURES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+thread_local! {
+    // Per thread: GDAL reports an error on the thread that met it, so
+    // another thread's failure (a list written beside the GeoTIFF, a
+    // download beside a reload) is not taken for this one's.
+    static GDAL_FAILURES: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
 
-/// How many failures GDAL has reported in this process since
+/// How many failures GDAL has reported on this thread since
 /// [`quiet_gdal_messages`]: a writer compares the count before and after.
 pub fn gdal_failures() -> u64 {
-    GDAL_FAILURES.load(std::sync::atomic::Ordering::Relaxed)
+    GDAL_FAILURES.with(|n| n.get())
 }
 
 /// The CBS codes of the municipalities in the gemeenten layer of

@@ -182,17 +182,25 @@ impl Row<'_> {
     /// time, or text as `YYYY-MM-DD`, `YYYY/MM/DD`, `D-M-YYYY`, an ISO date
     /// and time, or the layer's `date_format`.
     pub fn date(&self, column: &str) -> Result<NaiveDate, FieldError> {
-        match self.value(column) {
-            Some(Value::Date(d)) => Ok(*d),
-            Some(Value::DateTime(dt)) => Ok(dt.date()),
-            _ => {
+        let typed = match self.value(column) {
+            Some(Value::Date(d)) => Some(*d),
+            Some(Value::DateTime(dt)) => Some(dt.date()),
+            _ => None,
+        };
+        match typed {
+            Some(d) if four_digit_year(d) => Ok(d),
+            Some(d) => Err(FieldError::field(
+                column,
+                format!("{d} ligt buiten de jaren 1000 tot 9999"),
+            )),
+            None => {
                 let v = self.required(column)?;
                 parse_date(v, self.date_format).ok_or_else(|| {
                     let expected = match self.date_format {
                         Some(f) => format!("volgens date_format \"{f}\""),
                         None => "(JJJJ-MM-DD)".into(),
                     };
-                    let hint = match short_year(v) {
+                    let hint = match self.date_format.is_none() && short_year(v) {
                         true => ": een jaar hoort vier cijfers te hebben (of zet `date_format`, bijvoorbeeld \"%d-%m-%y\")",
                         false => "",
                     };
@@ -274,8 +282,9 @@ fn parse_number(v: &str, decimal: Decimal) -> Option<f64> {
 }
 
 /// A date written as text. `%Y` takes a year of any length, so `7-1-25`
-/// would be the year 25: a year before 1000 is no year written in full,
-/// and is refused (a pattern with `%y` reads two digits as 19xx or 20xx).
+/// would be the year 25: a year outside 1000–9999 is no year written in
+/// full, and is refused (a pattern with `%y` reads two digits as 19xx or
+/// 20xx).
 ///
 /// ```text
 /// 2024-12-09, 2024/12/09, 9-12-2024, 2024-12-09T10:00  → 9 December 2024
@@ -294,7 +303,12 @@ fn parse_date(v: &str, format: Option<&str>) -> Option<NaiveDate> {
             .iter()
             .find_map(|f| NaiveDate::parse_from_str(date_part, f).ok()),
     }
-    .filter(|d| d.year() >= 1000)
+    .filter(|&d| four_digit_year(d))
+}
+
+/// A year written in four digits: `%Y` also reads `25` or `+262142`.
+fn four_digit_year(d: NaiveDate) -> bool {
+    (1000..=9999).contains(&d.year())
 }
 
 /// Day, month and a year of one or two digits (`7-1-25`, `07/01/25`).
@@ -782,6 +796,7 @@ mod tests {
             "07-01-25",
             "7-1-25",
             "25-01-07",
+            "+262142-12-31",
             "1-1-1",
             "31-12-99",
             "0099-12-31",

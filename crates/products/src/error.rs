@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProductError {
-    #[error("{}: kan niet geschreven worden (schijf vol of geen schrijfrechten?); een bestaand bestand is niet vervangen", path.display())]
+    #[error("{}: kan niet geschreven worden{}; een bestaand bestand is niet vervangen", path.display(), buitenzicht_ingest::crs::gdal_detail(source))]
     Write {
         path: PathBuf,
         #[source]

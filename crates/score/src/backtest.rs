@@ -205,7 +205,7 @@ pub fn backtest(
         let fitted = crate::calibrate::score_calibrated(data, config, &calibration, train_until)?;
         // A calibration that kept nothing maps nothing: its PAI 1 is
         // chance, not a tested model that happens to score it.
-        let flat = calibration.variables.iter().all(|v| v.beta <= 0.0);
+        let flat = !calibration.variables.iter().any(|v| v.kept());
         results.push(SurfaceResult {
             model: match flat {
                 false => "buitenzicht, gekalibreerd".into(),

@@ -52,6 +52,15 @@ pub struct FittedVariable {
     pub cells: usize,
 }
 
+impl FittedVariable {
+    /// Whether the model uses the variable: β of at least
+    /// [`NEGLIGIBLE_BETA`]. Model files written before that bound could
+    /// hold a β of 10⁻¹⁰, which is not used either.
+    pub fn kept(&self) -> bool {
+        self.beta >= NEGLIGIBLE_BETA
+    }
+}
+
 /// Cross-validated deviance at one penalty.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CvPoint {
@@ -320,7 +329,11 @@ pub fn score_calibrated(
 ) -> Result<RiskModel, ScoreError> {
     calibration.check_settings(config)?;
     let base = Base::new(data, config, as_of)?;
-    let wanted: Vec<bool> = calibration.variables.iter().map(|v| v.beta > 0.0).collect();
+    let wanted: Vec<bool> = calibration
+        .variables
+        .iter()
+        .map(FittedVariable::kept)
+        .collect();
     let mut eta: [Vec<f32>; 4] = std::array::from_fn(|_| vec![0f32; base.spec.len()]);
     build_each(&base, data, config, as_of, &wanted, |j, grid| {
         let v = &calibration.variables[j];
@@ -343,7 +356,7 @@ pub fn score_calibrated(
         e.par_iter_mut().for_each(|c| *c *= to_points);
     }
     let mut full = [0f32; 4];
-    for v in &calibration.variables {
+    for v in calibration.variables.iter().filter(|v| v.kept()) {
         full[v.variable.indicator.index()] += v.beta as f32 * to_points;
     }
     Ok(base.into_model(
@@ -733,8 +746,7 @@ impl std::fmt::Display for Calibration {
             "{:<28} {:<12} {:>8} {:>10} {:>17} {:>10}",
             "variabele", "signaal", "β", "RRV e^β", "95 %-interval", "cellen"
         )?;
-        let mut kept: Vec<&FittedVariable> =
-            self.variables.iter().filter(|v| v.beta > 0.0).collect();
+        let mut kept: Vec<&FittedVariable> = self.variables.iter().filter(|v| v.kept()).collect();
         if kept.is_empty() {
             writeln!(
                 f,
@@ -769,7 +781,7 @@ impl std::fmt::Display for Calibration {
         let dropped: Vec<&str> = self
             .variables
             .iter()
-            .filter(|v| v.beta <= 0.0)
+            .filter(|v| !v.kept())
             .map(|v| v.variable.name.as_str())
             .collect();
         if !dropped.is_empty() {

@@ -75,6 +75,9 @@ impl Source for CsvFile {
             .position(|f| WKT_COLUMNS.iter().any(|w| f.eq_ignore_ascii_case(w)));
 
         let mut rows: Vec<Result<csv::StringRecord, FieldError>> = Vec::new();
+        // Where the last record starts, to see whether a quote in it runs
+        // to the end of the file.
+        let mut last_start = None;
         // Where each record starts: the reader skips blank lines, and a
         // quoted value may span lines, so the record's number alone would
         // send an analyst to the wrong line of the file.
@@ -85,6 +88,7 @@ impl Source for CsvFile {
                 Err(e) => e.position(),
             };
             lines.push(position.map_or(0, |p| start_line(&text, p)));
+            last_start = position.map(|p| (p.byte() as usize, start_line(&text, p)));
             rows.push(
                 row.map_err(|e| FieldError::record(format!("is geen geldige CSV-regel: {e}"))),
             );
@@ -106,20 +110,25 @@ impl Source for CsvFile {
             ));
         }
 
-        let last = rows.len().saturating_sub(1);
+        // A quote that never closes swallows the rest of the file into one
+        // field of the last record, whatever its field count: the quotes of
+        // a closed record pair up. The records it swallowed are lost, so
+        // the file fails rather than one record.
+        if let (Some(Ok(row)), Some((byte, line))) = (rows.last(), last_start) {
+            let raw = text.get(byte..).unwrap_or_default();
+            let spans_lines = row.iter().any(|v| v.contains('\n'));
+            if spans_lines && raw.matches('"').count() % 2 == 1 {
+                return Err(read_error(format!(
+                    "rij {} (regel {line}): een aanhalingsteken sluit nergens, zodat de rest van het bestand ({} regels) als één veld is gelezen; sluit het aanhalingsteken",
+                    rows.len(),
+                    raw.lines().count().saturating_sub(1)
+                )));
+            }
+        }
         let records = rows
             .into_iter()
-            .enumerate()
-            .map(|(i, row)| {
+            .map(|row| {
                 let row = row?;
-                // A quote that never closes swallows the rest of the file
-                // into one field of the last record.
-                let swallowed = row.iter().map(|v| v.lines().count()).max().unwrap_or(0);
-                if i == last && row.len() != fields.len() && swallowed > 1 {
-                    return Err(FieldError::record(format!(
-                        "een aanhalingsteken in deze rij sluit nergens: de rest van het bestand ({swallowed} regels) is als één veld gelezen; sluit het aanhalingsteken"
-                    )));
-                }
                 if row.len() != fields.len() {
                     return Err(FieldError::record(format!(
                         "heeft {} velden waar de kopregel er {} heeft",
