@@ -132,7 +132,10 @@ impl ProjectFile {
             path: path.to_path_buf(),
             message,
         };
-        if let Some(d) = project.as_of.filter(|d| !crate::help::four_digit_year(*d)) {
+        if let Some(d) = project
+            .as_of
+            .filter(|d| !buitenzicht_ingest::four_digit_year(*d))
+        {
             return Err(invalid(format!(
                 "as_of = \"{d}\": kies een jaar van vier cijfers (1000 tot 9999)"
             )));

@@ -48,16 +48,10 @@ pub fn date(s: &str) -> Result<NaiveDate, String> {
         }
         _ => expected(),
     })?;
-    match four_digit_year(date) {
+    match buitenzicht_ingest::four_digit_year(date) {
         true => Ok(date),
         false => Err("kies een jaar van 1000 tot 9999".to_string()),
     }
-}
-
-/// A year written in four digits, 1000 to 9999.
-pub fn four_digit_year(date: NaiveDate) -> bool {
-    use chrono::Datelike;
-    (1000..=9999).contains(&date.year())
 }
 
 /// A whole number of 0 or more that fits `T`.

@@ -172,8 +172,7 @@ fn is_replaceable(target: &Path) -> Result<bool, OutputError> {
     }
     if target.join(MANIFEST).is_file() {
         // A run's manifest, not any file of that name.
-        let text = std::fs::read(target.join(MANIFEST)).map_err(io(target))?;
-        return Ok(serde_json::from_slice::<Manifest>(&text).is_ok());
+        return Ok(manifest(target).is_some());
     }
     const RUN_FILES: [&str; 4] = [
         "risico.tif",
@@ -195,10 +194,7 @@ fn is_replaceable(target: &Path) -> Result<bool, OutputError> {
 /// in its manifest, nor the manifest, nor a `.aux.xml` that QGIS or GDAL
 /// put beside a raster. Replacing the folder would delete it.
 fn foreign_file(target: &Path) -> Result<Option<PathBuf>, OutputError> {
-    let Ok(text) = std::fs::read(target.join(MANIFEST)) else {
-        return Ok(None);
-    };
-    let Ok(manifest) = serde_json::from_slice::<Manifest>(&text) else {
+    let Some(manifest) = manifest(target) else {
         return Ok(None);
     };
     let listed: std::collections::HashSet<PathBuf> =
@@ -221,6 +217,12 @@ fn foreign_file(target: &Path) -> Result<Option<PathBuf>, OutputError> {
         }
     }
     Ok(None)
+}
+
+/// The manifest of the run in `target`, if it has one that parses.
+fn manifest(target: &Path) -> Option<Manifest> {
+    let text = std::fs::read(target.join(MANIFEST)).ok()?;
+    serde_json::from_slice(&text).ok()
 }
 
 /// Read, write and enter for the owner only.

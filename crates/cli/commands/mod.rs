@@ -89,21 +89,26 @@ pub fn score_project(
     Ok(match &project.scoring.model {
         None => score(data, &project.scoring, as_of)?,
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                format!(
-                    "`scoring.model` {}: {}",
-                    path.display(),
-                    buitenzicht_ingest::error::io_reason(&e)
-                )
-            })?;
-            let calibration: Calibration = serde_json::from_str(&text)
-                .map_err(|e| format!("{}: geen gekalibreerd model: {e}", path.display()))?;
+            let calibration = read_calibration(path)?;
             if let Some(note) = calibration_leak(&calibration, as_of) {
                 eprintln!("let op: {note}");
             }
             score_calibrated(data, &project.scoring, &calibration, as_of)?
         }
     })
+}
+
+/// The model file `[scoring] model` names.
+pub fn read_calibration(path: &std::path::Path) -> Result<Calibration, BoxError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        format!(
+            "`scoring.model` {}: {}",
+            path.display(),
+            buitenzicht_ingest::error::io_reason(&e)
+        )
+    })?;
+    Ok(serde_json::from_str(&text)
+        .map_err(|e| format!("{}: geen gekalibreerd model: {e}", path.display()))?)
 }
 
 /// A model file fitted on dumpings after the as-of date knows what the

@@ -27,10 +27,7 @@ pub fn run(common: &Common, out: &Path, studie: Option<&Path>) -> Result<(), Box
     let prediction = predict(&data, &project.scoring, as_of)?;
     let calibration = match &project.scoring.model {
         Some(path) => {
-            let text =
-                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            let c: Calibration = serde_json::from_str(&text)
-                .map_err(|e| format!("{}: geen gekalibreerd model: {e}", path.display()))?;
+            let c = super::read_calibration(path)?;
             c.check_settings(&project.scoring)?;
             Some(c)
         }

@@ -178,36 +178,35 @@ fn share_text(share: f64) -> String {
 
 /// Why a file or folder could not be written, in Dutch.
 pub fn io_write_reason(e: &std::io::Error) -> String {
-    use std::io::ErrorKind as K;
-    match e.kind() {
-        K::PermissionDenied => "geen schrijfrechten".into(),
-        K::NotFound => "bestaat niet (of de map erboven niet)".into(),
-        K::IsADirectory => "is een map, geen bestand".into(),
-        K::NotADirectory => "een deel van het pad is een bestand, geen map".into(),
-        K::AlreadyExists => "bestaat al".into(),
-        K::StorageFull => "de schijf is vol".into(),
-        K::ReadOnlyFilesystem => "het bestandssysteem is alleen-lezen".into(),
-        K::QuotaExceeded => "het schijfquotum is op".into(),
-        _ => match e.raw_os_error() {
-            Some(code) => format!("systeemfout {code}"),
-            None => format!("fout bij schrijven ({e})"),
-        },
-    }
+    reason(e, true)
 }
 
 /// An I/O error in Dutch, for messages that already name the path.
 pub fn io_reason(e: &std::io::Error) -> String {
+    reason(e, false)
+}
+
+/// The system's reason in Dutch; reading and writing differ only in the
+/// rights missing, what a missing path means, and the last resort.
+fn reason(e: &std::io::Error, writing: bool) -> String {
     use std::io::ErrorKind as K;
-    match e.kind() {
-        K::NotFound => "bestaat niet".into(),
-        K::PermissionDenied => "geen leesrechten".into(),
-        K::IsADirectory => "is een map, geen bestand".into(),
-        K::NotADirectory => "is een bestand, geen map".into(),
-        K::InvalidData => "bevat ongeldige gegevens".into(),
-        K::UnexpectedEof => "is afgebroken (onverwacht einde)".into(),
-        _ => match e.raw_os_error() {
-            Some(code) => format!("systeemfout {code}"),
-            None => "onbekende leesfout".into(),
+    match (e.kind(), writing) {
+        (K::PermissionDenied, false) => "geen leesrechten".into(),
+        (K::PermissionDenied, true) => "geen schrijfrechten".into(),
+        (K::NotFound, false) => "bestaat niet".into(),
+        (K::NotFound, true) => "bestaat niet (of de map erboven niet)".into(),
+        (K::IsADirectory, _) => "is een map, geen bestand".into(),
+        (K::NotADirectory, _) => "een deel van het pad is een bestand, geen map".into(),
+        (K::AlreadyExists, _) => "bestaat al".into(),
+        (K::StorageFull, _) => "de schijf is vol".into(),
+        (K::ReadOnlyFilesystem, _) => "het bestandssysteem is alleen-lezen".into(),
+        (K::QuotaExceeded, _) => "het schijfquotum is op".into(),
+        (K::InvalidData, _) => "bevat ongeldige gegevens".into(),
+        (K::UnexpectedEof, _) => "is afgebroken (onverwacht einde)".into(),
+        _ => match (e.raw_os_error(), writing) {
+            (Some(code), _) => format!("systeemfout {code}"),
+            (None, false) => format!("fout bij lezen ({e})"),
+            (None, true) => format!("fout bij schrijven ({e})"),
         },
     }
 }

@@ -30,6 +30,7 @@ pub use config::{CsvDialect, IngestOptions, Join, LayerSource, LayerSources};
 pub use error::{IngestError, Rejection};
 pub use index::{PointIndex, PolygonIndex};
 pub use layers::{Dumping, Gemeente, Kom, Leegstand, Pand, Rioolmeting, Rwzi, SatellietTegel};
+pub use reader::four_digit_year;
 pub use report::{IngestReport, LayerReport};
 
 use geo::{BoundingRect, MultiPolygon};

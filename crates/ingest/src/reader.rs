@@ -306,8 +306,9 @@ fn parse_date(v: &str, format: Option<&str>) -> Option<NaiveDate> {
     .filter(|&d| four_digit_year(d))
 }
 
-/// A year written in four digits: `%Y` also reads `25` or `+262142`.
-fn four_digit_year(d: NaiveDate) -> bool {
+/// A year written in four digits, 1000 to 9999: `%Y` also reads `25` or
+/// `+262142`, years no record carries and whose arithmetic overflows.
+pub fn four_digit_year(d: NaiveDate) -> bool {
     (1000..=9999).contains(&d.year())
 }
 

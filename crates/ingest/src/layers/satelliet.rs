@@ -331,28 +331,19 @@ fn read_tile(path: &Path) -> Result<(SatellietTegel, Vec<String>), TileError> {
 /// date item that holds no date is an error: taking the tile as undated
 /// would hide a typo behind the note that no tile has a date.
 fn acquisition_date(dataset: &Dataset, path: &Path) -> Result<Option<NaiveDate>, String> {
-    for key in [
-        "ACQUISITIONDATE",
-        "ACQUISITION_DATE",
-        "DATE_ACQUIRED",
-        "TIFFTAG_DATETIME",
-    ] {
+    for key in ["ACQUISITIONDATE", "ACQUISITION_DATE", "DATE_ACQUIRED"] {
         if let Some(v) = dataset.metadata_item(key, "") {
-            return match date_in(&v) {
-                Some(d) => Ok(Some(d)),
-                // Written by any TIFF software, not only for acquisitions.
-                None if key == "TIFFTAG_DATETIME" => Ok(path
-                    .file_stem()
-                    .and_then(|stem| date_in(&stem.to_string_lossy()))),
-                None => Err(format!(
-                    "metadata {key} = '{v}' is geen datum (JJJJ-MM-DD, JJJJ:MM:DD of JJJJMMDD)"
-                )),
-            };
+            return date_in(&v).map(Some).ok_or_else(|| {
+                format!("metadata {key} = '{v}' is geen datum (JJJJ-MM-DD, JJJJ:MM:DD of JJJJMMDD)")
+            });
         }
     }
-    Ok(path
-        .file_stem()
-        .and_then(|stem| date_in(&stem.to_string_lossy())))
+    // Written by any TIFF software, not only for acquisitions: used when
+    // it reads as a date, passed over when not.
+    let tiff = dataset
+        .metadata_item("TIFFTAG_DATETIME", "")
+        .and_then(|v| date_in(&v));
+    Ok(tiff.or_else(|| date_in(&path.file_stem()?.to_string_lossy())))
 }
 
 /// The first `YYYY-MM-DD`, `YYYY:MM:DD` or `YYYYMMDD` date in `text`.
